@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* conf.h - intxd.conf (+ intxd.conf.d/*.conf) parsed with inih into plain data. */
+#ifndef INTXD_CONF_H
+#define INTXD_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "proto.h"
+
+#define CONF_DEFAULT_PATH SYSCONFDIR "/intxd/intxd.conf"
+
+/* Limits on what a config may declare. */
+#define CONF_DEVICES_MAX 1024
+#define CONF_CLIENTS_MAX 1024
+
+/* Where a section or key was written, for error messages. */
+struct conf_where {
+	char *file;
+	unsigned line;
+};
+
+struct conf_device {
+	char name[INTX_NAME_MAX];
+	char pci[INTX_PCI_MAX];   /* normalized DDDD:BB:DD.F, "" for sim without pci */
+	char backend[8];          /* "uio" | "vfio" | "sim" */
+	char *path;               /* sim: the device directory */
+	char line[INTX_NAME_MAX]; /* "auto" or a line name */
+	struct conf_where where;
+};
+
+struct conf_client {
+	char name[INTX_NAME_MAX];
+	/* Admission: every constraint given must match the peer; at least one
+	 * is required.  -1 = not constrained. */
+	int64_t uid;
+	int64_t gid;
+	unsigned ndevices;
+	unsigned *devices;        /* indexes into conf.devices */
+	int64_t ack_timeout_ms;   /* -1 = the global one */
+	struct conf_where where;
+};
+
+struct conf {
+	char *socket;             /* default INTX_DEFAULT_SOCKET */
+	unsigned socket_mode;     /* default 0660 */
+	int64_t socket_gid;       /* -1 = leave as is */
+	int mode;                 /* INTX_MODE_SELECTIVE | INTX_MODE_BROADCAST */
+	int64_t ack_timeout_ms;   /* default 1000; 0 = none */
+	int64_t storm_limit;      /* interrupts/s per device; default 100000; 0 = none */
+	unsigned ndevices;
+	struct conf_device *devices;
+	unsigned nclients;
+	struct conf_client *clients;
+};
+
+/*
+ * Parse path, then every *.conf in "<path>.d/" in lexical order (a missing
+ * .d directory is fine).  Every problem found is written to errs as
+ * "FILE:LINE: problem\n" (all of them, not only the first).  Returns 0 and
+ * *out, or a negative errno (-EINVAL for a config with errors).
+ */
+int conf_load(const char *path, FILE *errs, struct conf **out);
+
+/* Index of the device or client of that name, or -1. */
+int conf_device_find(const struct conf *c, const char *name);
+int conf_client_find(const struct conf *c, const char *name);
+
+void conf_free(struct conf *c);
+
+#endif

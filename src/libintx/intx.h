@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * intx.h - libintx, the client library of intxd.
+ *
+ * A client connects to intxd, subscribes to the devices its credentials are
+ * bound to, and runs a chain of handlers for each interrupt notification;
+ * intx_dispatch() runs the handlers and acknowledges, after which intxd
+ * unmasks the device.  See libintx(3).
+ *
+ * All calls but intx_open() return a negative errno value on failure
+ * (intx_open() returns NULL and sets errno); intx_strerror() explains them.
+ * Several threads may each own a client; one client is used by one thread
+ * at a time.
+ */
+#ifndef INTX_H
+#define INTX_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define INTX_HANDLED 1 /* the handler serviced its device */
+#define INTX_NONE 0    /* not mine: the next handler in the chain runs */
+
+struct intx_client;
+
+/* What a handler is told; may grow at the end. */
+struct intx_event {
+	const char *device; /* the device's name from the config */
+	uint64_t seq;       /* per-device sequence number */
+	uint64_t raised_ns; /* CLOCK_MONOTONIC when intxd saw the interrupt */
+};
+
+typedef int (*intx_handler_fn)(const struct intx_event *ev, void *arg);
+
+/* Connect; socket_path NULL means the default (/run/intxd/intxd.sock, or
+ * $INTXD_SOCKET).  client_name NULL or "" means whichever client the
+ * caller's credentials match first.  NULL with errno set on failure. */
+struct intx_client *intx_open(const char *socket_path, const char *client_name);
+
+/* Add fn to the device's handler chain (handlers run in the order added);
+ * the first call for a device subscribes to it.  -EACCES when the client is
+ * not bound to the device, -ENOENT when no such device exists. */
+int intx_subscribe(struct intx_client *c, const char *device,
+		   intx_handler_fn fn, void *arg);
+
+/* Drop the device's whole handler chain and the subscription. */
+int intx_unsubscribe(struct intx_client *c, const char *device);
+
+/* The fd to watch for readability in poll/epoll/libevent. */
+int intx_fd(struct intx_client *c);
+
+/* Wait up to timeout_ms (-1: forever, 0: do not wait) for notifications,
+ * run the handlers of each and acknowledge it.  Returns the number of
+ * notifications processed (0 on time-out) or a negative errno. */
+int intx_dispatch(struct intx_client *c, int timeout_ms);
+
+/* The name the daemon admitted this client as. */
+const char *intx_client_name(struct intx_client *c);
+
+/* Disconnect and free; NULL is accepted. */
+void intx_close(struct intx_client *c);
+
+/* A static description of a (negative or positive) errno value. */
+const char *intx_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto.h - the wire contract between intxd and its peers (libintx, intxctl).
+ *
+ * Transport: one AF_UNIX SOCK_SEQPACKET connection per peer; one message per
+ * packet.  Every message starts with struct intx_hdr.  All integers are in
+ * host byte order (the socket never leaves the machine).  Strings are
+ * fixed-size, NUL-terminated and NUL-padded.  Reserved fields must be zero.
+ * proto.c holds the table of lengths, directions and fd counts that every
+ * received message is checked against before it is dispatched.
+ *
+ * Version history (INTX_PROTO_VERSION):
+ *   1  first version: HELLO, SUBSCRIBE, UNSUBSCRIBE, ACK, NOTIFY, ERROR,
+ *      QUERY with STATUS/LINE/DEVICE/CLIENT records ended by LIST_END,
+ *      MASK/UNMASK/RELOAD, MONITOR.
+ */
+#ifndef INTX_PROTO_H
+#define INTX_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define INTX_PROTO_VERSION 1
+
+#define INTX_DEFAULT_SOCKET "/run/intxd/intxd.sock"
+
+#define INTX_NAME_MAX 64  /* device, client and line names, incl. NUL */
+#define INTX_PCI_MAX 16   /* "DDDD:BB:DD.F" incl. NUL */
+#define INTX_TEXT_MAX 160 /* human-readable error text, incl. NUL */
+#define INTX_MSG_MAX 512  /* no valid message is longer */
+#define INTX_FDS_MAX 1    /* no valid message carries more fds */
+
+enum intx_msg_type {
+	/* 0x01..0x3f: client -> daemon */
+	INTX_MSG_HELLO = 0x01,
+	INTX_MSG_SUBSCRIBE = 0x02,
+	INTX_MSG_UNSUBSCRIBE = 0x03,
+	INTX_MSG_ACK = 0x04,
+	INTX_MSG_QUERY = 0x10,
+	INTX_MSG_ADMIN = 0x11,
+	INTX_MSG_MONITOR = 0x12,
+
+	/* 0x40..0x7f: daemon -> client */
+	INTX_MSG_WELCOME = 0x40,
+	INTX_MSG_SUBSCRIBED = 0x41,
+	INTX_MSG_UNSUBSCRIBED = 0x42,
+	INTX_MSG_NOTIFY = 0x43,
+	INTX_MSG_ERROR = 0x44,
+	INTX_MSG_STATUS = 0x50,
+	INTX_MSG_LINE = 0x51,
+	INTX_MSG_DEVICE = 0x52,
+	INTX_MSG_CLIENT = 0x53,
+	INTX_MSG_LIST_END = 0x54,
+	INTX_MSG_DONE = 0x55,
+	INTX_MSG_EVENT = 0x56,
+};
+
+struct intx_hdr {
+	uint16_t version; /* INTX_PROTO_VERSION */
+	uint16_t type;    /* enum intx_msg_type */
+	uint32_t len;     /* whole message, header included */
+};
+
+/* HELLO.role */
+enum intx_role {
+	INTX_ROLE_CLIENT = 1,  /* a driver: may subscribe to its bound devices */
+	INTX_ROLE_CONTROL = 2, /* intxctl: queries and administration */
+};
+
+struct intx_msg_hello {
+	struct intx_hdr hdr;
+	uint32_t role;
+	uint32_t reserved;
+	char client[INTX_NAME_MAX]; /* "" = the first client the credentials match */
+};
+
+struct intx_msg_welcome {
+	struct intx_hdr hdr;
+	uint32_t session;  /* daemon-unique session number, for logs */
+	uint32_t reserved;
+	char client[INTX_NAME_MAX]; /* the client this session is admitted as */
+};
+
+struct intx_msg_subscribe {
+	struct intx_hdr hdr;
+	char device[INTX_NAME_MAX];
+};
+
+/* SUBSCRIBED.flags */
+#define INTX_SUB_BROADCAST 0x1u /* the device's line is in broadcast mode */
+
+struct intx_msg_subscribed {
+	struct intx_hdr hdr;
+	uint32_t device_id; /* names the device in NOTIFY and UNSUBSCRIBE */
+	uint32_t flags;
+	char device[INTX_NAME_MAX];
+};
+
+struct intx_msg_unsubscribe {
+	struct intx_hdr hdr;
+	uint32_t device_id;
+	uint32_t reserved;
+};
+
+struct intx_msg_unsubscribed {
+	struct intx_hdr hdr;
+	uint32_t device_id;
+	uint32_t reserved;
+};
+
+/*
+ * NOTIFY: run the handlers of device_id, then ACK with the same token.
+ * In selective mode the token is the asserting device; in broadcast mode it
+ * is the device whose interrupt woke the line, which may be another one.
+ */
+struct intx_msg_notify {
+	struct intx_hdr hdr;
+	uint32_t device_id;
+	uint32_t token;
+	uint64_t seq;       /* per-device sequence number */
+	uint64_t raised_ns; /* CLOCK_MONOTONIC when intxd saw the interrupt */
+};
+
+/* ACK.flags */
+#define INTX_ACK_HANDLED 0x1u /* a handler claimed the interrupt */
+
+struct intx_msg_ack {
+	struct intx_hdr hdr;
+	uint32_t device_id;
+	uint32_t token;
+	uint64_t seq;
+	uint32_t flags;
+	uint32_t reserved;
+};
+
+struct intx_msg_error {
+	struct intx_hdr hdr;
+	int32_t error;       /* positive errno value */
+	uint16_t req_type;   /* the request that failed, 0 if none */
+	uint16_t reserved;
+	char text[INTX_TEXT_MAX];
+};
+
+/* QUERY.what: the daemon answers with records of that type and LIST_END */
+enum intx_query {
+	INTX_Q_STATUS = 1,  /* one STATUS */
+	INTX_Q_LINES = 2,   /* LINE records */
+	INTX_Q_DEVICES = 3, /* DEVICE records */
+	INTX_Q_CLIENTS = 4, /* CLIENT records */
+};
+
+struct intx_msg_query {
+	struct intx_hdr hdr;
+	uint32_t what;
+	uint32_t reserved;
+};
+
+/* ADMIN.op: answered by DONE or ERROR */
+enum intx_admin_op {
+	INTX_ADMIN_MASK = 1,
+	INTX_ADMIN_UNMASK = 2,
+	INTX_ADMIN_RELOAD = 3,
+};
+
+struct intx_msg_admin {
+	struct intx_hdr hdr;
+	uint32_t op;
+	uint32_t reserved;
+	char device[INTX_NAME_MAX]; /* "" for RELOAD */
+};
+
+struct intx_msg_done {
+	struct intx_hdr hdr;
+	uint32_t req_type;
+	uint32_t reserved;
+};
+
+enum intx_mode {
+	INTX_MODE_SELECTIVE = 1,
+	INTX_MODE_BROADCAST = 2,
+};
+
+struct intx_msg_status {
+	struct intx_hdr hdr;
+	char version[32]; /* package version */
+	uint64_t uptime_ns;
+	uint32_t mode; /* enum intx_mode, the configured default */
+	uint32_t pid;
+	uint32_t lines, devices, clients, sessions;
+	uint64_t raised, delivered, acked, spurious;
+};
+
+/* LINE/DEVICE.flags */
+#define INTX_F_BROADCAST 0x01u /* line: in broadcast mode */
+#define INTX_F_MASKED 0x02u    /* device: masked by intxd */
+#define INTX_F_PENDING 0x04u   /* device: asserted, waiting for a subscriber */
+#define INTX_F_INFLIGHT 0x08u  /* device: notified, waiting for acks */
+#define INTX_F_ADMIN 0x10u     /* device: masked by the administrator */
+#define INTX_F_FAILED 0x20u    /* device: backend failed; not serviced */
+#define INTX_F_NO_STATUS 0x40u /* device/line: no Interrupt Status bit */
+
+struct intx_msg_line {
+	struct intx_hdr hdr;
+	char name[INTX_NAME_MAX];
+	int32_t irq; /* -1 when the line is a name only */
+	uint32_t flags;
+	uint32_t devices;
+	uint32_t reserved;
+	uint64_t events;   /* wakeups of the line (fd events) */
+	uint64_t spurious; /* events where no device asserted */
+	uint64_t status_reads;
+};
+
+struct intx_msg_device {
+	struct intx_hdr hdr;
+	char name[INTX_NAME_MAX];
+	char line[INTX_NAME_MAX];
+	char pci[INTX_PCI_MAX];
+	char backend[8];
+	int32_t irq;
+	uint32_t flags;
+	uint32_t subscribers;
+	uint32_t reserved;
+	uint64_t seq;
+	uint64_t raised;    /* assertions identified by Status bit 3 */
+	uint64_t delivered; /* notifications sent (one per subscriber) */
+	uint64_t acked;
+	uint64_t handled;   /* acks with INTX_ACK_HANDLED */
+	uint64_t latency_ns[3]; /* p50, p99, p99.9 raise -> ack; 0 if none */
+};
+
+struct intx_msg_client {
+	struct intx_hdr hdr;
+	char name[INTX_NAME_MAX];
+	int32_t uid; /* -1 if not constrained */
+	int32_t gid;
+	uint32_t sessions; /* connected now */
+	uint32_t devices;  /* bound */
+	uint64_t delivered, acked, handled, unhandled;
+	uint64_t timeouts;
+};
+
+struct intx_msg_list_end {
+	struct intx_hdr hdr;
+	uint32_t what;
+	uint32_t count;
+};
+
+/* MONITOR: the session becomes a stream of EVENT records */
+struct intx_msg_monitor {
+	struct intx_hdr hdr;
+	uint32_t reserved[2];
+};
+
+enum intx_event_kind {
+	INTX_EV_RAISE = 1,    /* device identified as asserting */
+	INTX_EV_DELIVER = 2,  /* notification sent to a client */
+	INTX_EV_ACK = 3,      /* acknowledgement received */
+	INTX_EV_SPURIOUS = 4, /* line woke with no device asserting */
+	INTX_EV_UNMASK = 5,
+};
+
+struct intx_msg_event {
+	struct intx_hdr hdr;
+	uint32_t kind;
+	uint32_t flags; /* ACK: INTX_ACK_HANDLED */
+	uint64_t ts_ns;
+	uint64_t seq;
+	char device[INTX_NAME_MAX];
+	char client[INTX_NAME_MAX];
+};
+
+/* Size checks: the wire layout must not depend on the compiler's padding. */
+_Static_assert(sizeof(struct intx_hdr) == 8, "hdr");
+_Static_assert(sizeof(struct intx_msg_hello) == 80, "hello");
+_Static_assert(sizeof(struct intx_msg_welcome) == 80, "welcome");
+_Static_assert(sizeof(struct intx_msg_subscribe) == 72, "subscribe");
+_Static_assert(sizeof(struct intx_msg_subscribed) == 80, "subscribed");
+_Static_assert(sizeof(struct intx_msg_unsubscribe) == 16, "unsubscribe");
+_Static_assert(sizeof(struct intx_msg_notify) == 32, "notify");
+_Static_assert(sizeof(struct intx_msg_ack) == 32, "ack");
+_Static_assert(sizeof(struct intx_msg_error) == 176, "error");
+_Static_assert(sizeof(struct intx_msg_query) == 16, "query");
+_Static_assert(sizeof(struct intx_msg_admin) == 80, "admin");
+_Static_assert(sizeof(struct intx_msg_status) == 104, "status");
+_Static_assert(sizeof(struct intx_msg_line) == 112, "line");
+_Static_assert(sizeof(struct intx_msg_device) == 240, "device");
+_Static_assert(sizeof(struct intx_msg_client) == 128, "client");
+_Static_assert(sizeof(struct intx_msg_event) == 160, "event");
+
+/* Which side may send a message type. */
+enum intx_side {
+	INTX_FROM_CLIENT = 1,
+	INTX_FROM_DAEMON = 2,
+};
+
+/*
+ * Check a received message against the table: version, known type, the
+ * sender's side, exact length, fd count, reserved bytes, NUL-terminated
+ * strings.  Returns the type on success or a negative errno:
+ * -EPROTONOSUPPORT (version), -EBADMSG (anything else).
+ */
+int proto_check(const void *buf, size_t len, unsigned nfds, enum intx_side from);
+
+/* Fill a header; len is the whole message size. */
+void proto_hdr(struct intx_hdr *h, enum intx_msg_type type, size_t len);
+
+/* Copy a string into a fixed field; -ENAMETOOLONG if it does not fit. */
+int proto_strset(char *field, size_t size, const char *s);
+
+const char *proto_type_name(unsigned type);
+
+#endif

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/* simdev.c - the sim device's config image and interrupt signal. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/pci_regs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "simdev.h"
+
+static int mkdir_p(const char *dir)
+{
+	char *p, *copy = strdup(dir);
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+			r = -errno;
+		*p = '/';
+		if (r)
+			break;
+	}
+	if (!r && mkdir(copy, 0755) < 0 && errno != EEXIST)
+		r = -errno;
+	free(copy);
+	return r;
+}
+
+static void put16(uint8_t *img, unsigned off, uint16_t v)
+{
+	img[off] = v & 0xff;
+	img[off + 1] = v >> 8;
+}
+
+int simdev_create(const char *dir, int irq, uint16_t vendor, uint16_t device)
+{
+	uint8_t img[SIMDEV_CONFIG_SIZE] = { 0 };
+	int dfd, fd, r;
+	ssize_t n;
+
+	if (irq < 0 || irq > 254)
+		return -EINVAL;
+	r = mkdir_p(dir);
+	if (r < 0)
+		return r;
+	put16(img, PCI_VENDOR_ID, vendor);
+	put16(img, PCI_DEVICE_ID, device);
+	put16(img, PCI_COMMAND, PCI_COMMAND_MEMORY);
+	put16(img, PCI_STATUS, 0);
+	img[PCI_REVISION_ID] = 1;
+	img[PCI_CLASS_DEVICE] = 0xff; /* class: unassigned */
+	img[PCI_CLASS_DEVICE + 1] = 0x00;
+	img[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
+	img[PCI_INTERRUPT_LINE] = (uint8_t)irq;
+	img[PCI_INTERRUPT_PIN] = 1; /* INTA# */
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	fd = openat(dfd, SIMDEV_CONFIG, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		close(dfd);
+		return r;
+	}
+	/* Under the lock, so a daemon servicing an old image sees a whole one. */
+	r = 0;
+	if (flock(fd, LOCK_EX) < 0)
+		r = -errno;
+	else if ((n = pwrite(fd, img, sizeof(img), 0)) != (ssize_t)sizeof(img))
+		r = n < 0 ? -errno : -EIO;
+	else if (ftruncate(fd, sizeof(img)) < 0)
+		r = -errno;
+	close(fd);
+	close(dfd);
+	return r;
+}
+
+int simdev_irq_path(const char *dir, char *buf, unsigned size)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, SIMDEV_IRQ);
+
+	return n < 0 || (unsigned)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int simdev_open(struct simdev *s, const char *dir)
+{
+	struct stat st;
+	int r;
+
+	s->cfg_fd = s->dir_fd = -1;
+	s->dir = strdup(dir);
+	if (!s->dir)
+		return -ENOMEM;
+	s->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dir_fd < 0)
+		goto fail;
+	s->cfg_fd = openat(s->dir_fd, SIMDEV_CONFIG, O_RDWR | O_CLOEXEC);
+	if (s->cfg_fd < 0)
+		goto fail;
+	if (fstat(s->cfg_fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || st.st_size != SIMDEV_CONFIG_SIZE) {
+		errno = ENODEV;
+		goto fail;
+	}
+	return 0;
+fail:
+	r = -errno;
+	simdev_close(s);
+	return r;
+}
+
+void simdev_close(struct simdev *s)
+{
+	if (s->cfg_fd >= 0)
+		close(s->cfg_fd);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
+	free(s->dir);
+	s->cfg_fd = s->dir_fd = -1;
+	s->dir = NULL;
+}
+
+/* Command and Status are adjacent: one 4-byte read and write covers both. */
+static int rd_cmdsta(struct simdev *s, uint16_t *cmd, uint16_t *sta)
+{
+	uint8_t b[4];
+	ssize_t n = pread(s->cfg_fd, b, 4, PCI_COMMAND);
+
+	if (n != 4)
+		return n < 0 ? -errno : -EIO;
+	*cmd = (uint16_t)(b[0] | b[1] << 8);
+	*sta = (uint16_t)(b[2] | b[3] << 8);
+	return 0;
+}
+
+static int wr_cmdsta(struct simdev *s, uint16_t cmd, uint16_t sta)
+{
+	uint8_t b[4] = { cmd & 0xff, cmd >> 8, sta & 0xff, sta >> 8 };
+	ssize_t n = pwrite(s->cfg_fd, b, 4, PCI_COMMAND);
+
+	if (n != 4)
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}
+
+/* Signal DIR/irq.  Nobody listening (no daemon yet) is fine: the device
+ * stays masked and asserting in the image, where the daemon finds it when it
+ * opens the device.  A full queue is fine too: one wakeup is as good as many. */
+static int signal_irq(struct simdev *s)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static const char one = 1;
+	int fd, r = 0;
+
+	if (simdev_irq_path(s->dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+		   (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN)
+			r = -errno;
+	}
+	close(fd);
+	return r;
+}
+
+/* Read Command/Status under the lock, let fn change them, write back. */
+static int locked_update(struct simdev *s,
+			 int (*fn)(uint16_t *cmd, uint16_t *sta))
+{
+	uint16_t cmd, sta, ocmd, osta;
+	int r, sig;
+
+	if (flock(s->cfg_fd, LOCK_EX) < 0)
+		return -errno;
+	r = rd_cmdsta(s, &cmd, &sta);
+	if (r < 0)
+		goto out;
+	ocmd = cmd;
+	osta = sta;
+	sig = fn(&cmd, &sta);
+	if (cmd != ocmd || sta != osta)
+		r = wr_cmdsta(s, cmd, sta);
+	if (r == 0 && sig) {
+		r = signal_irq(s);
+		if (r == 0)
+			r = 1;
+	}
+out:
+	flock(s->cfg_fd, LOCK_UN);
+	return r;
+}
+
+/* Assert; if unmasked, mask and signal (the kernel's check-and-mask). */
+static int do_raise(uint16_t *cmd, uint16_t *sta)
+{
+	*sta |= PCI_STATUS_INTERRUPT;
+	if (*cmd & PCI_COMMAND_INTX_DISABLE)
+		return 0;
+	*cmd |= PCI_COMMAND_INTX_DISABLE;
+	return 1;
+}
+
+static int do_lower(uint16_t *cmd, uint16_t *sta)
+{
+	*sta &= (uint16_t)~PCI_STATUS_INTERRUPT;
+	return 0;
+}
+
+static int do_mask(uint16_t *cmd, uint16_t *sta)
+{
+	*cmd |= PCI_COMMAND_INTX_DISABLE;
+	return 0;
+}
+
+/* Unmask; a device still asserting interrupts again at once (level). */
+static int do_unmask(uint16_t *cmd, uint16_t *sta)
+{
+	if (*sta & PCI_STATUS_INTERRUPT) {
+		*cmd |= PCI_COMMAND_INTX_DISABLE;
+		return 1;
+	}
+	*cmd &= (uint16_t)~PCI_COMMAND_INTX_DISABLE;
+	return 0;
+}
+
+int simdev_raise(struct simdev *s)
+{
+	int r = locked_update(s, do_raise);
+	return r < 0 ? r : 0;
+}
+
+int simdev_lower(struct simdev *s)
+{
+	return locked_update(s, do_lower);
+}
+
+int simdev_mask(struct simdev *s)
+{
+	return locked_update(s, do_mask);
+}
+
+int simdev_unmask(struct simdev *s)
+{
+	return locked_update(s, do_unmask);
+}
+
+int simdev_state(struct simdev *s, struct simdev_state *st)
+{
+	uint8_t img[SIMDEV_CONFIG_SIZE];
+	char path[108];
+	struct stat sb;
+	ssize_t n;
+
+	if (flock(s->cfg_fd, LOCK_SH) < 0)
+		return -errno;
+	n = pread(s->cfg_fd, img, sizeof(img), 0);
+	flock(s->cfg_fd, LOCK_UN);
+	if (n != (ssize_t)sizeof(img))
+		return n < 0 ? -errno : -EIO;
+	st->vendor = (uint16_t)(img[PCI_VENDOR_ID] | img[PCI_VENDOR_ID + 1] << 8);
+	st->device = (uint16_t)(img[PCI_DEVICE_ID] | img[PCI_DEVICE_ID + 1] << 8);
+	st->command = (uint16_t)(img[PCI_COMMAND] | img[PCI_COMMAND + 1] << 8);
+	st->status = (uint16_t)(img[PCI_STATUS] | img[PCI_STATUS + 1] << 8);
+	st->irq_line = img[PCI_INTERRUPT_LINE];
+	st->irq_pin = img[PCI_INTERRUPT_PIN];
+	st->asserting = st->status & PCI_STATUS_INTERRUPT;
+	st->masked = st->command & PCI_COMMAND_INTX_DISABLE;
+	st->serviced = simdev_irq_path(s->dir, path, sizeof(path)) == 0 &&
+		       stat(path, &sb) == 0 && S_ISSOCK(sb.st_mode);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * simdev.h - the sim device: a directory that behaves like a PCI function
+ * behind uio_pci_generic.
+ *
+ *   DIR/config  256-byte PCI config-space image in the standard layout
+ *   DIR/irq     a datagram socket, bound by whoever services the device
+ *               (intxd); a datagram on it is an interrupt, like a read on
+ *               /dev/uioN
+ *
+ * Every change to the image happens under an exclusive flock() on config,
+ * so intx-sim and intxd can race on it.  The invariant kept by every writer:
+ * the device asserts (Status bit 3) and is not masked (Command bit 10) never
+ * both hold outside the lock.  Raising an unmasked device masks it and
+ * signals DIR/irq, as the kernel's pci_check_and_mask_intx() does; unmasking
+ * a device that still asserts masks it again and signals again (level).
+ */
+#ifndef INTX_SIMDEV_H
+#define INTX_SIMDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SIMDEV_CONFIG "config"
+#define SIMDEV_IRQ "irq"
+#define SIMDEV_CONFIG_SIZE 256
+
+struct simdev {
+	int cfg_fd;  /* DIR/config, read-write */
+	int dir_fd;  /* DIR, for the irq socket's path */
+	char *dir;
+};
+
+struct simdev_state {
+	uint16_t vendor, device, command, status;
+	uint8_t irq_line, irq_pin;
+	bool asserting; /* Status bit 3 */
+	bool masked;    /* Command bit 10 */
+	bool serviced;  /* somebody has DIR/irq bound */
+};
+
+/* Make DIR (and missing parents) and a fresh config image. 0 or -errno. */
+int simdev_create(const char *dir, int irq, uint16_t vendor, uint16_t device);
+
+/* Open an existing sim device.  0 or -errno (-ENODEV: not a sim device). */
+int simdev_open(struct simdev *s, const char *dir);
+void simdev_close(struct simdev *s);
+
+/* The device asserts its interrupt (and the "kernel" masks and signals). */
+int simdev_raise(struct simdev *s);
+/* The device stops asserting: what its driver does to acknowledge it. */
+int simdev_lower(struct simdev *s);
+/* Command bit 10 set/cleared; clearing it on an asserting device signals
+ * again.  Returns 1 if the unmask signalled, 0 if not, or -errno. */
+int simdev_mask(struct simdev *s);
+int simdev_unmask(struct simdev *s);
+int simdev_state(struct simdev *s, struct simdev_state *st);
+
+/* The socket path of DIR/irq: 0 or -ENAMETOOLONG. */
+int simdev_irq_path(const char *dir, char *buf, unsigned size);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* wire.h - framed SOCK_SEQPACKET I/O, fd passing and peer credentials. */
+#ifndef INTX_WIRE_H
+#define INTX_WIRE_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* Send one message, optionally with one fd (passfd < 0: none).
+ * flags: extra send flags such as MSG_DONTWAIT.  0 or -errno. */
+int wire_send(int sock, const void *msg, size_t len, int passfd, int flags);
+
+/*
+ * Receive one message into buf.  A received fd is stored in *fd_out (or
+ * closed if fd_out is NULL); *nfds counts the fds that came with it, so the
+ * caller can refuse a message that carries one it did not expect.
+ * Returns the length, 0 at end of stream, -EMSGSIZE if the message did not
+ * fit in bufsize (it is consumed), -EBADMSG if more fds came than fit, or
+ * -errno (-EAGAIN when nothing is waiting on a non-blocking call).
+ */
+long wire_recv(int sock, void *buf, size_t bufsize, int *fd_out,
+	       unsigned *nfds, int flags);
+
+/* The peer's pid/uid/gid as the kernel saw them at connect().  0 or -errno. */
+int wire_peercred(int sock, struct ucred *cred);
+
+/* A listening SOCK_SEQPACKET socket at path (an old socket file is
+ * replaced), close-on-exec and non-blocking.  Returns the fd or -errno. */
+int wire_listen(const char *path, unsigned mode, int backlog);
+
+/* Connect to path; close-on-exec, blocking.  Returns the fd or -errno. */
+int wire_connect(const char *path);
+
+#endif
