@@ -84,10 +84,15 @@ case "$MACHINE" in
     *) echo "run-guest: unknown machine $MACHINE" >&2; exit 126 ;;
 esac
 for s in $SLOTS; do
-    set -- "$@" -device "edu,addr=$s"
+    # QEMU reads addr= as hex ("12" would be slot 0x12); slots here are decimal
+    case "$s" in
+        0x*|0X*) a=$s ;;
+        *) a=$(printf '0x%x' "$s") ;;
+    esac
+    set -- "$@" -device "edu,addr=$a"
 done
 set -- "$@" \
-    -fsdev local,id=hostfs,path=/,security_model=none,readonly=on \
+    -fsdev local,id=hostfs,path=/,security_model=none,readonly=on,multidevs=remap \
     -device virtio-9p-pci,fsdev=hostfs,mount_tag=hostroot,addr=0x11
 if [ -n "$OUTSHARE" ]; then
     mkdir -p "$OUTSHARE"
@@ -121,7 +126,6 @@ timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -m "$MEM" -smp "$SMP" \
             cat
         fi
     }
-qrc=$(cat "$CONSOLE" >/dev/null; echo 0)
 set -e
 end=$(date +%s.%N)
 elapsed=$(echo "$start $end" | awk '{printf "%.1f", $2 - $1}')
