@@ -1,9 +1,10 @@
 #!/bin/sh
-# tests/vm/run-guest.sh [options] SCRIPT
+# tests/vm/run-guest.sh [options] SCRIPT [ARG...]
 #
 # Boots Debian's kernel under QEMU (TCG) with edu PCI devices and runs SCRIPT
 # (a host path; /bin/sh SCRIPT inside a chroot of the host's root, shared
-# read-only over 9p). Exits with SCRIPT's exit status.
+# read-only over 9p) with ARGs (no newlines; passed verbatim, host paths under
+# /tmp are not translated). Exits with SCRIPT's exit status.
 #
 # Options:
 #   --machine pc|q35-iommu   pc = i440fx (default); q35-iommu = q35 + intel-iommu
@@ -57,8 +58,13 @@ $2"; shift 2 ;;
         *)           break ;;
     esac
 done
-[ $# -eq 1 ] || usage
+[ $# -ge 1 ] || usage
 SCRIPT=$1
+shift
+ARGS64=
+if [ $# -gt 0 ]; then
+    ARGS64=$(printf '%s\n' "$@" | base64 -w0)
+fi
 case "$SCRIPT" in /*) ;; *) SCRIPT=$(pwd)/$SCRIPT ;; esac
 [ -f "$SCRIPT" ] || { echo "run-guest: no such script: $SCRIPT" >&2; exit 126; }
 case "$SCRIPT" in
@@ -73,6 +79,7 @@ command -v "$QEMU" >/dev/null || { echo "run-guest: $QEMU not found (run tests/v
 "$HERE/build-initramfs.sh" "$BUILD" >&2 || exit 126
 
 CMDLINE="console=ttyS0 panic=-1 quiet loglevel=4 intxvm.script=$SCRIPT intxvm.cwd=$CWD"
+[ -n "$ARGS64" ] && CMDLINE="$CMDLINE intxvm.args=$ARGS64"
 case "$MACHINE" in
     pc)
         set -- -machine pc ;;
