@@ -31,6 +31,12 @@ if readelf -l "$BUSYBOX" 2>/dev/null | grep -q INTERP; then
     exit 1
 fi
 
+# parallel run-guest.sh calls share OUTDIR: one builds, the others wait
+if command -v flock >/dev/null; then
+    exec 9>"$OUT/.lock"
+    flock 9
+fi
+
 STAMP=$OUT/.stamp
 if [ -f "$STAMP" ] && [ -f "$OUT/vmlinux" ] && [ -f "$OUT/initramfs.cpio.gz" ] \
    && [ "$(cat "$OUT/kver" 2>/dev/null)" = "$KVER" ] \

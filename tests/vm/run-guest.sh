@@ -19,6 +19,8 @@
 #   --build DIR              kernel/initramfs cache (default $INTXVM_BUILD or
 #                            ${TMPDIR:-/tmp}/intxvm-build-$(id -u))
 #   --qemu-arg ARG           one extra QEMU argument (repeatable)
+#   --interactive            debugging: a shell in the guest chroot on the console
+#                            (stdin is passed to the guest; SCRIPT is not run)
 # Exit status: SCRIPT's status; 124 on timeout; 125 if the guest ended without
 # the INTXVM-EXIT marker (panic, init failure); 126 for a harness error.
 # In the guest, a SCRIPT or current directory under the host's /tmp is at
@@ -36,6 +38,7 @@ OUTSHARE=
 APPEND=
 BUILD=${INTXVM_BUILD:-${TMPDIR:-/tmp}/intxvm-build-$(id -u)}
 QEMU_EXTRA=
+INTERACTIVE=
 
 usage() { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 126; }
 
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
         --build)     BUILD=$2; shift 2 ;;
         --qemu-arg)  QEMU_EXTRA="$QEMU_EXTRA
 $2"; shift 2 ;;
+        --interactive) INTERACTIVE=1; shift ;;
         -h|--help)   usage ;;
         --)          shift; break ;;
         -*)          echo "run-guest: unknown option $1" >&2; usage ;;
@@ -109,6 +113,12 @@ if [ -n "$OUTSHARE" ]; then
     CMDLINE="$CMDLINE intxvm.out"
 fi
 [ -n "$APPEND" ] && CMDLINE="$CMDLINE $APPEND"
+if [ -n "$INTERACTIVE" ]; then
+    exec timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -m "$MEM" -smp "$SMP" \
+        -nodefaults -display none -no-reboot -serial stdio -monitor none \
+        -kernel "$BUILD/vmlinux" -initrd "$BUILD/initramfs.cpio" \
+        -append "$CMDLINE intxvm.sh" "$@"
+fi
 OLDIFS=$IFS; IFS='
 '
 for a in $QEMU_EXTRA; do set -- "$@" "$a"; done

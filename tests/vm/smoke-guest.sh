@@ -8,7 +8,7 @@ EDU="1234 11e8"
 fail=0
 
 # shell builtins only where possible: every exec costs ~30 ms under TCG + 9p
-rd() { v=; read -r v < "$1" 2>/dev/null; echo "$v"; }
+rd() { v=; read -r v 2>/dev/null < "$1"; echo "$v"; }
 pci_list() {
     for d in /sys/bus/pci/devices/*; do
         drv=-
