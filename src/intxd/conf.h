@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* conf.h - intxd.conf (+ intxd.conf.d/*.conf) parsed with inih into plain data. */
+/* conf.h - intxd.conf and its drop-in directory, parsed with inih into plain data. */
 #ifndef INTXD_CONF_H
 #define INTXD_CONF_H
 

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend-sim.c - the sim device (simdev.h) as a backend.  It plays the
+ * part uio_pci_generic plays for real hardware: the interrupt fd is the
+ * device's DIR/irq datagram socket, config space is the DIR/config image.
+ */
+#include <errno.h>
+#include <linux/pci_regs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "conf.h"
+#include "device.h"
+#include "simdev.h"
+
+struct sim {
+	struct simdev sd;
+	int irq_fd;
+	char irq_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+static int sim_open(struct device *dev, const struct conf_device *cd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sim *s;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->irq_fd = -1;
+	r = simdev_open(&s->sd, cd->path);
+	if (r < 0)
+		goto fail;
+	r = simdev_irq_path(cd->path, sa.sun_path, sizeof(sa.sun_path));
+	if (r < 0)
+		goto fail;
+	strcpy(s->irq_path, sa.sun_path);
+	s->irq_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->irq_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* A socket left by an earlier intxd is stale: we are its driver now. */
+	(void)unlink(sa.sun_path);
+	if (bind(s->irq_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	dev->be = s;
+	return s->irq_fd;
+fail:
+	if (s->irq_fd >= 0)
+		close(s->irq_fd);
+	simdev_close(&s->sd);
+	free(s);
+	return r;
+}
+
+static void sim_close(struct device *dev)
+{
+	struct sim *s = dev->be;
+
+	if (!s)
+		return;
+	close(s->irq_fd);
+	(void)unlink(s->irq_path);
+	simdev_close(&s->sd);
+	free(s);
+	dev->be = NULL;
+}
+
+static int sim_drain(struct device *dev)
+{
+	struct sim *s = dev->be;
+	char buf[64];
+	int n = 0;
+
+	for (;;) {
+		ssize_t k = recv(s->irq_fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (k >= 0) {
+			n++;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return n;
+		return -errno;
+	}
+}
+
+static int sim_cfg_read(struct device *dev, unsigned off, uint16_t *val)
+{
+	struct sim *s = dev->be;
+	uint8_t b[2];
+	ssize_t n = pread(s->sd.cfg_fd, b, 2, off);
+
+	if (n != 2)
+		return n < 0 ? -errno : -EIO;
+	*val = (uint16_t)(b[0] | b[1] << 8);
+	return 0;
+}
+
+static int sim_cfg_write(struct device *dev, unsigned off, uint16_t val)
+{
+	struct sim *s = dev->be;
+	uint8_t b[2] = { val & 0xff, val >> 8 };
+	ssize_t n = pwrite(s->sd.cfg_fd, b, 2, off);
+
+	if (n != 2)
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}
+
+static int sim_mask(struct device *dev)
+{
+	struct sim *s = dev->be;
+	int r = simdev_mask(&s->sd);
+
+	return r < 0 ? r : 0;
+}
+
+static int sim_unmask(struct device *dev)
+{
+	struct sim *s = dev->be;
+	int r;
+
+	/* Signals still queued were raised before this unmask and are
+	 * accounted for: the unmask below signals again if the device still
+	 * asserts.  Dropping them keeps a stale wakeup from counting as a
+	 * spurious interrupt. */
+	r = sim_drain(dev);
+	if (r < 0)
+		return r;
+	r = simdev_unmask(&s->sd);
+	return r < 0 ? r : 0;
+}
+
+static int sim_irq(struct device *dev)
+{
+	uint16_t v;
+	int r = sim_cfg_read(dev, PCI_INTERRUPT_LINE, &v);
+
+	return r < 0 ? r : (v & 0xff);
+}
+
+const struct backend_ops backend_sim = {
+	.name = "sim",
+	.open = sim_open,
+	.close = sim_close,
+	.drain = sim_drain,
+	.cfg_read = sim_cfg_read,
+	.cfg_write = sim_cfg_write,
+	.mask = sim_mask,
+	.unmask = sim_unmask,
+	.irq = sim_irq,
+};

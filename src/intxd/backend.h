@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend.h - how intxd reaches a device: its interrupt fd, 2-byte config
+ * space access, and mask/unmask.  One const ops table per backend, chosen by
+ * name once when the device is opened.  The daemon keeps each device's mask
+ * state itself; backends only carry out what it decides.
+ */
+#ifndef INTXD_BACKEND_H
+#define INTXD_BACKEND_H
+
+#include <stdint.h>
+
+struct conf_device;
+struct device;
+
+struct backend_ops {
+	const char *name;
+	/* Open the device; store private state in dev->be.  Returns the
+	 * interrupt fd (readable when the kernel masked the device and
+	 * signalled), owned by the backend, or -errno. */
+	int (*open)(struct device *dev, const struct conf_device *cd);
+	void (*close)(struct device *dev);
+	/* Consume the fd's pending signals: >0 if there were any, 0 if none
+	 * (already consumed), -errno. */
+	int (*drain)(struct device *dev);
+	int (*cfg_read)(struct device *dev, unsigned off, uint16_t *val);
+	int (*cfg_write)(struct device *dev, unsigned off, uint16_t val);
+	/* Mask: the device cannot interrupt.  Unmask: it can again; one that
+	 * still asserts interrupts again (level). */
+	int (*mask)(struct device *dev);
+	int (*unmask)(struct device *dev);
+	/* The host IRQ number (for line = auto), or -errno. */
+	int (*irq)(struct device *dev);
+	/* Optional: an fd to hand to a subscribing client (vfio), or -1. */
+	int (*client_fd)(struct device *dev);
+};
+
+/* The backend of that name, or NULL. */
+const struct backend_ops *backend_find(const char *name);
+
+extern const struct backend_ops backend_sim;
+extern const struct backend_ops backend_uio;
+extern const struct backend_ops backend_vfio;
+
+#endif

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/* device.c - one device's mask state, subscribers and counters. */
+#include <errno.h>
+#include <event2/event.h>
+#include <linux/pci_regs.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "client.h"
+#include "conf.h"
+#include "daemon.h"
+#include "device.h"
+#include "line.h"
+#include "log.h"
+#include "session.h"
+
+static void device_log(int level, const struct device *dev, const char *fmt,
+		       const char *what, int err)
+{
+	log_full(level, dev->name, dev->line ? dev->line->name : NULL, NULL, fmt,
+		 what, strerror(err < 0 ? -err : err));
+}
+
+void device_fail(struct device *dev, const char *what, int err)
+{
+	if (dev->failed)
+		return;
+	dev->failed = true;
+	if (dev->ev)
+		event_del(dev->ev);
+	device_log(LOG_ERR, dev, "device failed: %s: %s; not serviced any more",
+		   what, err);
+}
+
+static void on_irq_fd(evutil_socket_t fd, short what, void *arg)
+{
+	struct device *dev = arg;
+
+	(void)fd;
+	(void)what;
+	line_fd_event(dev->line, dev);
+}
+
+int device_open(struct daemon *d, struct device *dev, const struct conf_device *cd)
+{
+	int fd;
+
+	dev->daemon = d;
+	dev->fd = -1;
+	dev->irq = -1;
+	memcpy(dev->name, cd->name, sizeof(dev->name));
+	memcpy(dev->pci, cd->pci, sizeof(dev->pci));
+	dev->ops = backend_find(cd->backend);
+	if (!dev->ops) {
+		dev->failed = true;
+		log_full(LOG_ERR, dev->name, NULL, NULL,
+			 "backend '%s' is not built in", cd->backend);
+		return -ENOTSUP;
+	}
+	fd = dev->ops->open(dev, cd);
+	if (fd < 0) {
+		dev->failed = true;
+		device_log(LOG_ERR, dev, "cannot open device: %s: %s",
+			   cd->path ? cd->path : cd->pci, fd);
+		return fd;
+	}
+	dev->fd = fd;
+	dev->irq = dev->ops->irq(dev);
+	dev->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, on_irq_fd, dev);
+	if (!dev->ev) {
+		device_fail(dev, "event_new", -ENOMEM);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int device_start(struct device *dev)
+{
+	uint16_t cmd;
+	int r;
+
+	if (dev->failed)
+		return 0;
+	if (event_add(dev->ev, NULL) < 0) {
+		device_fail(dev, "event_add", -ENOMEM);
+		return -ENOMEM;
+	}
+	/* An earlier driver (or intxd before a restart) may have left the
+	 * device masked by its kernel driver; nobody else will unmask it. */
+	r = dev->ops->cfg_read(dev, PCI_COMMAND, &cmd);
+	if (r < 0) {
+		device_fail(dev, "read Command", r);
+		return r;
+	}
+	if (!(cmd & PCI_COMMAND_INTX_DISABLE))
+		return 0;
+	(void)dev->ops->drain(dev);
+	r = device_asserting(dev);
+	if (r > 0)
+		device_raise(dev, now_ns());
+	else if (r == 0)
+		device_unmask(dev);
+	return r < 0 ? r : 0;
+}
+
+void device_free(struct device *dev)
+{
+	if (!dev)
+		return;
+	if (dev->ev)
+		event_free(dev->ev);
+	if (dev->ops && dev->be)
+		dev->ops->close(dev);
+	free(dev->subs);
+	free(dev);
+}
+
+int device_asserting(struct device *dev)
+{
+	uint16_t sta;
+	int r;
+
+	r = dev->ops->cfg_read(dev, PCI_STATUS, &sta);
+	if (r < 0) {
+		device_fail(dev, "read Status", r);
+		return r;
+	}
+	/* All ones: the device is gone (surprise removal, or it fell off). */
+	if (sta == 0xffff) {
+		device_fail(dev, "read Status", -ENODEV);
+		return -ENODEV;
+	}
+	return !!(sta & PCI_STATUS_INTERRUPT);
+}
+
+void device_notify_subs(struct device *dev, uint32_t token, uint64_t seq,
+			uint64_t ts)
+{
+	struct device *owner = dev->daemon->devices[token];
+	unsigned i;
+
+	for (i = 0; i < dev->nsubs; i++) {
+		session_notify(dev->subs[i], dev, token, seq, ts);
+		owner->acks_due++;
+		dev->delivered++;
+	}
+}
+
+void device_raise(struct device *dev, uint64_t ts)
+{
+	dev->seq++;
+	dev->raised++;
+	dev->raised_ns = ts;
+	if (dev->daemon->monitors)
+		session_broadcast_event(dev->daemon, INTX_EV_RAISE, 0, dev->seq,
+					dev->name, "");
+	if (dev->nsubs == 0) {
+		dev->state = DEV_PENDING;
+		return;
+	}
+	dev->state = DEV_INFLIGHT;
+	device_notify_subs(dev, dev->id, dev->seq, ts);
+}
+
+static void lat_record(struct device *dev, uint64_t ns)
+{
+	unsigned b;
+
+	if (ns < LAT_SUB) {
+		b = (unsigned)ns;
+	} else {
+		unsigned e = 63 - (unsigned)__builtin_clzll(ns); /* ns >= 2^e */
+		unsigned sub = (unsigned)((ns >> (e - 3)) & (LAT_SUB - 1));
+
+		b = e * LAT_SUB + sub;
+	}
+	if (b >= LAT_BUCKETS)
+		b = LAT_BUCKETS - 1;
+	dev->lat[b]++;
+	dev->lat_count++;
+}
+
+uint64_t device_latency(const struct device *dev, double q)
+{
+	uint64_t want, seen = 0;
+	unsigned b;
+
+	if (!dev->lat_count)
+		return 0;
+	want = (uint64_t)(q * (double)dev->lat_count);
+	if (want >= dev->lat_count)
+		want = dev->lat_count - 1;
+	for (b = 0; b < LAT_BUCKETS; b++) {
+		seen += dev->lat[b];
+		if (seen > want)
+			break;
+	}
+	if (b < LAT_SUB)
+		return b;
+	/* the bucket's upper bound */
+	{
+		unsigned e = b / LAT_SUB, sub = b % LAT_SUB;
+
+		return ((uint64_t)(LAT_SUB + sub + 1)) << (e - 3);
+	}
+}
+
+void device_unmask(struct device *dev)
+{
+	int r;
+
+	dev->state = DEV_IDLE;
+	if (dev->admin_masked || dev->failed)
+		return;
+	r = dev->ops->unmask(dev);
+	if (r < 0) {
+		device_fail(dev, "unmask", r);
+		return;
+	}
+	if (dev->daemon->monitors)
+		session_broadcast_event(dev->daemon, INTX_EV_UNMASK, 0, dev->seq,
+					dev->name, "");
+}
+
+void device_release(struct device *dev)
+{
+	if (dev->acks_due == 0 || --dev->acks_due > 0)
+		return;
+	device_unmask(dev);
+}
+
+void device_ack(struct device *dev, bool handled)
+{
+	dev->acked++;
+	if (handled)
+		dev->handled++;
+	if (dev->acks_due == 1)
+		lat_record(dev, now_ns() - dev->raised_ns);
+	device_release(dev);
+}
+
+int device_subscribe(struct device *dev, struct session *s)
+{
+	if (dev->nsubs == dev->subs_cap) {
+		unsigned cap = dev->subs_cap ? dev->subs_cap * 2 : 4;
+		struct session **n = realloc(dev->subs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		dev->subs = n;
+		dev->subs_cap = cap;
+	}
+	dev->subs[dev->nsubs++] = s;
+	/* Asserted while nobody listened: deliver it now.  On a broadcast
+	 * line, a pending interrupt of any device concerns the newcomer. */
+	if (dev->line && dev->line->broadcast) {
+		struct line *l = dev->line;
+		unsigned i;
+
+		for (i = 0; i < l->ndevs; i++) {
+			struct device *y = l->devs[i];
+
+			if (y->state != DEV_PENDING)
+				continue;
+			y->state = DEV_INFLIGHT;
+			y->acks_due++;
+			dev->delivered++;
+			session_notify(s, dev, y->id, y->seq, y->raised_ns);
+		}
+	} else if (dev->state == DEV_PENDING) {
+		dev->state = DEV_INFLIGHT;
+		device_notify_subs(dev, dev->id, dev->seq, dev->raised_ns);
+	}
+	return 0;
+}
+
+void device_unsubscribe(struct device *dev, struct session *s)
+{
+	unsigned i;
+
+	for (i = 0; i < dev->nsubs; i++) {
+		if (dev->subs[i] != s)
+			continue;
+		memmove(&dev->subs[i], &dev->subs[i + 1],
+			(dev->nsubs - i - 1) * sizeof(dev->subs[0]));
+		dev->nsubs--;
+		return;
+	}
+}
+
+int device_admin_mask(struct device *dev, bool mask)
+{
+	int r;
+
+	if (dev->failed)
+		return -ENODEV;
+	if (mask == dev->admin_masked)
+		return 0;
+	dev->admin_masked = mask;
+	if (mask) {
+		/* INFLIGHT and PENDING devices are masked already. */
+		if (dev->state != DEV_IDLE)
+			return 0;
+		r = dev->ops->mask(dev);
+		if (r < 0)
+			device_fail(dev, "mask", r);
+		return r;
+	}
+	if (dev->state == DEV_IDLE)
+		device_unmask(dev);
+	return 0;
+}
+
+uint32_t device_flags(const struct device *dev)
+{
+	uint32_t f = 0;
+
+	if (dev->state != DEV_IDLE || dev->admin_masked)
+		f |= INTX_F_MASKED;
+	if (dev->state == DEV_PENDING)
+		f |= INTX_F_PENDING;
+	if (dev->state == DEV_INFLIGHT)
+		f |= INTX_F_INFLIGHT;
+	if (dev->admin_masked)
+		f |= INTX_F_ADMIN;
+	if (dev->failed)
+		f |= INTX_F_FAILED;
+	if (dev->no_status)
+		f |= INTX_F_NO_STATUS;
+	if (dev->line && dev->line->broadcast)
+		f |= INTX_F_BROADCAST;
+	return f;
+}

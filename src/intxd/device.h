@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device.h - one PCI function as intxd services it: its backend, the mask
+ * state intxd keeps for it, its subscribers and counters.
+ *
+ * States (the device is masked in every state but IDLE):
+ *   IDLE      unmasked; its interrupt fd is watched
+ *   INFLIGHT  asserted; notified to acks_due subscribers, waiting for acks
+ *   PENDING   asserted with nobody subscribed; delivered on the next subscribe
+ * admin_masked holds a device masked (intxctl mask) whatever its state.
+ */
+#ifndef INTXD_DEVICE_H
+#define INTXD_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct backend_ops;
+struct conf_device;
+struct daemon;
+struct event;
+struct line;
+struct session;
+
+enum device_state {
+	DEV_IDLE,
+	DEV_INFLIGHT,
+	DEV_PENDING,
+};
+
+/* Log-linear latency histogram: 8 sub-buckets per power of two of ns. */
+#define LAT_SUB 8
+#define LAT_BUCKETS (64 * LAT_SUB)
+
+struct device {
+	struct daemon *daemon;
+	uint32_t id;
+	char name[INTX_NAME_MAX];
+	char pci[INTX_PCI_MAX];
+	const struct backend_ops *ops;
+	void *be; /* the backend's state */
+	int fd;
+	int irq;
+	struct event *ev;
+	struct line *line;
+
+	enum device_state state;
+	bool admin_masked;
+	bool failed;
+	bool no_status; /* cannot report Interrupt Status: its line broadcasts */
+	uint32_t acks_due;
+	uint64_t raised_ns; /* when the interrupt being serviced was seen */
+
+	struct session **subs;
+	unsigned nsubs, subs_cap;
+
+	uint64_t seq, raised, delivered, acked, handled;
+	uint32_t lat[LAT_BUCKETS];
+	uint64_t lat_count;
+};
+
+/* Open the device through its backend; on failure the device exists, is
+ * marked failed, and the error is logged and returned. */
+int device_open(struct daemon *d, struct device *dev, const struct conf_device *cd);
+void device_free(struct device *dev);
+
+/* Start watching the interrupt fd, and take over a device that an earlier
+ * driver left masked (asserting: serviced as an interrupt; not: unmasked). */
+int device_start(struct device *dev);
+
+/* Status bit 3, through the backend: 1, 0 or -errno. */
+int device_asserting(struct device *dev);
+
+/* The device asserted (found by a Status read): notify its subscribers, or
+ * keep it masked and PENDING when it has none. */
+void device_raise(struct device *dev, uint64_t ts);
+
+/* Notify every subscriber of dev with token (the device the line woke for). */
+void device_notify_subs(struct device *dev, uint32_t token, uint64_t seq,
+			uint64_t ts);
+
+/* One acknowledgement of an interrupt of this device came in (or a session
+ * owing one went away); the last one unmasks the device. */
+void device_ack(struct device *dev, bool handled);
+/* A session that owed an ack went away: settle it without counting it. */
+void device_release(struct device *dev);
+
+/* Unmask unless the administrator holds it masked; marks the device IDLE. */
+void device_unmask(struct device *dev);
+
+int device_subscribe(struct device *dev, struct session *s);
+void device_unsubscribe(struct device *dev, struct session *s);
+
+/* Administrative mask/unmask (intxctl mask DEV). */
+int device_admin_mask(struct device *dev, bool mask);
+
+/* Mark failed, log why, stop watching; the rest of the daemon goes on. */
+void device_fail(struct device *dev, const char *what, int err);
+
+/* Latency percentile (0..1) of raise -> last ack, in ns; 0 if no samples. */
+uint64_t device_latency(const struct device *dev, double q);
+
+uint32_t device_flags(const struct device *dev);
+
+#endif

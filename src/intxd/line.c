@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* line.c - which device on a shared line asserted, and who is told. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "daemon.h"
+#include "device.h"
+#include "line.h"
+#include "log.h"
+#include "session.h"
+
+struct line *line_new(struct daemon *d, const char *name, int irq)
+{
+	struct line *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->daemon = d;
+	l->irq = irq;
+	if (proto_strset(l->name, sizeof(l->name), name) < 0) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+int line_add(struct line *l, struct device *dev)
+{
+	struct device **n = realloc(l->devs, (l->ndevs + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	l->devs = n;
+	l->devs[l->ndevs++] = dev;
+	dev->line = l;
+	if (dev->no_status)
+		l->broadcast = true;
+	return 0;
+}
+
+void line_free(struct line *l)
+{
+	if (!l)
+		return;
+	free(l->devs);
+	free(l);
+}
+
+/*
+ * Broadcast (the baseline, and the fallback for devices that cannot report
+ * Interrupt Status): nobody knows who asserted, so every subscriber of every
+ * device on the line runs its handlers; the device whose fd woke stays
+ * masked until all of them have acknowledged.
+ */
+static void line_broadcast(struct line *l, struct device *sig, uint64_t ts)
+{
+	unsigned i;
+
+	sig->seq++;
+	sig->raised++;
+	sig->raised_ns = ts;
+	sig->state = DEV_INFLIGHT;
+	for (i = 0; i < l->ndevs; i++)
+		if (!l->devs[i]->failed)
+			device_notify_subs(l->devs[i], sig->id, sig->seq, ts);
+	if (sig->acks_due == 0)
+		sig->state = DEV_PENDING; /* nobody on the line listens yet */
+}
+
+void line_fd_event(struct line *l, struct device *sig)
+{
+	uint64_t ts;
+	unsigned i, found = 0;
+	int r, sig_asserts = 0;
+
+	r = sig->ops->drain(sig);
+	if (r <= 0) {
+		if (r < 0)
+			device_fail(sig, "read interrupt fd", r);
+		return; /* consumed already, by an unmask */
+	}
+	l->events++;
+	/*
+	 * intxd masked it already (the kernel woke the fd again because the
+	 * device still asserts while another one fired, as uio_pci_generic
+	 * does): this is the interrupt being serviced, not a new one.
+	 */
+	if (sig->state != DEV_IDLE || sig->admin_masked)
+		return;
+	ts = now_ns();
+	if (l->broadcast) {
+		line_broadcast(l, sig, ts);
+		return;
+	}
+	/* Read the Status of every unmasked device on the line: the reference
+	 * scan.  Masked ones are being serviced and must not be raised twice. */
+	for (i = 0; i < l->ndevs; i++) {
+		struct device *dev = l->devs[i];
+
+		if (dev->state != DEV_IDLE || dev->admin_masked || dev->failed)
+			continue;
+		l->status_reads++;
+		r = device_asserting(dev);
+		if (r <= 0)
+			continue;
+		found++;
+		if (dev == sig)
+			sig_asserts = 1;
+		device_raise(dev, ts);
+	}
+	if (!found) {
+		l->spurious++;
+		if (l->daemon->monitors)
+			session_broadcast_event(l->daemon, INTX_EV_SPURIOUS, 0, 0,
+						sig->name, "");
+	}
+	/* The kernel masked sig when it signalled; nobody else will unmask it. */
+	if (!sig_asserts && !sig->failed)
+		device_unmask(sig);
+}

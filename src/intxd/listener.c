@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* listener.c - accept connections; pause accepting while out of fds. */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "listener.h"
+#include "log.h"
+#include "session.h"
+
+struct listener {
+	struct daemon *daemon;
+	int fd;
+	struct event *ev;
+	struct event *resume;
+};
+
+static void on_accept(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+	int k;
+
+	for (k = 0; k < 16; k++) {
+		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (c >= 0) {
+			(void)session_new(l->daemon, c);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/* The pending connection stays queued; try again later
+			 * rather than spin on a readable socket. */
+			struct timeval tv = { 0, 100000 };
+
+			log_warn("accept: %s; not accepting for 100 ms", strerror(errno));
+			event_del(l->ev);
+			event_add(l->resume, &tv);
+			return;
+		}
+		log_err("accept: %s", strerror(errno));
+		return;
+	}
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	event_add(l->ev, NULL);
+}
+
+struct listener *listener_new(struct daemon *d, int fd)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->daemon = d;
+	l->fd = fd;
+	l->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, on_accept, l);
+	l->resume = evtimer_new(d->base, on_resume, l);
+	if (!l->ev || !l->resume || event_add(l->ev, NULL) < 0) {
+		listener_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void listener_free(struct listener *l)
+{
+	if (!l)
+		return;
+	if (l->ev)
+		event_free(l->ev);
+	if (l->resume)
+		event_free(l->resume);
+	close(l->fd);
+	free(l);
+}

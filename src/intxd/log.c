@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* log.c - stderr or the journal, with structured fields. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* The only logging state: set once by log_setup() at start-up. */
+static struct {
+	int max_level;
+	int journal;
+} log_cfg = { LOG_INFO, 0 };
+
+/* systemd sets JOURNAL_STREAM=dev:ino for a stderr that is the journal. */
+static int stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return st.st_dev == dev && st.st_ino == ino;
+}
+
+void log_setup(int max_level)
+{
+	log_cfg.max_level = max_level;
+	log_cfg.journal = stderr_is_journal();
+}
+
+static const char *level_word(int level)
+{
+	static const char *const w[] = {
+		"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
+	};
+	return level >= 0 && level <= LOG_DEBUG ? w[level] : "?";
+}
+
+void log_full(int level, const char *device, const char *line,
+	      const char *client, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (level > log_cfg.max_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (log_cfg.journal) {
+		/* empty fields are kept: they make journalctl filters simple */
+		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level,
+				"SYSLOG_IDENTIFIER=intxd",
+				"INTX_DEVICE=%s", device ? device : "",
+				"INTX_LINE=%s", line ? line : "",
+				"INTX_CLIENT=%s", client ? client : "", NULL);
+		return;
+	}
+	fprintf(stderr, "intxd: %s: %s%s%s%s%s%s%s\n", level_word(level),
+		device ? "device=" : "", device ? device : "", device ? " " : "",
+		client ? "client=" : "", client ? client : "", client ? " " : "",
+		msg);
+	(void)line;
+}

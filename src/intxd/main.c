@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - intxd, the INTx interrupt broker.  Start-up, top to bottom:
+ * parse the config, open the devices, listen, announce readiness, loop.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: intxd [-c FILE] [--check-config] [-s SOCKET] [-v]\n"
+		"  -c, --config FILE   configuration (default %s)\n"
+		"  -t, --check-config  validate the configuration and exit\n"
+		"  -s, --socket PATH   listen on PATH instead of the configured socket\n"
+		"  -v, --verbose       log debug messages\n"
+		"  -V, --version       print the version and exit\n",
+		CONF_DEFAULT_PATH);
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("signal %d: stopping", (int)sig);
+	sd_notify(0, "STOPPING=1");
+	event_base_loopexit(d->base, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf_path = CONF_DEFAULT_PATH, *socket_path = NULL;
+	bool check_only = false;
+	int level = LOG_INFO, o, r, fd = -1;
+	struct event_base *base;
+	struct daemon *d;
+	struct conf *conf;
+
+	while ((o = getopt_long(argc, argv, "c:ts:vVh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 't':
+			check_only = true;
+			break;
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'v':
+			level = LOG_DEBUG;
+			break;
+		case 'V':
+			printf("intxd %s (protocol %d)\n", PKGVERSION, INTX_PROTO_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_setup(level);
+
+	r = conf_load(conf_path, stderr, &conf);
+	if (r < 0) {
+		if (r != -EINVAL)
+			fprintf(stderr, "%s: %s\n", conf_path, strerror(-r));
+		fprintf(stderr, "intxd: configuration %s has errors\n", conf_path);
+		return 1;
+	}
+	if (check_only) {
+		printf("configuration OK: %u device(s), %u client(s)\n",
+		       conf->ndevices, conf->nclients);
+		conf_free(conf);
+		return 0;
+	}
+	if (socket_path) {
+		char *p = strdup(socket_path);
+
+		if (!p) {
+			conf_free(conf);
+			return 1;
+		}
+		free(conf->socket);
+		conf->socket = p;
+	}
+
+	/* A peer that goes away mid-send must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	base = event_base_new();
+	if (!base) {
+		log_err("cannot create the event loop");
+		conf_free(conf);
+		return 1;
+	}
+	r = daemon_new(base, conf, conf_path, &d);
+	if (r < 0) {
+		log_err("cannot start: %s", strerror(-r));
+		event_base_free(base);
+		return 1;
+	}
+	/* Socket activation: systemd hands us the listening socket. */
+	if (sd_listen_fds(1) == 1)
+		fd = SD_LISTEN_FDS_START;
+	r = daemon_listen(d, fd);
+	if (r < 0) {
+		daemon_free(d);
+		event_base_free(base);
+		return 1;
+	}
+	d->sig_term = evsignal_new(base, SIGTERM, on_stop, d);
+	d->sig_int = evsignal_new(base, SIGINT, on_stop, d);
+	if (!d->sig_term || !d->sig_int || event_add(d->sig_term, NULL) < 0 ||
+	    event_add(d->sig_int, NULL) < 0) {
+		log_err("cannot watch signals");
+		r = -ENOMEM;
+	}
+	if (r == 0) {
+		log_info("intxd %s ready on %s: %u device(s), %u line(s), %u client(s)",
+			 PKGVERSION, fd >= 0 ? "an inherited socket" : d->conf->socket,
+			 d->ndevices, d->nlines, d->nclients);
+		sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)",
+			   d->ndevices, d->nlines);
+		event_base_dispatch(base);
+	}
+	if (d->sig_term)
+		event_free(d->sig_term);
+	if (d->sig_int)
+		event_free(d->sig_int);
+	daemon_free(d);
+	event_base_free(base);
+	return r < 0 ? 1 : 0;
+}

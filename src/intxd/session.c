@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/* session.c - one peer's connection and its state machine. */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "client.h"
+#include "conf.h"
+#include "control.h"
+#include "daemon.h"
+#include "device.h"
+#include "line.h"
+#include "log.h"
+#include "session.h"
+#include "wire.h"
+
+/* Messages handled per wakeup, so one busy peer cannot starve the others. */
+#define SESSION_BATCH 64
+#define SESSION_GROUPS_MAX 64
+
+static const char *session_who(const struct session *s)
+{
+	return s->client ? s->client->name : NULL;
+}
+
+/* Log a refusal with who asked, and tell the peer. */
+static void session_refuse(struct session *s, int err, unsigned req_type,
+			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+int session_send(struct session *s, const void *msg, size_t len, int passfd)
+{
+	int r;
+
+	if (s->dead)
+		return -ECONNRESET;
+	r = wire_send(s->fd, msg, len, passfd, MSG_DONTWAIT);
+	if (r == -EAGAIN)
+		session_kill(s, "peer does not read its replies");
+	else if (r < 0)
+		session_kill(s, strerror(-r));
+	return r;
+}
+
+int session_error(struct session *s, int err, unsigned req_type,
+		  const char *text)
+{
+	struct intx_msg_error m;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_ERROR, sizeof(m));
+	m.error = err;
+	m.req_type = (uint16_t)req_type;
+	snprintf(m.text, sizeof(m.text), "%s", text);
+	return session_send(s, &m, sizeof(m), -1);
+}
+
+static void session_refuse(struct session *s, int err, unsigned req_type,
+			   const char *fmt, ...)
+{
+	char text[INTX_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_full(LOG_WARNING, NULL, NULL, session_who(s),
+		 "refused session %u (pid %d uid %u gid %u): %s %s", s->id,
+		 (int)s->cred.pid, (unsigned)s->cred.uid, (unsigned)s->cred.gid,
+		 proto_type_name(req_type), text);
+	(void)session_error(s, err, req_type, text);
+}
+
+static void on_kill(evutil_socket_t fd, short what, void *arg)
+{
+	session_free(arg);
+}
+
+void session_kill(struct session *s, const char *why)
+{
+	if (s->dead)
+		return;
+	s->dead = true;
+	if (why)
+		log_full(LOG_INFO, NULL, NULL, session_who(s),
+			 "session %u (pid %d) ends: %s", s->id, (int)s->cred.pid,
+			 why);
+	event_del(s->ev_read);
+	event_del(s->ev_write);
+	/* Freed from the loop, never from under a caller iterating over it. */
+	event_active(s->ev_kill, 0, 0);
+}
+
+static int admit_client(struct session *s, const struct intx_msg_hello *m)
+{
+	struct daemon *d = s->daemon;
+	gid_t groups[SESSION_GROUPS_MAX];
+	socklen_t glen = sizeof(groups);
+	unsigned ngroups = 0, i;
+	struct intx_msg_welcome w;
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0)
+		ngroups = glen / sizeof(gid_t);
+
+	for (i = 0; i < d->nclients; i++) {
+		struct client *c = d->clients[i];
+
+		if (m->client[0] && strcmp(c->name, m->client) != 0)
+			continue;
+		if (client_admits(c, &s->cred, groups, ngroups)) {
+			s->client = c;
+			break;
+		}
+		if (m->client[0]) {
+			session_refuse(s, EACCES, INTX_MSG_HELLO,
+				       "uid %u gid %u may not act as client '%s'",
+				       (unsigned)s->cred.uid, (unsigned)s->cred.gid,
+				       m->client);
+			return -EACCES;
+		}
+	}
+	if (!s->client) {
+		if (m->client[0])
+			session_refuse(s, ENOENT, INTX_MSG_HELLO,
+				       "no client named '%s' in the config", m->client);
+		else
+			session_refuse(s, EACCES, INTX_MSG_HELLO,
+				       "no client in the config admits uid %u gid %u",
+				       (unsigned)s->cred.uid, (unsigned)s->cred.gid);
+		return -EACCES;
+	}
+	s->client->sessions++;
+	s->role = INTX_ROLE_CLIENT;
+	memset(&w, 0, sizeof(w));
+	proto_hdr(&w.hdr, INTX_MSG_WELCOME, sizeof(w));
+	w.session = s->id;
+	memcpy(w.client, s->client->name, strlen(s->client->name) + 1);
+	log_full(LOG_INFO, NULL, NULL, s->client->name,
+		 "session %u: pid %d uid %u admitted", s->id, (int)s->cred.pid,
+		 (unsigned)s->cred.uid);
+	return session_send(s, &w, sizeof(w), -1);
+}
+
+static int on_hello(struct session *s, const struct intx_msg_hello *m)
+{
+	struct intx_msg_welcome w;
+
+	if (s->role) {
+		session_refuse(s, EPROTO, INTX_MSG_HELLO, "HELLO sent twice");
+		return -EPROTO;
+	}
+	if (m->role == INTX_ROLE_CLIENT)
+		return admit_client(s, m);
+	if (m->role != INTX_ROLE_CONTROL) {
+		session_refuse(s, EINVAL, INTX_MSG_HELLO, "unknown role %u", m->role);
+		return -EINVAL;
+	}
+	if (s->cred.uid != 0) {
+		session_refuse(s, EACCES, INTX_MSG_HELLO,
+			       "control needs root, uid %u is not",
+			       (unsigned)s->cred.uid);
+		return -EACCES;
+	}
+	s->role = INTX_ROLE_CONTROL;
+	memset(&w, 0, sizeof(w));
+	proto_hdr(&w.hdr, INTX_MSG_WELCOME, sizeof(w));
+	w.session = s->id;
+	return session_send(s, &w, sizeof(w), -1);
+}
+
+static struct device *device_by_name(struct daemon *d, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < d->ndevices; i++)
+		if (strcmp(d->devices[i]->name, name) == 0)
+			return d->devices[i];
+	return NULL;
+}
+
+static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
+{
+	struct device *dev = device_by_name(s->daemon, m->device);
+	struct intx_msg_subscribed r;
+	int fd, ret;
+
+	if (!dev) {
+		session_refuse(s, ENOENT, INTX_MSG_SUBSCRIBE,
+			       "no device named '%s'", m->device);
+		return 0;
+	}
+	if (!client_bound(s->client, dev->id)) {
+		session_refuse(s, EACCES, INTX_MSG_SUBSCRIBE,
+			       "client '%s' is not bound to device '%s'",
+			       s->client->name, dev->name);
+		return 0;
+	}
+	if (dev->failed) {
+		session_refuse(s, ENODEV, INTX_MSG_SUBSCRIBE,
+			       "device '%s' has failed", dev->name);
+		return 0;
+	}
+	if (s->subscribed[dev->id]) {
+		session_refuse(s, EALREADY, INTX_MSG_SUBSCRIBE,
+			       "already subscribed to '%s'", dev->name);
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	proto_hdr(&r.hdr, INTX_MSG_SUBSCRIBED, sizeof(r));
+	r.device_id = dev->id;
+	r.flags = dev->line->broadcast ? INTX_SUB_BROADCAST : 0;
+	memcpy(r.device, dev->name, sizeof(r.device));
+	fd = dev->ops->client_fd ? dev->ops->client_fd(dev) : -1;
+	ret = session_send(s, &r, sizeof(r), fd);
+	if (ret < 0)
+		return ret;
+	s->subscribed[dev->id] = 1;
+	ret = device_subscribe(dev, s);
+	if (ret < 0) {
+		s->subscribed[dev->id] = 0;
+		session_kill(s, "out of memory");
+		return ret;
+	}
+	log_full(LOG_DEBUG, dev->name, dev->line->name, s->client->name,
+		 "session %u subscribed", s->id);
+	return 0;
+}
+
+static int on_unsubscribe(struct session *s, const struct intx_msg_unsubscribe *m)
+{
+	struct intx_msg_unsubscribed r;
+
+	if (m->device_id >= s->ndevices || !s->subscribed[m->device_id]) {
+		session_refuse(s, ENOENT, INTX_MSG_UNSUBSCRIBE,
+			       "not subscribed to device %u", m->device_id);
+		return 0;
+	}
+	s->subscribed[m->device_id] = 0;
+	device_unsubscribe(s->daemon->devices[m->device_id], s);
+	memset(&r, 0, sizeof(r));
+	proto_hdr(&r.hdr, INTX_MSG_UNSUBSCRIBED, sizeof(r));
+	r.device_id = m->device_id;
+	return session_send(s, &r, sizeof(r), -1);
+}
+
+static int on_ack(struct session *s, const struct intx_msg_ack *m)
+{
+	bool handled = m->flags & INTX_ACK_HANDLED;
+	struct device *dev;
+
+	if (m->token >= s->ndevices || !s->owed[m->token] ||
+	    m->device_id >= s->ndevices) {
+		session_refuse(s, EPROTO, INTX_MSG_ACK,
+			       "acknowledgement of no notification");
+		return 0;
+	}
+	s->owed[m->token]--;
+	s->client->acked++;
+	if (handled)
+		s->client->handled++;
+	else
+		s->client->unhandled++;
+	dev = s->daemon->devices[m->token];
+	if (s->daemon->monitors)
+		session_broadcast_event(s->daemon, INTX_EV_ACK,
+					handled ? INTX_ACK_HANDLED : 0, m->seq,
+					s->daemon->devices[m->device_id]->name,
+					s->client->name);
+	device_ack(dev, handled);
+	return 0;
+}
+
+static int session_dispatch(struct session *s, int type, const void *buf)
+{
+	if (type == INTX_MSG_HELLO)
+		return on_hello(s, buf);
+	if (!s->role) {
+		session_refuse(s, EPROTO, (unsigned)type, "HELLO must come first");
+		return -EPROTO;
+	}
+	if (s->role == INTX_ROLE_CLIENT) {
+		switch (type) {
+		case INTX_MSG_SUBSCRIBE:
+			return on_subscribe(s, buf);
+		case INTX_MSG_UNSUBSCRIBE:
+			return on_unsubscribe(s, buf);
+		case INTX_MSG_ACK:
+			return on_ack(s, buf);
+		}
+	} else {
+		switch (type) {
+		case INTX_MSG_QUERY:
+			return control_query(s, buf);
+		case INTX_MSG_ADMIN:
+			return control_admin(s, buf);
+		case INTX_MSG_MONITOR:
+			if (!s->monitor) {
+				s->monitor = true;
+				s->daemon->monitors++;
+			}
+			return 0;
+		}
+	}
+	session_refuse(s, EPERM, (unsigned)type, "not allowed in this role");
+	return 0;
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	unsigned char buf[INTX_MSG_MAX];
+	int k;
+
+	for (k = 0; k < SESSION_BATCH && !s->dead; k++) {
+		unsigned nfds = 0;
+		long n = wire_recv(fd, buf, sizeof(buf), NULL, &nfds, MSG_DONTWAIT);
+		int type;
+
+		if (n == -EAGAIN)
+			return;
+		if (n == 0) {
+			session_kill(s, "peer closed the connection");
+			return;
+		}
+		if (n == -EMSGSIZE) {
+			session_refuse(s, EMSGSIZE, 0, "message longer than %d bytes",
+				       INTX_MSG_MAX);
+			session_kill(s, NULL);
+			return;
+		}
+		if (n < 0) {
+			session_kill(s, strerror((int)-n));
+			return;
+		}
+		type = proto_check(buf, (size_t)n, nfds, INTX_FROM_CLIENT);
+		if (type == -EPROTONOSUPPORT) {
+			session_refuse(s, EPROTONOSUPPORT, 0,
+				       "protocol version %u is not supported; intxd speaks %d",
+				       (unsigned)(buf[0] | buf[1] << 8),
+				       INTX_PROTO_VERSION);
+			session_kill(s, NULL);
+			return;
+		}
+		if (type < 0) {
+			struct intx_hdr h;
+
+			memcpy(&h, buf, n >= (long)sizeof(h) ? sizeof(h) : 0);
+			session_refuse(s, EBADMSG, 0,
+				       "malformed message (type %s, %ld bytes, %u fds)",
+				       n >= (long)sizeof(h) ? proto_type_name(h.type) : "?",
+				       n, nfds);
+			session_kill(s, NULL);
+			return;
+		}
+		if (session_dispatch(s, type, buf) < 0) {
+			session_kill(s, NULL);
+			return;
+		}
+	}
+}
+
+static void flush_backlog(struct session *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nbacklog; i++) {
+		int r = wire_send(s->fd, &s->backlog[i], sizeof(s->backlog[i]), -1,
+				  MSG_DONTWAIT);
+		if (r == -EAGAIN)
+			break;
+		if (r < 0) {
+			session_kill(s, strerror(-r));
+			return;
+		}
+	}
+	memmove(s->backlog, s->backlog + i, (s->nbacklog - i) * sizeof(*s->backlog));
+	s->nbacklog -= i;
+	if (s->nbacklog)
+		event_add(s->ev_write, NULL);
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+	flush_backlog(arg);
+}
+
+void session_notify(struct session *s, struct device *dev, uint32_t token,
+		    uint64_t seq, uint64_t ts)
+{
+	struct intx_msg_notify m;
+	int r = -EAGAIN;
+
+	/* Owed even when dead or queued: session_free settles it. */
+	s->owed[token]++;
+	s->client->delivered++;
+	if (s->dead)
+		return;
+	proto_hdr(&m.hdr, INTX_MSG_NOTIFY, sizeof(m));
+	m.device_id = dev->id;
+	m.token = token;
+	m.seq = seq;
+	m.raised_ns = ts;
+	if (!s->nbacklog)
+		r = wire_send(s->fd, &m, sizeof(m), -1, MSG_DONTWAIT);
+	if (r == -EAGAIN) {
+		/*
+		 * The reader is slow.  Each (device, token) is owed at most once
+		 * until acked (the device stays masked), so the backlog cannot
+		 * outgrow the devices the session may hear about.
+		 */
+		if (s->nbacklog == s->backlog_cap) {
+			unsigned cap = s->backlog_cap ? s->backlog_cap * 2 : 8;
+			void *n = realloc(s->backlog, cap * sizeof(*s->backlog));
+
+			if (!n) {
+				session_kill(s, "out of memory");
+				return;
+			}
+			s->backlog = n;
+			s->backlog_cap = cap;
+		}
+		s->backlog[s->nbacklog++] = m;
+		event_add(s->ev_write, NULL);
+	} else if (r < 0) {
+		session_kill(s, strerror(-r));
+	}
+	if (s->daemon->monitors)
+		session_broadcast_event(s->daemon, INTX_EV_DELIVER, 0, seq,
+					dev->name, s->client->name);
+}
+
+void session_broadcast_event(struct daemon *d, uint32_t kind, uint32_t flags,
+			     uint64_t seq, const char *device,
+			     const char *client)
+{
+	struct intx_msg_event m;
+	struct session *s;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_EVENT, sizeof(m));
+	m.kind = kind;
+	m.flags = flags;
+	m.ts_ns = now_ns();
+	m.seq = seq;
+	snprintf(m.device, sizeof(m.device), "%s", device ? device : "");
+	snprintf(m.client, sizeof(m.client), "%s", client ? client : "");
+	TAILQ_FOREACH(s, &d->sessions, entry) {
+		if (!s->monitor || s->dead)
+			continue;
+		/* A monitor that cannot keep up misses events; nobody waits. */
+		(void)wire_send(s->fd, &m, sizeof(m), -1, MSG_DONTWAIT);
+	}
+}
+
+int session_new(struct daemon *d, int fd)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s) {
+		close(fd);
+		return -ENOMEM;
+	}
+	s->daemon = d;
+	s->fd = fd;
+	s->id = ++d->next_session;
+	s->ndevices = d->ndevices;
+	r = wire_peercred(fd, &s->cred);
+	if (r < 0)
+		goto fail;
+	s->subscribed = calloc(d->ndevices ? d->ndevices : 1, 1);
+	s->owed = calloc(d->ndevices ? d->ndevices : 1, sizeof(*s->owed));
+	s->ev_read = event_new(d->base, fd, EV_READ | EV_PERSIST, on_read, s);
+	s->ev_write = event_new(d->base, fd, EV_WRITE, on_write, s);
+	s->ev_kill = event_new(d->base, -1, 0, on_kill, s);
+	r = -ENOMEM;
+	if (!s->subscribed || !s->owed || !s->ev_read || !s->ev_write ||
+	    !s->ev_kill || event_add(s->ev_read, NULL) < 0)
+		goto fail;
+	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
+	d->nsessions++;
+	s->linked = true;
+	return 0;
+fail:
+	log_warn("cannot set up a session for a new connection: %s", strerror(-r));
+	session_free(s);
+	return r;
+}
+
+void session_free(struct session *s)
+{
+	struct daemon *d;
+	unsigned i;
+
+	if (!s)
+		return;
+	d = s->daemon;
+	if (s->linked) {
+		TAILQ_REMOVE(&d->sessions, s, entry);
+		d->nsessions--;
+	}
+	if (s->monitor)
+		d->monitors--;
+	/* Stop hearing about devices first, then settle what is owed: the
+	 * last ack unmasks, and a device still asserting interrupts again
+	 * for the subscribers that remain (or waits, masked, for the next). */
+	for (i = 0; s->subscribed && i < s->ndevices; i++)
+		if (s->subscribed[i])
+			device_unsubscribe(d->devices[i], s);
+	for (i = 0; s->owed && i < s->ndevices; i++)
+		while (s->owed[i]) {
+			s->owed[i]--;
+			device_release(d->devices[i]);
+		}
+	if (s->client)
+		s->client->sessions--;
+	if (s->ev_read)
+		event_free(s->ev_read);
+	if (s->ev_write)
+		event_free(s->ev_write);
+	if (s->ev_kill)
+		event_free(s->ev_kill);
+	close(s->fd);
+	free(s->subscribed);
+	free(s->owed);
+	free(s->backlog);
+	free(s);
+}
