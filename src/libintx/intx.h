@@ -49,12 +49,23 @@ int intx_subscribe(struct intx_client *c, const char *device,
 /* Drop the device's whole handler chain and the subscription. */
 int intx_unsubscribe(struct intx_client *c, const char *device);
 
-/* The fd to watch for readability in poll/epoll/libevent. */
+/* The fd to watch for readability in poll/epoll/libevent; -ENOTCONN while
+ * the daemon is away.  intx_dispatch() replaces the fd when it reconnects
+ * after a daemon restart (the new fd never has the old one's number), so
+ * a caller watching it in its own loop must read intx_fd() again after
+ * every intx_dispatch() and re-register it when it changed; while it is
+ * -ENOTCONN, call intx_dispatch() with a time-out to keep trying. */
 int intx_fd(struct intx_client *c);
 
 /* Wait up to timeout_ms (-1: forever, 0: do not wait) for notifications,
  * run the handlers of each and acknowledge it.  Returns the number of
- * notifications processed (0 on time-out) or a negative errno. */
+ * notifications processed (0 on time-out) or a negative errno.  When the
+ * daemon has gone away it reconnects (with back-off, within timeout_ms)
+ * and resubscribes every device; -ENOTCONN only if the time ran out while
+ * still disconnected.  A device the new daemon refuses loses its handlers
+ * and its errno is returned.  -EINTR when a signal interrupted the wait;
+ * -EDEADLK when called from a handler.  Handlers may call intx_subscribe()
+ * and intx_unsubscribe() but not intx_close(). */
 int intx_dispatch(struct intx_client *c, int timeout_ms);
 
 /* The name the daemon admitted this client as. */

@@ -1,0 +1,797 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check-libintx.c - libintx against a fake daemon.
+ *
+ * The fake daemon is a thread that listens on a socket in a private temp
+ * directory and plays one script: what it expects from the library and what
+ * it answers.  It never asserts (check's assertions belong to the test's own
+ * thread); it records what it saw and the first thing that went wrong, and
+ * the test asserts on that after joining it.  Both sides synchronise only
+ * through the socket: every wait is a blocking read of the next message.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "intx.h"
+#include "proto.h"
+#include "wire.h"
+
+/* Bound on every wait of the fake daemon, so a library that fails to send
+ * something ends the test with a message rather than a hang. */
+#define PEER_WAIT_MS 3000
+
+struct fake {
+	int lfd, cfd;
+	pthread_t thr;
+	void (*script)(struct fake *f);
+	char err[512];
+
+	/* what the fake saw */
+	struct intx_msg_hello hello;
+	struct intx_msg_ack acks[8];
+	int nacks;
+	char subs[8][INTX_NAME_MAX];
+	int nsubs;
+	uint32_t unsub_id;
+	int pass_fd; /* an fd to send with SUBSCRIBED, -1 for none */
+};
+
+static char tmpdir[64], sockpath[96];
+
+static void setup(void)
+{
+	strcpy(tmpdir, "/tmp/check-libintx-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(sockpath, sizeof(sockpath), "%s/intxd.sock", tmpdir);
+}
+
+static void teardown(void)
+{
+	unlink(sockpath);
+	rmdir(tmpdir);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+peer_fail(struct fake *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->err[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(f->err, sizeof(f->err), fmt, ap);
+	va_end(ap);
+}
+
+#define PEER_EXPECT(f, cond)                                                 \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			peer_fail(f, "%s:%d: %s", __FILE__, __LINE__, #cond);\
+			return;                                              \
+		}                                                            \
+	} while (0)
+
+static int peer_accept(struct fake *f)
+{
+	struct pollfd p = { .fd = f->lfd, .events = POLLIN };
+
+	if (poll(&p, 1, PEER_WAIT_MS) != 1) {
+		peer_fail(f, "nobody connected");
+		return -1;
+	}
+	f->cfd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (f->cfd < 0) {
+		peer_fail(f, "accept: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Receive the next message; it must pass proto_check and be of type. */
+static int peer_recv(struct fake *f, void *buf, unsigned type)
+{
+	struct pollfd p = { .fd = f->cfd, .events = POLLIN };
+	unsigned nfds;
+	long n;
+	int t;
+
+	if (poll(&p, 1, PEER_WAIT_MS) != 1) {
+		peer_fail(f, "waited in vain for %s", proto_type_name(type));
+		return -1;
+	}
+	n = wire_recv(f->cfd, buf, INTX_MSG_MAX, NULL, &nfds, 0);
+	if (n <= 0) {
+		peer_fail(f, "wanted %s, got %s", proto_type_name(type),
+			  n == 0 ? "end of stream" : strerror((int)-n));
+		return -1;
+	}
+	t = proto_check(buf, (size_t)n, nfds, INTX_FROM_CLIENT);
+	if (t != (int)type) {
+		peer_fail(f, "wanted %s, got %s (%d)", proto_type_name(type),
+			  t < 0 ? "invalid message" : proto_type_name((unsigned)t), t);
+		return -1;
+	}
+	return 0;
+}
+
+static int peer_send(struct fake *f, void *msg, unsigned type, size_t len,
+		     int fd)
+{
+	int r;
+
+	proto_hdr(msg, type, len);
+	r = wire_send(f->cfd, msg, len, fd, 0);
+	if (r < 0)
+		peer_fail(f, "send %s: %s", proto_type_name(type), strerror(-r));
+	return r;
+}
+
+/* Accept, expect HELLO and answer WELCOME (as the name asked, or "vm1"). */
+static int peer_welcome(struct fake *f)
+{
+	struct intx_msg_welcome w = { .session = 77 };
+
+	if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0)
+		return -1;
+	if (f->hello.role != INTX_ROLE_CLIENT) {
+		peer_fail(f, "HELLO role %u", f->hello.role);
+		return -1;
+	}
+	strcpy(w.client, f->hello.client[0] ? f->hello.client : "vm1");
+	return peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), -1);
+}
+
+/* Expect SUBSCRIBE; remember the device's name. */
+static int peer_subscribe_req(struct fake *f)
+{
+	struct intx_msg_subscribe s;
+
+	if (peer_recv(f, &s, INTX_MSG_SUBSCRIBE) < 0)
+		return -1;
+	if (f->nsubs < 8)
+		strcpy(f->subs[f->nsubs++], s.device);
+	return 0;
+}
+
+static int peer_subscribed(struct fake *f, uint32_t id)
+{
+	struct intx_msg_subscribed r = { .device_id = id };
+
+	strcpy(r.device, f->subs[f->nsubs - 1]);
+	return peer_send(f, &r, INTX_MSG_SUBSCRIBED, sizeof(r), -1);
+}
+
+static int peer_subscribe(struct fake *f, uint32_t id)
+{
+	if (peer_subscribe_req(f) < 0)
+		return -1;
+	return peer_subscribed(f, id);
+}
+
+static int peer_notify(struct fake *f, uint32_t id, uint32_t token,
+		       uint64_t seq)
+{
+	struct intx_msg_notify n = { .device_id = id, .token = token, .seq = seq,
+				     .raised_ns = seq * 1000 + 1 };
+
+	return peer_send(f, &n, INTX_MSG_NOTIFY, sizeof(n), -1);
+}
+
+static int peer_ack(struct fake *f)
+{
+	struct intx_msg_ack a;
+
+	if (peer_recv(f, &a, INTX_MSG_ACK) < 0)
+		return -1;
+	if (f->nacks < 8)
+		f->acks[f->nacks++] = a;
+	return 0;
+}
+
+static int peer_error(struct fake *f, int err, unsigned req, const char *text)
+{
+	struct intx_msg_error e = { .error = err, .req_type = (uint16_t)req };
+
+	strcpy(e.text, text);
+	return peer_send(f, &e, INTX_MSG_ERROR, sizeof(e), -1);
+}
+
+static void *peer_main(void *arg)
+{
+	struct fake *f = arg;
+
+	f->script(f);
+	/* Hanging up is part of every script's end: the library sees end of
+	 * stream exactly as it would from a daemon that exits. */
+	if (f->cfd >= 0)
+		close(f->cfd);
+	close(f->lfd);
+	return NULL;
+}
+
+/* pass_fd: an fd the script may send (and close), or -1. */
+static void fake_start_fd(struct fake *f, void (*script)(struct fake *),
+			  int pass_fd)
+{
+	memset(f, 0, sizeof(*f));
+	f->cfd = -1;
+	f->pass_fd = pass_fd;
+	f->script = script;
+	f->lfd = wire_listen(sockpath, 0600, 4);
+	ck_assert_int_ge(f->lfd, 0);
+	ck_assert_int_eq(pthread_create(&f->thr, NULL, peer_main, f), 0);
+}
+
+static void fake_start(struct fake *f, void (*script)(struct fake *))
+{
+	fake_start_fd(f, script, -1);
+}
+
+static void fake_join(struct fake *f)
+{
+	ck_assert_int_eq(pthread_join(f->thr, NULL), 0);
+	ck_assert_msg(f->err[0] == 0, "fake daemon: %s", f->err);
+}
+
+/* --- handlers that record what ran ------------------------------------- */
+
+struct calls {
+	char log[16][24];
+	int n;
+	uint64_t seq[16];
+	uint64_t raised_ns[16];
+	struct intx_client *c;
+	int nested; /* what intx_dispatch() said from inside a handler */
+};
+
+static void record(struct calls *k, const char *who, const struct intx_event *ev)
+{
+	if (k->n < 16) {
+		snprintf(k->log[k->n], sizeof(k->log[0]), "%s:%s", who, ev->device);
+		k->seq[k->n] = ev->seq;
+		k->raised_ns[k->n] = ev->raised_ns;
+		k->n++;
+	}
+}
+
+static int h_none_a(const struct intx_event *ev, void *arg)
+{
+	record(arg, "A", ev);
+	return INTX_NONE;
+}
+
+static int h_handled_b(const struct intx_event *ev, void *arg)
+{
+	struct calls *k = arg;
+
+	record(k, "B", ev);
+	if (k->c)
+		k->nested = intx_dispatch(k->c, 0);
+	return INTX_HANDLED;
+}
+
+static int h_never(const struct intx_event *ev, void *arg)
+{
+	record(arg, "NEVER", ev);
+	return INTX_HANDLED;
+}
+
+static int h_none_c(const struct intx_event *ev, void *arg)
+{
+	record(arg, "C", ev);
+	return INTX_NONE;
+}
+
+static int h_handled(const struct intx_event *ev, void *arg)
+{
+	record(arg, "H", ev);
+	return INTX_HANDLED;
+}
+
+/* Dispatch until want notifications ran; each call must make progress. */
+static void dispatch_n(struct intx_client *c, int want)
+{
+	int got = 0;
+
+	while (got < want) {
+		int r = intx_dispatch(c, 2000);
+
+		ck_assert_msg(r > 0, "intx_dispatch: %d (%s)", r, intx_strerror(r));
+		got += r;
+	}
+	ck_assert_int_eq(got, want);
+}
+
+/* --- open -------------------------------------------------------------- */
+
+static void script_welcome(struct fake *f)
+{
+	peer_welcome(f);
+}
+
+START_TEST(open_welcome)
+{
+	struct intx_client *c;
+	struct fake f;
+
+	fake_start(&f, script_welcome);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(intx_client_name(c), "vm1");
+	ck_assert_int_ge(intx_fd(c), 0);
+	ck_assert(fcntl(intx_fd(c), F_GETFD) & FD_CLOEXEC);
+	fake_join(&f);
+	ck_assert_uint_eq(f.hello.role, INTX_ROLE_CLIENT);
+	ck_assert_str_eq(f.hello.client, "vm1");
+	intx_close(c);
+}
+END_TEST
+
+START_TEST(open_default_from_environment)
+{
+	struct intx_client *c;
+	struct fake f;
+
+	fake_start(&f, script_welcome);
+	ck_assert_int_eq(setenv("INTXD_SOCKET", sockpath, 1), 0);
+	/* NULL path: $INTXD_SOCKET; NULL name: whatever the daemon admits */
+	c = intx_open(NULL, NULL);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(intx_client_name(c), "vm1");
+	fake_join(&f);
+	ck_assert_str_eq(f.hello.client, "");
+	intx_close(c);
+	unsetenv("INTXD_SOCKET");
+}
+END_TEST
+
+static void script_refuse_hello(struct fake *f)
+{
+	struct intx_msg_hello h;
+
+	if (peer_accept(f) < 0 || peer_recv(f, &h, INTX_MSG_HELLO) < 0)
+		return;
+	peer_error(f, EPERM, INTX_MSG_HELLO, "uid 1000 matches no client");
+}
+
+START_TEST(open_refused)
+{
+	struct fake f;
+
+	fake_start(&f, script_refuse_hello);
+	errno = 0;
+	ck_assert_ptr_null(intx_open(sockpath, "vm1"));
+	ck_assert_int_eq(errno, EPERM);
+	fake_join(&f);
+}
+END_TEST
+
+static void script_other_version(struct fake *f)
+{
+	struct intx_msg_welcome w = { .session = 1 };
+	struct intx_msg_hello h;
+
+	if (peer_accept(f) < 0 || peer_recv(f, &h, INTX_MSG_HELLO) < 0)
+		return;
+	proto_hdr(&w.hdr, INTX_MSG_WELCOME, sizeof(w));
+	w.hdr.version = INTX_PROTO_VERSION + 1;
+	strcpy(w.client, "vm1");
+	if (wire_send(f->cfd, &w, sizeof(w), -1, 0) < 0)
+		peer_fail(f, "send");
+}
+
+START_TEST(open_version_mismatch)
+{
+	struct fake f;
+
+	fake_start(&f, script_other_version);
+	errno = 0;
+	ck_assert_ptr_null(intx_open(sockpath, "vm1"));
+	ck_assert_int_eq(errno, EPROTONOSUPPORT);
+	ck_assert_str_eq(intx_strerror(-EPROTONOSUPPORT),
+			 "intxd speaks another protocol version");
+	fake_join(&f);
+}
+END_TEST
+
+START_TEST(open_no_daemon)
+{
+	errno = 0;
+	ck_assert_ptr_null(intx_open(sockpath, "vm1"));
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+/* --- subscribe --------------------------------------------------------- */
+
+static void script_subscribe(struct fake *f)
+{
+	if (peer_welcome(f) < 0)
+		return;
+	/* nic0 comes with an fd, as a vfio device will */
+	if (peer_subscribe_req(f) < 0)
+		return;
+	{
+		struct intx_msg_subscribed r = { .device_id = 3,
+						 .flags = INTX_SUB_BROADCAST };
+
+		strcpy(r.device, "nic0");
+		if (peer_send(f, &r, INTX_MSG_SUBSCRIBED, sizeof(r), f->pass_fd) < 0)
+			return;
+		close(f->pass_fd);
+	}
+	if (peer_subscribe_req(f) < 0)
+		return;
+	peer_error(f, EACCES, INTX_MSG_SUBSCRIBE, "vm1 is not bound to disk9");
+	if (peer_subscribe_req(f) < 0)
+		return;
+	peer_error(f, ENOENT, INTX_MSG_SUBSCRIBE, "no device nope");
+}
+
+START_TEST(subscribe_ok_and_refused)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake f;
+	int p[2];
+	char ch;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	fake_start_fd(&f, script_subscribe, p[1]);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "nic0", h_handled, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "disk9", h_handled, &k), -EACCES);
+	ck_assert_str_eq(intx_strerror(-EACCES), "client not bound to this device");
+	ck_assert_int_eq(intx_subscribe(c, "nope", h_handled, &k), -ENOENT);
+	/* refused devices leave no trace */
+	ck_assert_int_eq(intx_unsubscribe(c, "disk9"), -ENOENT);
+	/* bad arguments never reach the daemon */
+	ck_assert_int_eq(intx_subscribe(c, "", h_handled, &k), -EINVAL);
+	ck_assert_int_eq(intx_subscribe(c, "nic0", NULL, &k), -EINVAL);
+	ck_assert_int_eq(intx_subscribe(c,
+		"0123456789012345678901234567890123456789012345678901234567890123",
+		h_handled, &k), -ENAMETOOLONG);
+	/* a second handler for nic0 is local: the script expects no more */
+	ck_assert_int_eq(intx_subscribe(c, "nic0", h_none_a, &k), 0);
+	fake_join(&f);
+	ck_assert_int_eq(f.nsubs, 3);
+	ck_assert_str_eq(f.subs[0], "nic0");
+	ck_assert_str_eq(f.subs[1], "disk9");
+	ck_assert_str_eq(f.subs[2], "nope");
+	/* the fd that came with SUBSCRIBED was not kept open */
+	ck_assert_int_eq(read(p[0], &ch, 1), 0);
+	close(p[0]);
+	ck_assert_int_eq(k.n, 0);
+	intx_close(c);
+}
+END_TEST
+
+/* --- notify and the handler chain -------------------------------------- */
+
+static void script_chain(struct fake *f)
+{
+	if (peer_welcome(f) < 0 || peer_subscribe(f, 3) < 0 ||
+	    peer_subscribe(f, 4) < 0)
+		return;
+	/* token differs from device_id, as in broadcast mode: must echo */
+	if (peer_notify(f, 3, 30, 1) < 0 || peer_ack(f) < 0)
+		return;
+	if (peer_notify(f, 4, 4, 2) < 0 || peer_ack(f) < 0)
+		return;
+}
+
+START_TEST(notify_runs_chain_in_order)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake f;
+
+	fake_start(&f, script_chain);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	k.c = c;
+	k.nested = 12345;
+	/* nic0: A says not mine, B claims it, the last never runs */
+	ck_assert_int_eq(intx_subscribe(c, "nic0", h_none_a, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "nic0", h_handled_b, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "nic0", h_never, &k), 0);
+	/* disk0: nobody claims it */
+	ck_assert_int_eq(intx_subscribe(c, "disk0", h_none_c, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "disk0", h_none_a, &k), 0);
+
+	dispatch_n(c, 2);
+	fake_join(&f);
+
+	ck_assert_int_eq(k.n, 4);
+	ck_assert_str_eq(k.log[0], "A:nic0");
+	ck_assert_str_eq(k.log[1], "B:nic0");
+	ck_assert_str_eq(k.log[2], "C:disk0");
+	ck_assert_str_eq(k.log[3], "A:disk0");
+	ck_assert_uint_eq(k.seq[0], 1);
+	ck_assert_uint_eq(k.raised_ns[1], 1001);
+	ck_assert_uint_eq(k.seq[2], 2);
+	/* handlers may not re-enter intx_dispatch */
+	ck_assert_int_eq(k.nested, -EDEADLK);
+
+	ck_assert_int_eq(f.nacks, 2);
+	ck_assert_uint_eq(f.acks[0].device_id, 3);
+	ck_assert_uint_eq(f.acks[0].token, 30);
+	ck_assert_uint_eq(f.acks[0].seq, 1);
+	ck_assert_uint_eq(f.acks[0].flags, INTX_ACK_HANDLED);
+	ck_assert_uint_eq(f.acks[1].device_id, 4);
+	ck_assert_uint_eq(f.acks[1].token, 4);
+	ck_assert_uint_eq(f.acks[1].seq, 2);
+	ck_assert_uint_eq(f.acks[1].flags, 0);
+	intx_close(c);
+}
+END_TEST
+
+static void script_notify_before_reply(struct fake *f)
+{
+	if (peer_welcome(f) < 0 || peer_subscribe(f, 1) < 0)
+		return;
+	/* while the library waits for SUBSCRIBED of d2, d1 interrupts; and
+	 * d2 is pending, so it is notified right after SUBSCRIBED */
+	if (peer_subscribe_req(f) < 0 || peer_notify(f, 1, 1, 5) < 0)
+		return;
+	/* and a complaint about some earlier ACK is not the reply either */
+	if (peer_error(f, EPROTO, INTX_MSG_ACK, "acknowledgement of nothing") < 0 ||
+	    peer_subscribed(f, 2) < 0 || peer_notify(f, 2, 2, 6) < 0)
+		return;
+	if (peer_ack(f) < 0 || peer_ack(f) < 0)
+		return;
+}
+
+START_TEST(notify_before_reply_is_queued)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake f;
+
+	fake_start(&f, script_notify_before_reply);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_handled, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d2", h_handled, &k), 0);
+	/* handlers run only from intx_dispatch */
+	ck_assert_int_eq(k.n, 0);
+	dispatch_n(c, 2);
+	fake_join(&f);
+	ck_assert_int_eq(k.n, 2);
+	ck_assert_str_eq(k.log[0], "H:d1");
+	ck_assert_uint_eq(k.seq[0], 5);
+	ck_assert_str_eq(k.log[1], "H:d2");
+	ck_assert_uint_eq(k.seq[1], 6);
+	ck_assert_int_eq(f.nacks, 2);
+	ck_assert_uint_eq(f.acks[0].device_id, 1);
+	ck_assert_uint_eq(f.acks[0].seq, 5);
+	ck_assert_uint_eq(f.acks[0].flags, INTX_ACK_HANDLED);
+	ck_assert_uint_eq(f.acks[1].device_id, 2);
+	ck_assert_uint_eq(f.acks[1].seq, 6);
+	/* nothing left over; the fake daemon has hung up and nobody
+	 * listens any more */
+	ck_assert_int_eq(intx_dispatch(c, 0), -ENOTCONN);
+	intx_close(c);
+}
+END_TEST
+
+/* --- unsubscribe ------------------------------------------------------- */
+
+static void script_unsubscribe(struct fake *f)
+{
+	struct intx_msg_unsubscribe u;
+	struct intx_msg_unsubscribed r = { 0 };
+
+	if (peer_welcome(f) < 0 || peer_subscribe(f, 9) < 0)
+		return;
+	/* a notification for d is queued while e is being subscribed */
+	if (peer_subscribe_req(f) < 0 || peer_notify(f, 9, 9, 3) < 0 ||
+	    peer_subscribed(f, 10) < 0)
+		return;
+	/* unsubscribing d acks the queued one (unclaimed) first */
+	if (peer_ack(f) < 0 || peer_recv(f, &u, INTX_MSG_UNSUBSCRIBE) < 0)
+		return;
+	f->unsub_id = u.device_id;
+	r.device_id = u.device_id;
+	/* d interrupts once more before the daemon reads UNSUBSCRIBE: that
+	 * NOTIFY is owed an ack all the same */
+	if (peer_notify(f, 9, 9, 7) < 0 ||
+	    peer_send(f, &r, INTX_MSG_UNSUBSCRIBED, sizeof(r), -1) < 0)
+		return;
+	/* e keeps working */
+	if (peer_notify(f, 10, 10, 4) < 0 || peer_ack(f) < 0 || peer_ack(f) < 0)
+		return;
+}
+
+START_TEST(unsubscribe_acks_queue_first)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake f;
+
+	fake_start(&f, script_unsubscribe);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d", h_handled, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "e", h_handled, &k), 0);
+	ck_assert_int_eq(intx_unsubscribe(c, "d"), 0);
+	ck_assert_int_eq(intx_unsubscribe(c, "d"), -ENOENT);
+	dispatch_n(c, 2);
+	fake_join(&f);
+	ck_assert_uint_eq(f.unsub_id, 9);
+	ck_assert_int_eq(f.nacks, 3);
+	ck_assert_uint_eq(f.acks[0].device_id, 9);
+	ck_assert_uint_eq(f.acks[0].seq, 3);
+	ck_assert_uint_eq(f.acks[0].flags, 0);
+	/* the crossed one: acked, unclaimed, in arrival order */
+	ck_assert_uint_eq(f.acks[1].device_id, 9);
+	ck_assert_uint_eq(f.acks[1].seq, 7);
+	ck_assert_uint_eq(f.acks[1].flags, 0);
+	ck_assert_uint_eq(f.acks[2].device_id, 10);
+	ck_assert_uint_eq(f.acks[2].flags, INTX_ACK_HANDLED);
+	/* d's handler never ran */
+	ck_assert_int_eq(k.n, 1);
+	ck_assert_str_eq(k.log[0], "H:e");
+	intx_close(c);
+}
+END_TEST
+
+/* --- reconnect --------------------------------------------------------- */
+
+static void script_first_life(struct fake *f)
+{
+	if (peer_welcome(f) < 0 || peer_subscribe(f, 1) < 0 ||
+	    peer_subscribe(f, 2) < 0)
+		return;
+	/* then the daemon dies */
+}
+
+static void script_second_life(struct fake *f)
+{
+	/* new ids: the library must use what the new daemon says */
+	if (peer_welcome(f) < 0 || peer_subscribe(f, 11) < 0 ||
+	    peer_subscribe(f, 12) < 0)
+		return;
+	/* d2 still asserts: the new daemon re-delivers it */
+	if (peer_notify(f, 12, 12, 99) < 0 || peer_ack(f) < 0)
+		return;
+}
+
+START_TEST(reconnect_and_resubscribe)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake a, b;
+	int oldfd;
+
+	fake_start(&a, script_first_life);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_none_a, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d2", h_handled, &k), 0);
+	oldfd = intx_fd(c);
+	ck_assert_int_ge(oldfd, 0);
+	fake_join(&a);
+
+	/* The daemon is gone and nobody listens: with no time to wait, the
+	 * library says so and has no fd to offer. */
+	ck_assert_int_eq(intx_dispatch(c, 0), -ENOTCONN);
+	ck_assert_int_eq(intx_fd(c), -ENOTCONN);
+
+	/* A new daemon listens on the same path. */
+	fake_start(&b, script_second_life);
+	dispatch_n(c, 1);
+	/* a new fd, and one a caller comparing numbers can tell apart */
+	ck_assert_int_ge(intx_fd(c), 0);
+	ck_assert_int_ne(intx_fd(c), oldfd);
+	fake_join(&b);
+
+	ck_assert_str_eq(b.hello.client, "vm1");
+	ck_assert_int_eq(b.nsubs, 2);
+	ck_assert_str_eq(b.subs[0], "d1");
+	ck_assert_str_eq(b.subs[1], "d2");
+	ck_assert_int_eq(k.n, 1);
+	ck_assert_str_eq(k.log[0], "H:d2");
+	ck_assert_uint_eq(k.seq[0], 99);
+	ck_assert_int_eq(b.nacks, 1);
+	ck_assert_uint_eq(b.acks[0].device_id, 12);
+	ck_assert_uint_eq(b.acks[0].token, 12);
+	ck_assert_uint_eq(b.acks[0].seq, 99);
+	ck_assert_uint_eq(b.acks[0].flags, INTX_ACK_HANDLED);
+	intx_close(c);
+}
+END_TEST
+
+static void script_second_life_refuses(struct fake *f)
+{
+	if (peer_welcome(f) < 0 || peer_subscribe_req(f) < 0)
+		return;
+	/* the new config dropped d1 from this client */
+	if (peer_error(f, EACCES, INTX_MSG_SUBSCRIBE, "not bound") < 0 ||
+	    peer_subscribe(f, 5) < 0)
+		return;
+	if (peer_notify(f, 5, 5, 1) < 0 || peer_ack(f) < 0)
+		return;
+}
+
+START_TEST(reconnect_reports_refused_resubscription)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake a, b;
+
+	fake_start(&a, script_first_life);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_handled, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d2", h_handled, &k), 0);
+	fake_join(&a);
+
+	fake_start(&b, script_second_life_refuses);
+	/* the refusal is reported once; d2 keeps working */
+	ck_assert_int_eq(intx_dispatch(c, 2000), -EACCES);
+	ck_assert_int_eq(intx_unsubscribe(c, "d1"), -ENOENT);
+	dispatch_n(c, 1);
+	fake_join(&b);
+	ck_assert_int_eq(k.n, 1);
+	ck_assert_str_eq(k.log[0], "H:d2");
+	ck_assert_int_eq(b.nacks, 1);
+	ck_assert_uint_eq(b.acks[0].device_id, 5);
+	intx_close(c);
+}
+END_TEST
+
+START_TEST(strerror_texts)
+{
+	ck_assert_str_eq(intx_strerror(-ENOENT), "no such device");
+	ck_assert_str_eq(intx_strerror(ENOTCONN), "not connected to intxd");
+	ck_assert_str_eq(intx_strerror(0), "success");
+	/* anything else falls back to the C library's words */
+	ck_assert_str_eq(intx_strerror(-EROFS), strerror(EROFS));
+	intx_close(NULL);
+	ck_assert_int_eq(intx_dispatch(NULL, 0), -EINVAL);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("libintx");
+	TCase *t = tcase_create("fake-daemon");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, open_welcome);
+	tcase_add_test(t, open_default_from_environment);
+	tcase_add_test(t, open_refused);
+	tcase_add_test(t, open_version_mismatch);
+	tcase_add_test(t, open_no_daemon);
+	tcase_add_test(t, subscribe_ok_and_refused);
+	tcase_add_test(t, notify_runs_chain_in_order);
+	tcase_add_test(t, notify_before_reply_is_queued);
+	tcase_add_test(t, unsubscribe_acks_queue_first);
+	tcase_add_test(t, reconnect_and_resubscribe);
+	tcase_add_test(t, reconnect_reports_refused_resubscription);
+	tcase_add_test(t, strerror_texts);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
