@@ -144,7 +144,7 @@ static int sim_unmask(struct device *dev)
 
 static int sim_irq(struct device *dev)
 {
-	uint16_t v;
+	uint16_t v = 0;
 	int r = sim_cfg_read(dev, PCI_INTERRUPT_LINE, &v);
 
 	return r < 0 ? r : (v & 0xff);

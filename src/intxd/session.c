@@ -69,9 +69,10 @@ static void session_refuse(struct session *s, int err, unsigned req_type,
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	log_full(LOG_WARNING, NULL, NULL, session_who(s),
-		 "refused session %u (pid %d uid %u gid %u): %s %s", s->id,
+		 "refused session %u (pid %d uid %u gid %u)%s%s: %s", s->id,
 		 (int)s->cred.pid, (unsigned)s->cred.uid, (unsigned)s->cred.gid,
-		 proto_type_name(req_type), text);
+		 req_type ? " " : "", req_type ? proto_type_name(req_type) : "",
+		 text);
 	(void)session_error(s, err, req_type, text);
 }
 

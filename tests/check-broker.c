@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check-broker.c - the real intxd on the sim backend, with real intx-sim and
+ * real client processes (the example driver, each as its own uid) on a
+ * private socket.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "wire.h"
+
+#define T_MS 20000
+#define UID_A (H_UID_BASE + 1)
+#define UID_B (H_UID_BASE + 2)
+#define UID_C (H_UID_BASE + 3)
+#define UID_NOBODY (H_UID_BASE + 7)
+
+static struct h_env env;
+static const char *dev[6];
+static char arg[6][200];
+
+/* Five devices on IRQ 11 and one on IRQ 10; three clients:
+ * a owns d0 d1, b owns d2, c owns d3 d4 (and d5 on the other line). */
+static void world(const char *mode)
+{
+	unsigned i;
+
+	for (i = 0; i < 6; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "d%u", i);
+		dev[i] = h_sim(&env, name, i == 5 ? 10 : 11);
+		snprintf(arg[i], sizeof(arg[i]), "d%u=%s", i, dev[i]);
+	}
+	h_conf(&env,
+	       "mode = %s\n"
+	       "[device d0]\nbackend = sim\npath = %s\n"
+	       "[device d1]\nbackend = sim\npath = %s\n"
+	       "[device d2]\nbackend = sim\npath = %s\n"
+	       "[device d3]\nbackend = sim\npath = %s\n"
+	       "[device d4]\nbackend = sim\npath = %s\n"
+	       "[device d5]\nbackend = sim\npath = %s\n"
+	       "[client a]\nuid = %d\ndevices = d0, d1\n"
+	       "[client b]\nuid = %d\ndevices = d2\n"
+	       "[client c]\nuid = %d\ndevices = d3 d4 d5\n",
+	       mode, dev[0], dev[1], dev[2], dev[3], dev[4], dev[5], UID_A,
+	       UID_B, UID_C);
+	h_daemon_start(&env);
+}
+
+static void setup(void)
+{
+	h_setup(&env);
+}
+
+static void teardown(void)
+{
+	h_teardown(&env);
+}
+
+static void start_clients(struct h_client *a, struct h_client *b,
+			  struct h_client *c)
+{
+	ck_assert(h_client_start(&env, a, UID_A, "a", arg[0], arg[1], NULL));
+	ck_assert(h_client_start(&env, b, UID_B, "b", arg[2], NULL));
+	ck_assert(h_client_start(&env, c, UID_C, "c", arg[3], arg[4], arg[5], NULL));
+}
+
+/* Every raise reaches its owner and nobody else. */
+START_TEST(selective_routing)
+{
+	struct h_client a, b, c;
+	struct intx_msg_device d;
+	struct intx_msg_line l;
+	const unsigned rounds = 40;
+	unsigned r, i;
+	char out[256];
+
+	world("selective");
+	start_clients(&a, &b, &c);
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < 6; i++) {
+			struct h_client *owner = i < 2 ? &a : i == 2 ? &b : &c;
+			unsigned want = owner->handled + 1;
+
+			/* the real tool for some, the same library for speed */
+			if (r % 10 == 0)
+				ck_assert_int_eq(h_run(out, sizeof(out),
+						       getenv("INTX_SIM"), "raise",
+						       dev[i], NULL), 0);
+			else
+				h_raise(dev[i]);
+			ck_assert_msg(h_client_wait_handled(owner, want, T_MS),
+				      "d%u: its owner did not handle raise %u", i, r);
+		}
+	}
+	ck_assert_uint_eq(a.handled, 2 * rounds);
+	ck_assert_uint_eq(b.handled, rounds);
+	ck_assert_uint_eq(c.handled, 3 * rounds);
+	for (i = 0; i < 6; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "d%u", i);
+		h_device(&env, name, &d);
+		ck_assert_uint_eq(d.raised, rounds);
+		ck_assert_uint_eq(d.delivered, rounds); /* one subscriber each */
+		ck_assert_uint_eq(d.acked, rounds);
+		ck_assert_uint_eq(d.handled, rounds);
+		ck_assert_uint_eq(d.flags & INTX_F_MASKED, 0);
+	}
+	h_line(&env, "irq11", &l);
+	ck_assert_uint_eq(l.devices, 5);
+	ck_assert_uint_eq(l.spurious, 0);
+	ck_assert_uint_eq(l.flags & INTX_F_BROADCAST, 0);
+	h_client_stop(&a);
+	h_client_stop(&b);
+	h_client_stop(&c);
+	/* nobody was woken for a device that was not asserting */
+	ck_assert_uint_eq(a.none + b.none + c.none, 0);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* The baseline: every subscriber on the line runs its handlers. */
+START_TEST(broadcast_routing)
+{
+	struct h_client a, b, c;
+	struct intx_msg_device d;
+	const unsigned rounds = 10;
+	unsigned r;
+
+	world("broadcast");
+	start_clients(&a, &b, &c);
+	for (r = 0; r < rounds; r++) {
+		char line[256];
+
+		h_raise(dev[2]); /* b's device, on the shared line */
+		/* a hears it for d0 and d1, c for d3 and d4: all say "none" */
+		ck_assert(h_client_wait_handled(&b, r + 1, T_MS));
+		while (a.none < 2 * (r + 1))
+			ck_assert(h_client_line(&a, line, sizeof(line), T_MS));
+		while (c.none < 2 * (r + 1))
+			ck_assert(h_client_line(&c, line, sizeof(line), T_MS));
+	}
+	h_device(&env, "d2", &d);
+	ck_assert_uint_eq(d.raised, rounds);
+	/* each wakeup of d2 waited for all five notified handler chains */
+	ck_assert_uint_eq(d.acked, 5 * rounds);
+	ck_assert_uint_eq(d.handled, rounds);
+	ck_assert_uint_eq(d.flags & INTX_F_BROADCAST, INTX_F_BROADCAST);
+	/* d5 is on the other line: c's handler for it never ran */
+	h_device(&env, "d5", &d);
+	ck_assert_uint_eq(d.delivered, 0);
+	ck_assert_uint_eq(a.handled + c.handled, 0);
+	h_client_stop(&a);
+	h_client_stop(&b);
+	h_client_stop(&c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* Several devices asserting at once: each owner is told once. */
+START_TEST(simultaneous)
+{
+	struct h_client a, b, c;
+	struct intx_msg_device d;
+	char out[256];
+	unsigned i;
+
+	world("selective");
+	start_clients(&a, &b, &c);
+	for (i = 0; i < 20; i++) {
+		ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTX_SIM"), "raise",
+				       dev[0], dev[2], dev[3], dev[4], NULL), 0);
+		ck_assert(h_client_wait_handled(&a, i + 1, T_MS));
+		ck_assert(h_client_wait_handled(&b, i + 1, T_MS));
+		ck_assert(h_client_wait_handled(&c, 2 * (i + 1), T_MS));
+	}
+	h_device(&env, "d1", &d);
+	ck_assert_uint_eq(d.raised, 0);
+	h_device(&env, "d4", &d);
+	ck_assert_uint_eq(d.raised, 20);
+	ck_assert_uint_eq(d.delivered, 20);
+	h_client_stop(&a);
+	h_client_stop(&b);
+	h_client_stop(&c);
+	ck_assert_uint_eq(a.handled, 20);
+	ck_assert_uint_eq(c.handled, 40);
+	ck_assert_uint_eq(a.none + b.none + c.none, 0);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+static void admin(const char *op, const char *device)
+{
+	char out[512];
+
+	ck_assert_msg(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			    env.sock, op, device, NULL) == 0,
+		      "intxctl %s %s: %s", op, device, out);
+}
+
+/* Raised while masked: nothing until unmasked, then exactly once. */
+START_TEST(raised_while_masked)
+{
+	struct h_client a;
+	struct intx_msg_device d;
+
+	world("selective");
+	ck_assert(h_client_start(&env, &a, UID_A, "a", arg[0], arg[1], NULL));
+	admin("mask", "d0");
+	h_raise(dev[0]);
+	h_raise(dev[0]); /* level: twice is still one interrupt */
+	/* the line is quiet for d0; d1 still works (and proves the loop ran) */
+	h_raise(dev[1]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.raised, 0);
+	ck_assert_uint_eq(d.flags & INTX_F_ADMIN, INTX_F_ADMIN);
+	admin("unmask", "d0");
+	ck_assert(h_client_wait_handled(&a, 2, T_MS));
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.raised, 1);
+	ck_assert_uint_eq(d.flags & (INTX_F_ADMIN | INTX_F_MASKED), 0);
+	h_client_stop(&a);
+	ck_assert_uint_eq(a.handled, 2);
+	ck_assert_uint_eq(a.none, 0);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* A wakeup with no device asserting is spurious: counted, sent nowhere,
+ * and the device is not left masked. */
+START_TEST(spurious)
+{
+	struct h_client a;
+	struct intx_msg_line l;
+	char path[200], out[256];
+
+	world("selective");
+	ck_assert(h_client_start(&env, &a, UID_A, "a", arg[0], arg[1], NULL));
+	h_monitor(&env);
+	/* the interrupt signal without the Status bit: what a shared line
+	 * does when another (unmanaged) device fires */
+	snprintf(path, sizeof(path), "%s/irq", dev[0]);
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+		strcpy(sa.sun_path, path);
+		ck_assert_int_eq(sendto(fd, "x", 1, 0, (struct sockaddr *)&sa,
+					sizeof(sa)), 1);
+		close(fd);
+	}
+	ck_assert(h_monitor_wait(&env, INTX_EV_SPURIOUS, "d0", T_MS));
+	h_line(&env, "irq11", &l);
+	ck_assert_uint_eq(l.spurious, 1);
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTX_SIM"), "raise", dev[0],
+			       NULL), 0);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	ck_assert_uint_eq(a.none, 0);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* A device nobody subscribes to stays masked and pending, and is
+ * delivered when its client subscribes. */
+START_TEST(late_subscribe)
+{
+	struct h_client c;
+	struct intx_msg_device d;
+
+	world("selective");
+	h_monitor(&env);
+	h_raise(dev[4]);
+	ck_assert(h_monitor_wait(&env, INTX_EV_RAISE, "d4", T_MS));
+	h_device(&env, "d4", &d);
+	ck_assert_uint_eq(d.flags & (INTX_F_PENDING | INTX_F_MASKED),
+			  INTX_F_PENDING | INTX_F_MASKED);
+	ck_assert(h_client_start(&env, &c, UID_C, "c", arg[3], arg[4], NULL));
+	ck_assert(h_client_wait_handled(&c, 1, T_MS));
+	h_device(&env, "d4", &d);
+	ck_assert_uint_eq(d.raised, 1);
+	ck_assert_uint_eq(d.delivered, 1);
+	ck_assert_uint_eq(d.flags & INTX_F_MASKED, 0);
+	h_client_stop(&c);
+	ck_assert_uint_eq(c.none, 0);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* A device raised before intxd started is serviced once it runs. */
+START_TEST(raised_before_start)
+{
+	struct h_client a;
+	unsigned i;
+
+	for (i = 0; i < 6; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "d%u", i);
+		dev[i] = h_sim(&env, name, 11);
+		snprintf(arg[i], sizeof(arg[i]), "d%u=%s", i, dev[i]);
+	}
+	h_raise(dev[1]);
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client a]\nuid = %d\ndevices = d0 d1\n",
+	       dev[0], dev[1], UID_A);
+	h_daemon_start(&env);
+	ck_assert(h_client_start(&env, &a, UID_A, NULL, arg[0], arg[1], NULL));
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	ck_assert_uint_eq(a.none, 0);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* After a refusal or a bad peer, the daemon still serves a good client. */
+static void still_serving(struct h_client *a)
+{
+	unsigned want = a->handled + 1;
+
+	h_raise(dev[0]);
+	ck_assert_msg(h_client_wait_handled(a, want, T_MS),
+		      "the daemon stopped serving after a bad peer");
+}
+
+START_TEST(refuse_unknown_uid)
+{
+	struct h_client a, x;
+
+	world("selective");
+	ck_assert(h_client_start(&env, &a, UID_A, "a", arg[0], NULL));
+	/* a uid no client admits: refused, and the refusal is logged with
+	 * who asked (the daemon logs before it answers) */
+	ck_assert(!h_client_start(&env, &x, UID_NOBODY, NULL, arg[0], NULL));
+	ck_assert_msg(strstr(x.early, "connect:"), "got: %s", x.early);
+	ck_assert(h_log_has(&env, "no client in the config admits uid 61007"));
+	/* a client name whose uid does not match */
+	ck_assert(!h_client_start(&env, &x, UID_B, "a", arg[0], NULL));
+	ck_assert_msg(strstr(x.early, "connect:"), "got: %s", x.early);
+	ck_assert(h_log_has(&env, "uid 61002 gid 61002 may not act as client 'a'"));
+	/* a client name that does not exist */
+	ck_assert(!h_client_start(&env, &x, UID_B, "zz", arg[2], NULL));
+	ck_assert(h_log_has(&env, "no client named 'zz'"));
+	still_serving(&a);
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+START_TEST(refuse_unbound_device)
+{
+	struct h_client a, x;
+
+	world("selective");
+	ck_assert(h_client_start(&env, &a, UID_A, "a", arg[0], NULL));
+	/* b asks for a's device: refused, the session goes on */
+	ck_assert(!h_client_start(&env, &x, UID_B, "b", arg[0], NULL));
+	ck_assert_msg(strstr(x.early, "subscribe d0:"), "got: %s", x.early);
+	ck_assert(h_log_has(&env, "client 'b' is not bound to device 'd0'"));
+	/* and for one that does not exist */
+	ck_assert(!h_client_start(&env, &x, UID_B, "b", "nosuch=/nonexistent", NULL));
+	ck_assert_msg(strstr(x.early, "nonexistent"), "got: %s", x.early);
+	still_serving(&a);
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* Send raw bytes as a fresh session; expect ERROR(err) and then EOF. */
+static void bad_peer(const void *msg, size_t len, int passfd, int err)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_error e;
+	int fd = h_connect(&env);
+	long n;
+
+	ck_assert_int_eq(wire_send(fd, msg, len, passfd, 0), 0);
+	n = h_recv(fd, buf, sizeof(buf), T_MS);
+	ck_assert_int_eq(n, sizeof(e));
+	ck_assert_int_eq(proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON),
+			 INTX_MSG_ERROR);
+	memcpy(&e, buf, sizeof(e));
+	ck_assert_int_eq(e.error, err);
+	ck_assert_int_eq(h_recv(fd, buf, sizeof(buf), T_MS), 0);
+	close(fd);
+}
+
+START_TEST(refuse_bad_messages)
+{
+	struct h_client a;
+	struct intx_msg_hello h;
+	unsigned char big[4096];
+	int i;
+
+	world("selective");
+	ck_assert(h_client_start(&env, &a, UID_A, "a", arg[0], NULL));
+	memset(&h, 0, sizeof(h));
+	proto_hdr(&h.hdr, INTX_MSG_HELLO, sizeof(h));
+	h.role = INTX_ROLE_CLIENT;
+
+	h.hdr.version = 99; /* a version from the future */
+	bad_peer(&h, sizeof(h), -1, EPROTONOSUPPORT);
+	still_serving(&a);
+	h.hdr.version = INTX_PROTO_VERSION;
+
+	bad_peer(&h, sizeof(h) - 4, -1, EBADMSG); /* truncated */
+	h.reserved = 1;                           /* reserved not zero */
+	bad_peer(&h, sizeof(h), -1, EBADMSG);
+	h.reserved = 0;
+	memset(h.client, 'x', sizeof(h.client)); /* no NUL */
+	bad_peer(&h, sizeof(h), -1, EBADMSG);
+	memset(h.client, 0, sizeof(h.client));
+	bad_peer(&h, sizeof(h), 0, EBADMSG); /* an fd where none belongs */
+	bad_peer("\x01", 1, -1, EBADMSG);    /* shorter than a header */
+	memset(big, 0xab, sizeof(big));
+	bad_peer(big, sizeof(big), -1, EMSGSIZE); /* oversized */
+	h.hdr.type = 0x3f;                        /* unknown type */
+	bad_peer(&h, sizeof(h), -1, EBADMSG);
+	still_serving(&a);
+
+	/* a flood of sessions that say nothing and leave */
+	for (i = 0; i < 200; i++)
+		close(h_connect(&env));
+	still_serving(&a);
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+START_TEST(intxctl_views)
+{
+	struct h_client a;
+	char out[8192];
+
+	world("selective");
+	ck_assert(h_client_start(&env, &a, UID_A, "a", arg[0], arg[1], NULL));
+	h_raise(dev[1]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "devices", NULL), 0);
+	ck_assert_msg(strstr(out, "d1") && strstr(out, "irq11"), "%s", out);
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "--json", "clients", NULL), 0);
+	ck_assert_msg(strstr(out, "\"a\""), "%s", out);
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "status", NULL), 0);
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "lines", NULL), 0);
+	ck_assert_msg(strstr(out, "irq10") && strstr(out, "irq11"), "%s", out);
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "stats", NULL), 0);
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "mask", "nosuch", NULL), 1);
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "frobnicate", NULL), 2);
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("broker");
+	TCase *t;
+
+	t = tcase_create("routing");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, selective_routing);
+	tcase_add_test(t, broadcast_routing);
+	tcase_add_test(t, simultaneous);
+	tcase_add_test(t, raised_while_masked);
+	tcase_add_test(t, spurious);
+	tcase_add_test(t, late_subscribe);
+	tcase_add_test(t, raised_before_start);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("refusals");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, refuse_unknown_uid);
+	tcase_add_test(t, refuse_unbound_device);
+	tcase_add_test(t, refuse_bad_messages);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("intxctl");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, intxctl_views);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

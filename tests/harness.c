@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT */
+/* harness.c - the real daemon, real tools and real client processes. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "simdev.h"
+#include "wire.h"
+
+#define H_TIMEOUT_MS 20000
+
+static const char *env_or_fail(const char *name)
+{
+	const char *v = getenv(name);
+
+	ck_assert_msg(v && *v, "%s is not set (run through make check)", name);
+	return v;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void h_setup(struct h_env *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int i;
+
+	memset(e, 0, sizeof(*e));
+	e->daemon = -1;
+	e->monitor = -1;
+	for (i = 0; i < 8; i++)
+		ck_assert_msg(getpwuid(H_UID_BASE + i) == NULL,
+			      "uid %d is in use; the tests need it free", H_UID_BASE + i);
+	strcpy(e->dir, "/tmp/intxd-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(e->dir));
+	/* clients run as other uids: they must reach the socket and devices */
+	ck_assert_int_eq(chmod(e->dir, 0755), 0);
+	snprintf(e->sock, sizeof(e->sock), "%s/intxd.sock", e->dir);
+	snprintf(e->conf, sizeof(e->conf), "%s/intxd.conf", e->dir);
+
+	/* our own NOTIFY_SOCKET, to learn when the daemon is ready */
+	snprintf(e->notify_path, sizeof(e->notify_path), "%s/notify", e->dir);
+	strcpy(sa.sun_path, e->notify_path);
+	e->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(e->notify_fd, 0);
+	ck_assert_int_eq(bind(e->notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+}
+
+void h_teardown(struct h_env *e)
+{
+	char cmd[160];
+
+	if (e->monitor >= 0)
+		close(e->monitor);
+	if (e->daemon > 0) {
+		kill(e->daemon, SIGKILL);
+		waitpid(e->daemon, NULL, 0);
+	}
+	if (e->notify_fd >= 0)
+		close(e->notify_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+	if (e->dir[0])
+		(void)system(cmd);
+}
+
+const char *h_sim(struct h_env *e, const char *name, int irq)
+{
+	static char path[8][160];
+	static unsigned k;
+	char *p = path[k++ % 8], irqs[16], cfg[200];
+	int st;
+
+	snprintf(p, 160, "%s/sim/%s", e->dir, name);
+	snprintf(irqs, sizeof(irqs), "%d", irq);
+	st = h_run(NULL, 0, env_or_fail("INTX_SIM"), "create", p, "--irq", irqs, NULL);
+	ck_assert_int_eq(st, 0);
+	snprintf(cfg, sizeof(cfg), "%s/config", p);
+	/* the client that owns it lowers it (acknowledges the device) */
+	ck_assert_int_eq(chmod(cfg, 0666), 0);
+	ck_assert_int_eq(chmod(p, 0777), 0);
+	return p;
+}
+
+void h_conf(struct h_env *e, const char *fmt, ...)
+{
+	FILE *f = fopen(e->conf, "w");
+	va_list ap;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[intxd]\nsocket = %s\nsocket-mode = 0666\n", e->sock);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+void h_daemon_start(struct h_env *e)
+{
+	char buf[512];
+	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char log[200];
+		int fd;
+
+		snprintf(log, sizeof(log), "%s/intxd.log", e->dir);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0)
+			dup2(fd, 2);
+		setenv("NOTIFY_SOCKET", e->notify_path, 1);
+		execl(env_or_fail("INTXD"), "intxd", "-c", e->conf, (char *)NULL);
+		_exit(127);
+	}
+	e->daemon = pid;
+	for (;;) {
+		struct pollfd p = { .fd = e->notify_fd, .events = POLLIN };
+		int left = (int)(deadline - mono_ms());
+		ssize_t n;
+		int st;
+
+		ck_assert_msg(left > 0, "intxd did not send READY=1");
+		if (poll(&p, 1, left < 100 ? left : 100) == 0) {
+			/* not a synchronisation sleep: notice an early exit */
+			ck_assert_msg(waitpid(pid, &st, WNOHANG) == 0,
+				      "intxd exited before READY=1 (status %d)", st);
+			continue;
+		}
+		n = recv(e->notify_fd, buf, sizeof(buf) - 1, 0);
+		ck_assert_int_gt(n, 0);
+		buf[n] = 0;
+		if (strstr(buf, "READY=1"))
+			return;
+	}
+}
+
+bool h_log_has(struct h_env *e, const char *text)
+{
+	char path[200], *buf;
+	bool found = false;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/intxd.log", e->dir);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	buf = calloc(1, 1 << 20);
+	ck_assert_ptr_nonnull(buf);
+	n = (long)fread(buf, 1, (1 << 20) - 1, f);
+	fclose(f);
+	if (n > 0)
+		found = strstr(buf, text) != NULL;
+	free(buf);
+	return found;
+}
+
+void h_daemon_stop(struct h_env *e)
+{
+	int st;
+
+	ck_assert_int_gt(e->daemon, 0);
+	ck_assert_int_eq(kill(e->daemon, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(e->daemon, &st, 0), e->daemon);
+	e->daemon = -1;
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "intxd did not stop cleanly (status 0x%x)", st);
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int h_run(char *out, size_t outsize, const char *prog, ...)
+{
+	const char *argv[32];
+	int pipefd[2], n = 0;
+	size_t len = 0;
+	va_list ap;
+	pid_t pid;
+
+	argv[n++] = prog;
+	va_start(ap, prog);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		execv(prog, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		char tmp[1024];
+		ssize_t k = read(pipefd[0], tmp, sizeof(tmp));
+
+		if (k <= 0)
+			break;
+		if (out && len + 1 < outsize) {
+			size_t c = (size_t)k < outsize - 1 - len ? (size_t)k : outsize - 1 - len;
+
+			memcpy(out + len, tmp, c);
+			len += c;
+		}
+	}
+	if (out && outsize)
+		out[len] = 0;
+	close(pipefd[0]);
+	return wait_status(pid);
+}
+
+/* Read more of c's output; false at EOF or time-out. */
+static bool client_fill(struct h_client *c, int64_t deadline)
+{
+	struct pollfd p = { .fd = c->out, .events = POLLIN };
+	int left = (int)(deadline - mono_ms());
+	ssize_t n;
+
+	if (left <= 0 || poll(&p, 1, left) <= 0)
+		return false;
+	if (c->len + 1 >= sizeof(c->buf))
+		return false;
+	n = read(c->out, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+	if (n <= 0)
+		return false;
+	c->len += (size_t)n;
+	c->buf[c->len] = 0;
+	return true;
+}
+
+/* Take the first complete line of c's output. */
+static bool client_take(struct h_client *c, char *line, size_t size)
+{
+	char *nl = memchr(c->buf, '\n', c->len);
+	size_t n;
+
+	if (!nl)
+		return false;
+	n = (size_t)(nl - c->buf);
+	snprintf(line, size, "%.*s", (int)n, c->buf);
+	memmove(c->buf, nl + 1, c->len - n - 1);
+	c->len -= n + 1;
+	c->buf[c->len] = 0;
+	return true;
+}
+
+bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,
+		    const char *client, ...)
+{
+	const char *argv[32];
+	int pipefd[2], n = 0;
+	char line[256];
+	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
+	va_list ap;
+
+	memset(c, 0, sizeof(*c));
+	argv[n++] = "intx-example-driver";
+	argv[n++] = "--socket";
+	argv[n++] = e->sock;
+	if (client) {
+		argv[n++] = "--client";
+		argv[n++] = client;
+	}
+	va_start(ap, client);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+
+	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
+	c->pid = fork();
+	ck_assert_int_ge(c->pid, 0);
+	if (c->pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		/* one identity per client: its own unused uid and gid */
+		if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+			_exit(126);
+		execv(env_or_fail("INTX_DRIVER"), (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	c->out = pipefd[0];
+	for (;;) {
+		if (client_take(c, line, sizeof(line))) {
+			if (strcmp(line, "ready") == 0)
+				return true;
+			snprintf(c->early + strlen(c->early),
+				 sizeof(c->early) - strlen(c->early), "%s\n", line);
+			continue;
+		}
+		if (!client_fill(c, deadline)) {
+			h_client_stop(c);
+			return false;
+		}
+	}
+}
+
+bool h_client_line(struct h_client *c, char *line, size_t size, int timeout_ms)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+
+	for (;;) {
+		while (client_take(c, line, size)) {
+			if (strstr(line, " handled")) {
+				c->handled++;
+				return true;
+			}
+			if (strstr(line, " none")) {
+				c->none++;
+				return true;
+			}
+		}
+		if (!client_fill(c, deadline))
+			return false;
+	}
+}
+
+bool h_client_wait_handled(struct h_client *c, unsigned n, int timeout_ms)
+{
+	char line[256];
+
+	while (c->handled < n)
+		if (!h_client_line(c, line, sizeof(line), timeout_ms))
+			return false;
+	return true;
+}
+
+void h_client_stop(struct h_client *c)
+{
+	if (c->pid <= 0)
+		return;
+	kill(c->pid, SIGTERM);
+	(void)wait_status(c->pid);
+	c->pid = -1;
+	close(c->out);
+}
+
+int h_connect(struct h_env *e)
+{
+	int fd = wire_connect(e->sock);
+
+	ck_assert_msg(fd >= 0, "connect %s: %s", e->sock, strerror(-fd));
+	return fd;
+}
+
+long h_recv(int fd, void *buf, size_t size, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return -ETIMEDOUT;
+	return wire_recv(fd, buf, size, NULL, NULL, 0);
+}
+
+int h_hello(int fd, uint32_t role, const char *client)
+{
+	struct intx_msg_hello m;
+	unsigned char buf[INTX_MSG_MAX];
+	long n;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_HELLO, sizeof(m));
+	m.role = role;
+	ck_assert_int_eq(proto_strset(m.client, sizeof(m.client), client), 0);
+	ck_assert_int_eq(wire_send(fd, &m, sizeof(m), -1, 0), 0);
+	n = h_recv(fd, buf, sizeof(buf), H_TIMEOUT_MS);
+	ck_assert_int_gt(n, 0);
+	return proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON);
+}
+
+/* Query and return the record named name (type rtype). */
+static void query_one(struct h_env *e, uint32_t what, unsigned rtype,
+		      const char *name, void *out, size_t outsize)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_query q;
+	bool found = false;
+	int fd = h_connect(e);
+
+	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
+	memset(&q, 0, sizeof(q));
+	proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
+	q.what = what;
+	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), -1, 0), 0);
+	for (;;) {
+		long n = h_recv(fd, buf, sizeof(buf), H_TIMEOUT_MS);
+		int t;
+
+		ck_assert_int_gt(n, 0);
+		t = proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON);
+		if (t == INTX_MSG_LIST_END)
+			break;
+		ck_assert_int_eq(t, (int)rtype);
+		/* both record types start with hdr then the name */
+		if (strcmp((const char *)buf + sizeof(struct intx_hdr), name) == 0) {
+			memcpy(out, buf, outsize);
+			found = true;
+		}
+	}
+	close(fd);
+	ck_assert_msg(found, "no record for '%s'", name);
+}
+
+void h_device(struct h_env *e, const char *name, struct intx_msg_device *out)
+{
+	query_one(e, INTX_Q_DEVICES, INTX_MSG_DEVICE, name, out, sizeof(*out));
+}
+
+void h_line(struct h_env *e, const char *name, struct intx_msg_line *out)
+{
+	query_one(e, INTX_Q_LINES, INTX_MSG_LINE, name, out, sizeof(*out));
+}
+
+void h_monitor(struct h_env *e)
+{
+	struct intx_msg_monitor m;
+
+	e->monitor = h_connect(e);
+	ck_assert_int_eq(h_hello(e->monitor, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_MONITOR, sizeof(m));
+	ck_assert_int_eq(wire_send(e->monitor, &m, sizeof(m), -1, 0), 0);
+	/* MONITOR has no reply; a status query round trip proves it is in
+	 * effect before the caller acts */
+	{
+		struct intx_msg_query q;
+		unsigned char buf[INTX_MSG_MAX];
+
+		memset(&q, 0, sizeof(q));
+		proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
+		q.what = INTX_Q_STATUS;
+		ck_assert_int_eq(wire_send(e->monitor, &q, sizeof(q), -1, 0), 0);
+		for (;;) {
+			long n = h_recv(e->monitor, buf, sizeof(buf), H_TIMEOUT_MS);
+
+			ck_assert_int_gt(n, 0);
+			if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) ==
+			    INTX_MSG_LIST_END)
+				break;
+		}
+	}
+}
+
+bool h_monitor_wait(struct h_env *e, uint32_t kind, const char *device,
+		    int timeout_ms)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	unsigned char buf[INTX_MSG_MAX];
+
+	for (;;) {
+		struct intx_msg_event ev;
+		int left = (int)(deadline - mono_ms());
+		long n;
+
+		if (left <= 0)
+			return false;
+		n = h_recv(e->monitor, buf, sizeof(buf), left);
+		if (n <= 0)
+			return false;
+		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) != INTX_MSG_EVENT)
+			continue;
+		memcpy(&ev, buf, sizeof(ev));
+		if (ev.kind == kind && (!*device || strcmp(ev.device, device) == 0))
+			return true;
+	}
+}
+
+void h_raise(const char *dir)
+{
+	struct simdev s;
+
+	ck_assert_int_eq(simdev_open(&s, dir), 0);
+	ck_assert_int_eq(simdev_raise(&s), 0);
+	simdev_close(&s);
+}

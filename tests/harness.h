@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * harness.h - run the real intxd, real intx-sim and real client processes
+ * on a private socket in a temporary directory.  Clients are forked
+ * children that drop to their own unused uid before exec, so peer
+ * credentials are tested for real.  Nothing here sleeps to synchronise:
+ * readiness comes from sd_notify, client progress from their output, and
+ * daemon progress from a MONITOR stream; time-outs only guard failures.
+ */
+#ifndef TESTS_HARNESS_H
+#define TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+
+/* Unused uids for client identities (checked to be unused at setup). */
+#define H_UID_BASE 61000
+
+struct h_env {
+	char dir[64];
+	char sock[128];
+	char conf[128];
+	pid_t daemon;
+	int notify_fd;
+	char notify_path[128];
+	int monitor; /* a MONITOR session, or -1 */
+};
+
+struct h_client {
+	pid_t pid;
+	int out; /* the client's stdout */
+	char buf[8192];
+	size_t len;
+	char early[2048]; /* what it printed before "ready" (its errors) */
+	unsigned handled, none;
+};
+
+void h_setup(struct h_env *e);
+void h_teardown(struct h_env *e);
+
+/* The directory of sim device NAME (made with the real intx-sim). */
+const char *h_sim(struct h_env *e, const char *name, int irq);
+/* Write the config (printf-style). */
+void h_conf(struct h_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Start intxd on the config and wait for READY=1. */
+void h_daemon_start(struct h_env *e);
+/* Does the daemon's log (its stderr) contain text? */
+bool h_log_has(struct h_env *e, const char *text);
+/* SIGTERM, and check it exits 0. */
+void h_daemon_stop(struct h_env *e);
+
+/* Run a program to completion; returns its exit status (or 128+signal).
+ * out, if given, receives up to outsize-1 bytes of stdout+stderr. */
+int h_run(char *out, size_t outsize, const char *prog, ...);
+
+/* Start the example driver as uid, for client (NULL: any) and DEV=DIR
+ * arguments (NULL-terminated); waits for "ready".  Returns false if it
+ * exited instead (what it printed is in c->early). */
+bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,
+		    const char *client, ...);
+/* Wait for the next handler line of c ("<client> <dev> <seq> handled|none");
+ * copies it into line.  false on time-out or exit. */
+bool h_client_line(struct h_client *c, char *line, size_t size, int timeout_ms);
+/* Wait until c has handled n interrupts in all; false on time-out. */
+bool h_client_wait_handled(struct h_client *c, unsigned n, int timeout_ms);
+void h_client_stop(struct h_client *c);
+
+/* A raw connection to the daemon, as root. */
+int h_connect(struct h_env *e);
+/* HELLO as role/client; returns the reply type (WELCOME or ERROR). */
+int h_hello(int fd, uint32_t role, const char *client);
+/* Receive one message with a time-out; returns length, 0 at EOF, -errno. */
+long h_recv(int fd, void *buf, size_t size, int timeout_ms);
+
+/* Query the daemon for one device's or line's record. */
+void h_device(struct h_env *e, const char *name, struct intx_msg_device *out);
+void h_line(struct h_env *e, const char *name, struct intx_msg_line *out);
+
+/* Open a MONITOR session (before the action), then wait for an event of
+ * that kind for that device ("" = any). */
+void h_monitor(struct h_env *e);
+bool h_monitor_wait(struct h_env *e, uint32_t kind, const char *device,
+		    int timeout_ms);
+
+/* Raise/lower in-process through simdev (same code as intx-sim). */
+void h_raise(const char *dir);
+
+#endif
