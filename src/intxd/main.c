@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 
 	r = conf_load(conf_path, stderr, &conf);
 	if (r < 0) {
-		if (r != -EINVAL)
+		/* conf_load reported every problem it found; not memory */
+		if (r == -ENOMEM)
 			fprintf(stderr, "%s: %s\n", conf_path, strerror(-r));
 		fprintf(stderr, "intxd: configuration %s has errors\n", conf_path);
 		return 1;
