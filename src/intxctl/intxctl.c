@@ -498,6 +498,8 @@ static void report(const struct ctl *ctl, char **argv, int nargs, int err)
 	if (err == -EPROTONOSUPPORT && ctl->peer_version)
 		fprintf(stderr, ": intxd speaks protocol version %u, intxctl "
 			"speaks %u\n", ctl->peer_version, INTX_PROTO_VERSION);
+	else if (err == -ECONNRESET && !ctl->errtext[0])
+		fputs(": intxd closed the connection\n", stderr);
 	else if (err == -EPROTO)
 		fprintf(stderr, ": unexpected reply from intxd (%s)\n",
 			strerror(-err));
