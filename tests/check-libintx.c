@@ -442,7 +442,7 @@ START_TEST(subscribe_ok_and_refused)
 	struct intx_client *c;
 	struct calls k = { 0 };
 	struct fake f;
-	int p[2];
+	int p[2], fd;
 	char ch;
 
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
@@ -468,11 +468,20 @@ START_TEST(subscribe_ok_and_refused)
 	ck_assert_str_eq(f.subs[0], "nic0");
 	ck_assert_str_eq(f.subs[1], "disk9");
 	ck_assert_str_eq(f.subs[2], "nope");
-	/* the fd that came with SUBSCRIBED was not kept open */
+	ck_assert_int_eq(k.n, 0);
+	/* the fd that came with SUBSCRIBED is the subscription's: really
+	 * the one sent, close-on-exec, and only for that device */
+	fd = intx_device_fd(c, "nic0");
+	ck_assert_int_ge(fd, 0);
+	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ck_assert_int_eq(write(fd, "v", 1), 1);
+	ck_assert_int_eq(read(p[0], &ch, 1), 1);
+	ck_assert_int_eq(ch, 'v');
+	ck_assert_int_eq(intx_device_fd(c, "disk9"), -ENOENT);
+	/* and it goes with the client: no writer is left */
+	intx_close(c);
 	ck_assert_int_eq(read(p[0], &ch, 1), 0);
 	close(p[0]);
-	ck_assert_int_eq(k.n, 0);
-	intx_close(c);
 }
 END_TEST
 
@@ -751,6 +760,30 @@ START_TEST(reconnect_reports_refused_resubscription)
 }
 END_TEST
 
+START_TEST(reconnect_reports_refused_hello)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake a, b;
+
+	fake_start(&a, script_first_life);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_handled, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d2", h_handled, &k), 0);
+	fake_join(&a);
+
+	/* the restarted daemon no longer admits us: said at once, not
+	 * hidden behind the time-out */
+	fake_start(&b, script_refuse_hello);
+	ck_assert_int_eq(intx_dispatch(c, 2000), -EPERM);
+	ck_assert_int_eq(intx_fd(c), -ENOTCONN);
+	fake_join(&b);
+	ck_assert_int_eq(k.n, 0);
+	intx_close(c);
+}
+END_TEST
+
 START_TEST(strerror_texts)
 {
 	ck_assert_str_eq(intx_strerror(-ENOENT), "no such device");
@@ -780,6 +813,7 @@ static Suite *suite(void)
 	tcase_add_test(t, unsubscribe_acks_queue_first);
 	tcase_add_test(t, reconnect_and_resubscribe);
 	tcase_add_test(t, reconnect_reports_refused_resubscription);
+	tcase_add_test(t, reconnect_reports_refused_hello);
 	tcase_add_test(t, strerror_texts);
 	suite_add_tcase(s, t);
 	return s;

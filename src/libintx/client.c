@@ -56,6 +56,7 @@ struct sub {
 	uint32_t device_id; /* valid while live */
 	uint32_t flags;     /* SUBSCRIBED.flags */
 	bool live;          /* subscribed on the current connection */
+	int dev_fd;         /* came with SUBSCRIBED (vfio device), or -1 */
 	struct handler *handlers;
 	unsigned nhandlers, cap;
 };
@@ -66,6 +67,7 @@ struct intx_client {
 	 * is up, so that the new fd never reuses its number: a caller that
 	 * watches intx_fd() in epoll can tell it changed by comparing. */
 	int stale_fd;
+	int rx_fd; /* the fd that came with the last SUBSCRIBED, or -1 */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char want[INTX_NAME_MAX]; /* the name asked for in HELLO */
 	char name[INTX_NAME_MAX]; /* the name WELCOME admitted */
@@ -167,6 +169,8 @@ static void sub_remove(struct intx_client *c, struct sub *s)
 {
 	unsigned i = (unsigned)(s - c->subs);
 
+	if (s->dev_fd >= 0)
+		close(s->dev_fd);
 	free(s->handlers);
 	memmove(&c->subs[i], &c->subs[i + 1],
 		(c->nsubs - i - 1) * sizeof(*c->subs));
@@ -183,9 +187,20 @@ static void disconnect(struct intx_client *c)
 	else if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	/* an fd whose SUBSCRIBED was never taken up (a broken reply) */
+	if (c->rx_fd >= 0)
+		close(c->rx_fd);
+	c->rx_fd = -1;
 	queue_clear(c);
-	for (unsigned i = 0; i < c->nsubs; i++)
+	for (unsigned i = 0; i < c->nsubs; i++) {
 		c->subs[i].live = false;
+		/* A device fd belongs to the daemon that sent it; holding it
+		 * would keep a restarted daemon from opening the VFIO group.
+		 * Resubscribing brings a new one. */
+		if (c->subs[i].dev_fd >= 0)
+			close(c->subs[i].dev_fd);
+		c->subs[i].dev_fd = -1;
+	}
 }
 
 /* True for the errors that mean the daemon is gone rather than that one
@@ -193,7 +208,7 @@ static void disconnect(struct intx_client *c)
 static bool is_disconnect(int r)
 {
 	return r == -ECONNRESET || r == -EPIPE || r == -ENOTCONN ||
-	       r == -ECONNREFUSED || r == -ENOENT || r == -ESHUTDOWN;
+	       r == -ESHUTDOWN;
 }
 
 static int send_msg(struct intx_client *c, const void *msg, size_t len)
@@ -251,11 +266,16 @@ static int recv_msg(struct intx_client *c, union msgbuf *m, int flags)
 		/* -EMSGSIZE, -EBADMSG: the daemon broke the contract. */
 		return (int)n;
 	}
-	/* Only SUBSCRIBED may carry an fd (a vfio device, some day); until
-	 * an API exposes it, it is not ours to keep open. */
-	if (fd >= 0)
-		close(fd);
 	type = proto_check(m->raw, (size_t)n, nfds, INTX_FROM_DAEMON);
+	/* Only SUBSCRIBED may carry an fd (a vfio device's): kept for
+	 * subscribe_one(), which gives it to the subscription. */
+	if (fd >= 0 && type == INTX_MSG_SUBSCRIBED) {
+		if (c->rx_fd >= 0)
+			close(c->rx_fd);
+		c->rx_fd = fd;
+	} else if (fd >= 0) {
+		close(fd);
+	}
 	if (type < 0) {
 		disconnect(c);
 		return type;
@@ -323,15 +343,19 @@ static int request(struct intx_client *c, const void *req, size_t len,
 	}
 }
 
-static int hello(struct intx_client *c)
+/* *reached: whether a daemon accepted the connection, which tells "not
+ * there (yet)" from "there, and said no" whatever the errno. */
+static int hello(struct intx_client *c, bool *reached)
 {
 	struct intx_msg_hello h = { .role = INTX_ROLE_CLIENT };
 	union msgbuf m;
 	int fd, r;
 
+	*reached = false;
 	fd = wire_connect(c->path);
 	if (fd < 0)
 		return fd; /* -ENOENT, -ECONNREFUSED: nobody listens (yet) */
+	*reached = true;
 	c->fd = fd;
 	proto_hdr(&h.hdr, INTX_MSG_HELLO, sizeof(h));
 	(void)proto_strset(h.client, sizeof(h.client), c->want);
@@ -370,6 +394,10 @@ static int subscribe_one(struct intx_client *c, struct sub *s)
 		disconnect(c);
 		return -EPROTO;
 	}
+	if (s->dev_fd >= 0)
+		close(s->dev_fd);
+	s->dev_fd = c->rx_fd;
+	c->rx_fd = -1;
 	s->device_id = m.subscribed.device_id;
 	s->flags = m.subscribed.flags;
 	s->live = true;
@@ -381,11 +409,11 @@ static int subscribe_one(struct intx_client *c, struct sub *s)
  * daemon refuses (its config changed) is dropped with its handlers and its
  * errno returned, once the others are subscribed; the connection stays.
  */
-static int connect_all(struct intx_client *c)
+static int connect_all(struct intx_client *c, bool *reached)
 {
 	int r, first = 0;
 
-	r = hello(c);
+	r = hello(c, reached);
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < c->nsubs;) {
@@ -413,10 +441,11 @@ static int reconnect(struct intx_client *c, int64_t deadline)
 {
 	for (;;) {
 		int64_t now = now_ms();
+		bool reached;
 		int r;
 
 		if (now >= c->retry_at) {
-			r = connect_all(c);
+			r = connect_all(c, &reached);
 			if (c->fd >= 0) {
 				c->backoff_ms = 0;
 				c->retry_at = 0;
@@ -428,8 +457,10 @@ static int reconnect(struct intx_client *c, int64_t deadline)
 				BACKOFF_MIN_MS;
 			c->retry_at = now_ms() + c->backoff_ms;
 			/* The daemon is up but said no: tell the caller
-			 * now rather than hiding it behind a time-out. */
-			if (!is_disconnect(r) && r != -ETIMEDOUT)
+			 * now rather than hiding it behind a time-out.  A
+			 * daemon that hung up or stalled mid-HELLO is one
+			 * still starting or stopping: keep trying. */
+			if (reached && r != -ENOTCONN && r != -ETIMEDOUT)
 				return r;
 			continue;
 		}
@@ -461,6 +492,7 @@ static const char *default_path(void)
 struct intx_client *intx_open(const char *socket_path, const char *client_name)
 {
 	struct intx_client *c;
+	bool reached;
 	int r;
 
 	if (!socket_path)
@@ -474,6 +506,7 @@ struct intx_client *intx_open(const char *socket_path, const char *client_name)
 	}
 	c->fd = -1;
 	c->stale_fd = -1;
+	c->rx_fd = -1;
 	if (strlen(socket_path) >= sizeof(c->path)) {
 		r = -ENAMETOOLONG;
 		goto fail;
@@ -482,7 +515,7 @@ struct intx_client *intx_open(const char *socket_path, const char *client_name)
 	r = proto_strset(c->want, sizeof(c->want), client_name);
 	if (r < 0)
 		goto fail;
-	r = hello(c);
+	r = hello(c, &reached);
 	if (r < 0)
 		goto fail;
 	return c;
@@ -504,7 +537,7 @@ int intx_subscribe(struct intx_client *c, const char *device,
 		return -ENAMETOOLONG;
 	s = sub_by_name(c, device);
 	if (!s) {
-		struct sub ns = { 0 };
+		struct sub ns = { .dev_fd = -1 };
 
 		if (c->fd < 0)
 			return -ENOTCONN;
@@ -620,6 +653,18 @@ int intx_fd(struct intx_client *c)
 	if (!c)
 		return -EINVAL;
 	return c->fd >= 0 ? c->fd : -ENOTCONN;
+}
+
+int intx_device_fd(struct intx_client *c, const char *device)
+{
+	struct sub *s;
+
+	if (!c || !device)
+		return -EINVAL;
+	s = sub_by_name(c, device);
+	if (!s || s->dev_fd < 0)
+		return -ENOENT;
+	return s->dev_fd;
 }
 
 const char *intx_client_name(struct intx_client *c)
@@ -773,6 +818,8 @@ void intx_close(struct intx_client *c)
 	disconnect(c);
 	if (c->stale_fd >= 0)
 		close(c->stale_fd);
+	if (c->rx_fd >= 0)
+		close(c->rx_fd);
 	for (unsigned i = 0; i < c->nsubs; i++)
 		free(c->subs[i].handlers);
 	free(c->subs);

@@ -68,6 +68,15 @@ int intx_fd(struct intx_client *c);
  * and intx_unsubscribe() but not intx_close(). */
 int intx_dispatch(struct intx_client *c, int timeout_ms);
 
+/* The device fd intxd passed with the subscription of a vfio device (its
+ * driver maps the device's regions through it: VFIO_DEVICE_GET_REGION_INFO,
+ * mmap), or -ENOENT when the device has none (uio, sim) or is not
+ * subscribed.  The fd stays libintx's: valid until the device is
+ * unsubscribed, the client closed, or the connection lost (a reconnect
+ * brings a new one: ask again after intx_dispatch()); dup() it to keep it
+ * longer.  intxd keeps the device's INTx: leave its IRQ index alone. */
+int intx_device_fd(struct intx_client *c, const char *device);
+
 /* The name the daemon admitted this client as. */
 const char *intx_client_name(struct intx_client *c);
 
