@@ -1,0 +1,977 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench - the intxd benchmark driver (make bench; see doc/performance.md).
+ *
+ * Everything is measured in one run, on this machine, by this process:
+ *   floor    a direct eventfd ping-pong between two processes, and a minimal
+ *            relay (source -> relay -> client over eventfds, ack back), both
+ *            with nothing but eventfds and with the sim device's work
+ *            (raise, drain, unmask, lower) on the same sides as in intxd;
+ *   intxd    the real daemon (fork+exec on a temporary config) and real
+ *            libintx clients (bench-client): raise from this process with
+ *            simdev_raise(), the handler lowers the device, libintx acks;
+ *   baseline the same in mode = broadcast, N clients sharing one line;
+ *   scale    daemon CPU with 1 and 256 unrelated clients; peak RSS.
+ * Latency is CLOCK_MONOTONIC from just before the raise (or the first
+ * eventfd write) to the first instruction of the client's handler, passed
+ * back through a shared page.  CPU time and wakeups per interrupt come from
+ * /proc/PID/schedstat (the per-task runtime getrusage() is scaled to, and
+ * the count of times the task was scheduled in) of every process involved,
+ * before and after the measured loop.
+ *
+ *   bench [--out DIR] [--quick]
+ * needs INTXD and BENCH_CLIENT in the environment; writes DIR/bench.csv and
+ * DIR/lat-*.dat (latency quantiles for the plot); prints the table.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/pci_regs.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "simdev.h"
+
+#define MAXPROC 80
+#define PLACE_FREE (-1)
+
+/* Where each role runs: a CPU number or PLACE_FREE. */
+struct place {
+	const char *name;
+	int source, relay, client;
+};
+
+static const struct place ONE_CPU = { "1cpu", 0, 0, 0 };
+static const struct place CROSS = { "cross", 0, 1, 0 };
+static const struct place FREE = { "free", PLACE_FREE, PLACE_FREE, PLACE_FREE };
+
+struct result {
+	char name[64];
+	const char *place;
+	unsigned n;          /* clients (or devices) in the scenario */
+	uint32_t *lat;       /* ns */
+	size_t nlat;
+	uint64_t ints;       /* interrupts measured */
+	uint64_t elapsed_ns;
+	uint64_t cpu_ns;     /* every process but the raising one */
+	uint64_t daemon_ns;  /* intxd (or the relay) alone */
+	uint64_t wakeups;    /* times client processes were scheduled in */
+	uint64_t rss_kib;    /* daemon peak RSS */
+	double p50, p99, p999;
+	bool ok;
+};
+
+static const char *intxd_path, *client_path, *out_dir;
+static char work[64];
+static struct bench_shm *shm;
+static int shm_fd, done_fd;
+static FILE *csv;
+static unsigned scale = 1; /* --quick divides iterations by 4 */
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "bench: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(1);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	if (cpu == PLACE_FREE) {
+		for (i = 0; i < CPU_SETSIZE && i < 1024; i++)
+			CPU_SET(i, &set);
+	} else {
+		CPU_SET(cpu, &set);
+	}
+	if (sched_setaffinity(0, sizeof(set), &set) < 0 && cpu != PLACE_FREE)
+		die("sched_setaffinity(%d): %s", cpu, strerror(errno));
+}
+
+/* Runtime (ns) and times scheduled in, from /proc/PID/schedstat. */
+static void schedstat(pid_t pid, uint64_t *run, uint64_t *cnt)
+{
+	unsigned long long a = 0, b = 0, c = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu %llu %llu", &a, &b, &c) != 3)
+			a = c = 0;
+		fclose(f);
+	}
+	*run = a;
+	*cnt = c;
+}
+
+/* Voluntary context switches: each one is a sleep, so one wakeup. */
+static uint64_t wakeups(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static uint64_t vm_hwm_kib(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %llu kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void efd_write(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		_exit(1);
+}
+
+static uint64_t efd_read(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		_exit(1);
+	return v;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double quantile(const uint32_t *v, size_t n, double q)
+{
+	size_t i = (size_t)(q * (double)(n - 1) + 0.5);
+
+	return n ? v[i] / 1000.0 : 0;
+}
+
+static void result_init(struct result *r, const char *name, const char *place,
+			unsigned n, size_t cap)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->place = place;
+	r->n = n;
+	r->lat = calloc(cap ? cap : 1, sizeof(*r->lat));
+	if (!r->lat)
+		die("out of memory");
+}
+
+static void sample(struct result *r, uint64_t from, uint64_t to)
+{
+	uint64_t d = to > from ? to - from : 0;
+
+	r->lat[r->nlat++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+/* Sort, take percentiles, write the quantile file for the plot. */
+static void result_finish(struct result *r, const char *plot_name)
+{
+	qsort(r->lat, r->nlat, sizeof(*r->lat), cmp_u32);
+	r->p50 = quantile(r->lat, r->nlat, 0.50);
+	r->p99 = quantile(r->lat, r->nlat, 0.99);
+	r->p999 = quantile(r->lat, r->nlat, 0.999);
+	r->ok = r->nlat > 0;
+	if (plot_name && r->nlat) {
+		char path[512];
+		FILE *f;
+		int i;
+
+		snprintf(path, sizeof(path), "%s/lat-%s.dat", out_dir, plot_name);
+		f = fopen(path, "w");
+		if (!f)
+			die("%s: %s", path, strerror(errno));
+		for (i = 0; i <= 1000; i++)
+			fprintf(f, "%.4f %.3f\n", quantile(r->lat, r->nlat, i / 1000.0),
+				i / 1000.0);
+		fclose(f);
+	}
+	fprintf(csv, "%s,%s,%u,%zu,%.2f,%.2f,%.2f,%.0f,%.2f,%.2f,%.2f,%llu\n",
+		r->name, r->place, r->n, r->nlat, r->p50, r->p99, r->p999,
+		r->elapsed_ns ? r->ints * 1e9 / (double)r->elapsed_ns : 0,
+		r->ints ? r->cpu_ns / 1000.0 / (double)r->ints : 0,
+		r->ints ? r->daemon_ns / 1000.0 / (double)r->ints : 0,
+		r->ints ? (double)r->wakeups / (double)r->ints : 0,
+		(unsigned long long)r->rss_kib);
+	fflush(csv);
+}
+
+static pid_t fork_pinned(int cpu)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		pin(cpu);
+	}
+	return pid;
+}
+
+static void reap(pid_t *pids, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			waitpid(pids[i], NULL, 0);
+}
+
+/* --- the floor ---------------------------------------------------------- */
+
+enum floor_kind { PINGPONG, RELAY_EFD, RELAY_SIM };
+
+static void floor_relay_efd(int e1, int e2, int e3, int e4)
+{
+	for (;;) {
+		efd_read(e1);
+		efd_write(e2);
+		efd_read(e3);
+		efd_write(e4);
+	}
+}
+
+/* The relay with the sim device's work: it owns DIR/irq as intxd does,
+ * drains and unmasks as backend-sim does, with no other logic. */
+static void floor_relay_sim(const char *dir, int e2, int e3, int e4)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct simdev sd;
+	char buf[64];
+	int fd;
+
+	if (simdev_open(&sd, dir) < 0 ||
+	    simdev_irq_path(dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
+		_exit(1);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	(void)unlink(sa.sun_path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		_exit(1);
+	if (write(done_fd, &(uint64_t){ 1 }, 8) != 8)
+		_exit(1);
+	for (;;) {
+		if (recv(fd, buf, sizeof(buf), 0) < 0)
+			_exit(1);
+		efd_write(e2);
+		efd_read(e3);
+		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+			;
+		simdev_unmask(&sd);
+		efd_write(e4);
+	}
+}
+
+static void floor_client(int e2, int e3, const char *dir)
+{
+	struct simdev own, *sd = NULL;
+	uint8_t b[2];
+
+	/* its own open file: flock() excludes per open file description */
+	if (dir) {
+		if (simdev_open(&own, dir) < 0)
+			_exit(1);
+		sd = &own;
+	}
+
+	for (;;) {
+		efd_read(e2);
+		shm->t_handler[0] = bench_now();
+		if (sd && pread(sd->cfg_fd, b, 2, PCI_STATUS) == 2 &&
+		    (b[0] & PCI_STATUS_INTERRUPT))
+			simdev_lower(sd);
+		efd_write(e3);
+	}
+}
+
+static void run_floor(struct result *r, enum floor_kind kind,
+		      const struct place *pl, unsigned iters)
+{
+	static const char *names[] = { "pingpong", "relay-efd", "relay-sim" };
+	int e[5], i;
+	pid_t pids[2] = { 0, 0 };
+	uint64_t run0[2] = { 0, 0 }, cnt0[2] = { 0, 0 }, run1[2], cnt1[2], t0 = 0;
+	unsigned warm = iters / 10;
+	char dir[128], name[64];
+	struct simdev sd;
+
+	snprintf(name, sizeof(name), "floor %s", names[kind]);
+	result_init(r, name, pl->name, 1, iters);
+	for (i = 1; i <= 4; i++) {
+		e[i] = eventfd(0, EFD_CLOEXEC);
+		if (e[i] < 0)
+			die("eventfd: %s", strerror(errno));
+	}
+	snprintf(dir, sizeof(dir), "%s/floor-sim", work);
+	if (kind == RELAY_SIM) {
+		if (simdev_create(dir, 10, 0x1af4, 0x1000) < 0 ||
+		    simdev_open(&sd, dir) < 0)
+			die("sim device %s", dir);
+	}
+	pin(pl->source);
+	if (kind == PINGPONG) {
+		/* B answers A: e1 there, e2 back. */
+		pids[0] = fork_pinned(pl->relay);
+		if (pids[0] == 0) {
+			for (;;) {
+				efd_read(e[1]);
+				shm->t_handler[0] = bench_now();
+				efd_write(e[2]);
+			}
+		}
+	} else {
+		pids[0] = fork_pinned(pl->relay);
+		if (pids[0] == 0) {
+			if (kind == RELAY_EFD)
+				floor_relay_efd(e[1], e[2], e[3], e[4]);
+			floor_relay_sim(dir, e[2], e[3], e[4]);
+		}
+		if (kind == RELAY_SIM)
+			efd_read(done_fd); /* the relay has bound DIR/irq */
+		pids[1] = fork_pinned(pl->client);
+		if (pids[1] == 0)
+			floor_client(e[2], e[3], kind == RELAY_SIM ? dir : NULL);
+	}
+	for (i = 0; i < (int)(iters + warm); i++) {
+		uint64_t t;
+
+		if (i == (int)warm) {
+			schedstat(pids[0], &run0[0], &cnt0[0]);
+			schedstat(pids[1], &run0[1], &cnt0[1]);
+			cnt0[0] = wakeups(pids[0]);
+			cnt0[1] = pids[1] ? wakeups(pids[1]) : 0;
+			t0 = bench_now();
+		}
+		t = bench_now();
+		if (kind == RELAY_SIM)
+			simdev_raise(&sd);
+		else
+			efd_write(e[1]);
+		efd_read(kind == PINGPONG ? e[2] : e[4]);
+		if (i >= (int)warm)
+			sample(r, t, shm->t_handler[0]);
+	}
+	r->elapsed_ns = bench_now() - t0;
+	r->ints = iters;
+	schedstat(pids[0], &run1[0], &cnt1[0]);
+	schedstat(pids[1], &run1[1], &cnt1[1]);
+	cnt1[0] = wakeups(pids[0]);
+	cnt1[1] = pids[1] ? wakeups(pids[1]) : 0;
+	r->daemon_ns = run1[0] - run0[0];
+	r->cpu_ns = r->daemon_ns + (pids[1] ? run1[1] - run0[1] : 0);
+	r->wakeups = pids[1] ? cnt1[1] - cnt0[1] : cnt1[0] - cnt0[0];
+	reap(pids, 2);
+	for (i = 1; i <= 4; i++)
+		close(e[i]);
+	if (kind == RELAY_SIM)
+		simdev_close(&sd);
+	pin(PLACE_FREE);
+}
+
+/* --- intxd -------------------------------------------------------------- */
+
+enum layout {
+	ONE_CLIENT,     /* one process, one session subscribed to every device */
+	CLIENT_PER_DEV, /* one process and one identity per device */
+	SESSIONS_1PROC, /* one identity and session per device, one process */
+};
+
+struct ixcfg {
+	const char *mode;
+	unsigned ndev, nlines;
+	enum layout layout;
+	unsigned idle;    /* sessions of an unrelated client on another line */
+	bool raise_all;   /* all devices at once; else one, rotating */
+	bool rotate;      /* rotate the raised device (else always d0) */
+};
+
+struct ix {
+	pid_t daemon;
+	pid_t procs[MAXPROC];
+	unsigned nprocs;
+	struct simdev *sims;
+	char dir[128], sock[160];
+};
+
+static void write_conf(const struct ixcfg *c, struct ix *x, const char *conf)
+{
+	FILE *f = fopen(conf, "w");
+	unsigned i, j;
+
+	if (!f)
+		die("%s: %s", conf, strerror(errno));
+	fprintf(f, "[intxd]\nsocket = %s\nmode = %s\nstorm-limit = 100000000\n"
+		   "ack-timeout-ms = 60000\n", x->sock, c->mode);
+	for (i = 0; i < c->ndev; i++)
+		fprintf(f, "[device d%u]\nbackend = sim\npath = %s/d%u\nline = auto\n",
+			i, x->dir, i);
+	if (c->idle)
+		fprintf(f, "[device idle]\nbackend = sim\npath = %s/idle\nline = auto\n"
+			   "[client idle]\nuid = 0\ndevices = idle\n", x->dir);
+	if (c->layout == ONE_CLIENT) {
+		fprintf(f, "[client c0]\nuid = 0\ndevices = ");
+		for (j = 0; j < c->ndev; j++)
+			fprintf(f, "%sd%u", j ? ", " : "", j);
+		fprintf(f, "\n");
+	} else {
+		for (i = 0; i < c->ndev; i++)
+			fprintf(f, "[client c%u]\nuid = 0\ndevices = d%u\n", i, i);
+	}
+	if (fclose(f) != 0)
+		die("%s: %s", conf, strerror(errno));
+}
+
+static void wait_ready(int nfd, pid_t pid)
+{
+	char buf[256];
+
+	for (int waited = 0; waited < 20000; waited += 100) {
+		struct pollfd p = { .fd = nfd, .events = POLLIN };
+		int st;
+
+		if (poll(&p, 1, 100) == 1) {
+			ssize_t n = recv(nfd, buf, sizeof(buf) - 1, 0);
+
+			if (n > 0) {
+				buf[n] = 0;
+				if (strstr(buf, "READY=1"))
+					return;
+			}
+			continue;
+		}
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			die("intxd exited before READY=1 (see %s/intxd.log)", work);
+	}
+	die("intxd did not send READY=1");
+}
+
+static void start_client(struct ix *x, int cpu, char **specs, unsigned nspecs)
+{
+	char shm_s[16], done_s[16], ready_s[16];
+	const char **argv = calloc(nspecs + 16, sizeof(*argv));
+	int rp[2], n = 0;
+	unsigned i;
+	char c;
+	pid_t pid;
+
+	if (!argv || pipe(rp) < 0)
+		die("start_client: %s", strerror(errno));
+	if (x->nprocs == MAXPROC)
+		die("too many processes");
+	snprintf(shm_s, sizeof(shm_s), "%d", shm_fd);
+	snprintf(done_s, sizeof(done_s), "%d", done_fd);
+	snprintf(ready_s, sizeof(ready_s), "%d", rp[1]);
+	argv[n++] = "bench-client";
+	argv[n++] = "--socket";
+	argv[n++] = x->sock;
+	argv[n++] = "--simdir";
+	argv[n++] = x->dir;
+	argv[n++] = "--shm";
+	argv[n++] = shm_s;
+	argv[n++] = "--done";
+	argv[n++] = done_s;
+	argv[n++] = "--ready";
+	argv[n++] = ready_s;
+	for (i = 0; i < nspecs; i++)
+		argv[n++] = specs[i];
+	argv[n] = NULL;
+	pid = fork_pinned(cpu);
+	if (pid == 0) {
+		close(rp[0]);
+		execv(client_path, (char *const *)argv);
+		_exit(127);
+	}
+	close(rp[1]);
+	x->procs[x->nprocs++] = pid;
+	if (read(rp[0], &c, 1) != 1)
+		die("bench-client %s did not get ready (see stderr)", specs[0]);
+	close(rp[0]);
+	free(argv);
+}
+
+static bool masked(struct simdev *s)
+{
+	uint8_t b[2];
+
+	return pread(s->cfg_fd, b, 2, PCI_COMMAND) == 2 &&
+	       (b[1] & (PCI_COMMAND_INTX_DISABLE >> 8));
+}
+
+static void ix_start(const struct ixcfg *c, const struct place *pl, struct ix *x)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char conf[200], path[200], notify[108];
+	unsigned i;
+	int nfd;
+
+	memset(x, 0, sizeof(*x));
+	snprintf(x->dir, sizeof(x->dir), "%s/ix", work);
+	snprintf(x->sock, sizeof(x->sock), "%s/intxd.sock", work);
+	snprintf(conf, sizeof(conf), "%s/intxd.conf", work);
+	x->sims = calloc(c->ndev, sizeof(*x->sims));
+	for (i = 0; i < c->ndev; i++) {
+		snprintf(path, sizeof(path), "%s/d%u", x->dir, i);
+		if (simdev_create(path, 10 + (int)(i % c->nlines), 0x1af4, 0x1000) < 0 ||
+		    simdev_open(&x->sims[i], path) < 0)
+			die("sim device %s", path);
+	}
+	snprintf(path, sizeof(path), "%s/idle", x->dir);
+	if (c->idle && simdev_create(path, 200, 0x1af4, 0x1000) < 0)
+		die("sim device %s", path);
+	write_conf(c, x, conf);
+
+	snprintf(notify, sizeof(notify), "%s/notify", work);
+	(void)unlink(notify);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify);
+	nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (nfd < 0 || bind(nfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("notify socket: %s", strerror(errno));
+	x->daemon = fork_pinned(pl->relay);
+	if (x->daemon == 0) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/intxd.log", work);
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0)
+			dup2(fd, 2);
+		setenv("NOTIFY_SOCKET", notify, 1);
+		execl(intxd_path, "intxd", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	wait_ready(nfd, x->daemon);
+	close(nfd);
+
+	/* clients */
+	if (c->layout == ONE_CLIENT) {
+		size_t len = 8 + c->ndev * 16;
+		char *spec = malloc(len), *p = spec;
+
+		p += sprintf(p, "c0:");
+		for (i = 0; i < c->ndev; i++)
+			p += sprintf(p, "%sd%u=%u", i ? "," : "", i, i);
+		start_client(x, pl->client, &spec, 1);
+		free(spec);
+	} else {
+		char **specs = calloc(c->ndev, sizeof(*specs));
+
+		for (i = 0; i < c->ndev; i++) {
+			specs[i] = malloc(48);
+			snprintf(specs[i], 48, "c%u:d%u=%u", i, i, i);
+			if (c->layout == CLIENT_PER_DEV)
+				start_client(x, pl->client, &specs[i], 1);
+		}
+		if (c->layout == SESSIONS_1PROC)
+			start_client(x, pl->client, specs, c->ndev);
+		for (i = 0; i < c->ndev; i++)
+			free(specs[i]);
+		free(specs);
+	}
+	if (c->idle) {
+		char **specs = calloc(c->idle, sizeof(*specs));
+
+		for (i = 0; i < c->idle; i++)
+			specs[i] = "idle:idle=511";
+		start_client(x, pl->client, specs, c->idle);
+		free(specs);
+	}
+}
+
+static void ix_stop(const struct ixcfg *c, struct ix *x)
+{
+	char cmd[256];
+	unsigned i;
+	int st;
+
+	reap(x->procs, x->nprocs);
+	kill(x->daemon, SIGTERM);
+	waitpid(x->daemon, &st, 0);
+	for (i = 0; i < c->ndev; i++)
+		simdev_close(&x->sims[i]);
+	free(x->sims);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", x->dir);
+	(void)system(cmd);
+}
+
+static bool wait_done(uint64_t want)
+{
+	uint64_t got = 0;
+
+	while (got < want) {
+		struct pollfd p = { .fd = done_fd, .events = POLLIN };
+
+		if (poll(&p, 1, 5000) != 1)
+			return false;
+		got += efd_read(done_fd);
+	}
+	return true;
+}
+
+static void run_intxd(struct result *r, const char *name, const struct ixcfg *c,
+		      const struct place *pl, unsigned iters, unsigned n)
+{
+	uint64_t run0[MAXPROC + 1], cnt0[MAXPROC + 1], run1, cnt1, t0 = 0;
+	unsigned warm = iters / 10 + 10, i, k, nr = c->raise_all ? c->ndev : 1;
+	struct ix x;
+
+	result_init(r, name, pl->name, n, (size_t)iters * nr);
+	ix_start(c, pl, &x);
+	pin(pl->source);
+	for (i = 0; i < iters + warm; i++) {
+		unsigned first = c->rotate ? i % c->ndev : 0;
+		uint64_t want = 0;
+
+		if (i == warm) {
+			schedstat(x.daemon, &run0[0], &cnt0[0]);
+			for (k = 0; k < x.nprocs; k++) {
+				schedstat(x.procs[k], &run0[k + 1], &cnt0[k + 1]);
+				cnt0[k + 1] = wakeups(x.procs[k]);
+			}
+			t0 = bench_now();
+		}
+		for (k = first; k < first + nr; k++) {
+			shm->t_raise[k] = bench_now();
+			simdev_raise(&x.sims[k]);
+			want++;
+		}
+		if (!wait_done(want)) {
+			fprintf(stderr, "bench: %s: time-out waiting for the clients "
+					"(see %s/intxd.log)\n", name, work);
+			break;
+		}
+		for (k = first; k < first + nr; k++) {
+			uint64_t spins = 0;
+
+			/* intxd unmasks on the last ack: then the next raise
+			 * is a new interrupt. */
+			while (masked(&x.sims[k]))
+				if (++spins % 4096 == 0 &&
+				    bench_now() - shm->t_raise[k] > 5000000000ull)
+					die("%s: device d%u never unmasked", name, k);
+				else
+					sched_yield();
+			if (i >= warm)
+				sample(r, shm->t_raise[k], shm->t_handler[k]);
+		}
+	}
+	r->elapsed_ns = bench_now() - t0;
+	r->ints = (uint64_t)iters * nr;
+	schedstat(x.daemon, &run1, &cnt1);
+	r->daemon_ns = run1 - run0[0];
+	r->cpu_ns = r->daemon_ns;
+	for (k = 0; k < x.nprocs; k++) {
+		schedstat(x.procs[k], &run1, &cnt1);
+		cnt1 = wakeups(x.procs[k]);
+		r->cpu_ns += run1 - run0[k + 1];
+		r->wakeups += cnt1 - cnt0[k + 1];
+	}
+	r->rss_kib = vm_hwm_kib(x.daemon);
+	pin(PLACE_FREE);
+	ix_stop(c, &x);
+}
+
+/* --- what the sim device's work costs, one call at a time ------------- */
+
+struct simcost {
+	double raise, drain, unmask, lower, status; /* us per call */
+};
+
+/* The device-side syscalls of one interrupt, timed in this process alone
+ * (a bound, unread DIR/irq socket stands in for intxd's). */
+static void measure_simdev(struct simcost *sc, unsigned iters)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint64_t t[6], sum[5] = { 0 };
+	char dir[128], buf[64];
+	struct simdev sd;
+	unsigned i;
+	uint8_t b[2];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/cost", work);
+	if (simdev_create(dir, 10, 0x1af4, 0x1000) < 0 || simdev_open(&sd, dir) < 0 ||
+	    simdev_irq_path(dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
+		die("sim device %s", dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("bind %s: %s", sa.sun_path, strerror(errno));
+	pin(0);
+	for (i = 0; i < iters; i++) {
+		t[0] = bench_now();
+		simdev_raise(&sd);
+		t[1] = bench_now();
+		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+			;
+		t[2] = bench_now();
+		if (pread(sd.cfg_fd, b, 2, PCI_STATUS) != 2)
+			die("pread");
+		t[3] = bench_now();
+		simdev_lower(&sd);
+		t[4] = bench_now();
+		simdev_unmask(&sd);
+		t[5] = bench_now();
+		sum[0] += t[1] - t[0];
+		sum[1] += t[2] - t[1];
+		sum[2] += t[3] - t[2];
+		sum[3] += t[4] - t[3];
+		sum[4] += t[5] - t[4];
+	}
+	pin(PLACE_FREE);
+	sc->raise = sum[0] / 1e3 / iters;
+	sc->drain = sum[1] / 1e3 / iters;
+	sc->status = sum[2] / 1e3 / iters;
+	sc->lower = sum[3] / 1e3 / iters;
+	sc->unmask = sum[4] / 1e3 / iters;
+	close(fd);
+	simdev_close(&sd);
+}
+
+/* --- the report --------------------------------------------------------- */
+
+static double per(uint64_t v, uint64_t n) { return n ? (double)v / (double)n : 0; }
+
+static void row(const struct result *r)
+{
+	printf("%-34s %-5s %7.1f %7.1f %8.1f %9.0f %8.1f %8.1f %7.2f\n", r->name,
+	       r->place, r->p50, r->p99, r->p999,
+	       r->elapsed_ns ? r->ints * 1e9 / (double)r->elapsed_ns : 0,
+	       per(r->cpu_ns, r->ints) / 1000.0, per(r->daemon_ns, r->ints) / 1000.0,
+	       per(r->wakeups, r->ints));
+}
+
+static const char *verdict(bool ok) { return ok ? "met" : "NOT met"; }
+
+int main(int argc, char **argv)
+{
+	static struct result pp[2], re[2], rs[2], ix1[2], conc, bc[4], sel[4],
+		scale1, scale256, rss;
+	static const unsigned ns[4] = { 1, 4, 16, 64 };
+	uint64_t tstart = bench_now();
+	unsigned it, i;
+	const struct place *pls[2] = { &ONE_CPU, &CROSS };
+	char path[512];
+	struct simcost sc;
+
+	out_dir = ".";
+	for (i = 1; i < (unsigned)argc; i++) {
+		if (!strcmp(argv[i], "--out") && i + 1 < (unsigned)argc)
+			out_dir = argv[++i];
+		else if (!strcmp(argv[i], "--quick"))
+			scale = 4;
+		else
+			die("usage: bench [--out DIR] [--quick]");
+	}
+	intxd_path = getenv("INTXD");
+	client_path = getenv("BENCH_CLIENT");
+	if (!intxd_path || !client_path)
+		die("INTXD and BENCH_CLIENT must be set (run through make bench)");
+	if (geteuid() != 0)
+		die("run as root (the daemon opens sim devices and admits uid 0)");
+	strcpy(work, "/tmp/intxd-bench.XXXXXX");
+	if (!mkdtemp(work))
+		die("mkdtemp: %s", strerror(errno));
+	shm_fd = memfd_create("bench-shm", 0); /* inherited by bench-client */
+	if (shm_fd < 0 || ftruncate(shm_fd, sizeof(*shm)) < 0)
+		die("memfd: %s", strerror(errno));
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
+	if (shm == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	done_fd = eventfd(0, 0);
+	if (done_fd < 0)
+		die("eventfd: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/bench.csv", out_dir);
+	csv = fopen(path, "w");
+	if (!csv)
+		die("%s: %s", path, strerror(errno));
+	fprintf(csv, "scenario,placement,n,samples,p50_us,p99_us,p999_us,rate_per_s,"
+		     "cpu_us_per_int,daemon_us_per_int,client_wakeups_per_int,daemon_hwm_kib\n");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fprintf(stderr, "bench: working in %s\n", work);
+
+	measure_simdev(&sc, 20000 / scale);
+	it = 30000 / scale;
+	for (i = 0; i < 2; i++) {
+		static const char *pn[2] = { "pingpong-1cpu", "pingpong-cross" };
+		static const char *rn[2] = { "relay-efd-1cpu", "relay-efd-cross" };
+		static const char *sn[2] = { "relay-sim-1cpu", "relay-sim-cross" };
+		static const char *in[2] = { "intxd-1cpu", "intxd-cross" };
+		struct ixcfg one = { .mode = "selective", .ndev = 1, .nlines = 1,
+				     .layout = ONE_CLIENT };
+
+		fprintf(stderr, "bench: floor and intxd, %s\n", pls[i]->name);
+		run_floor(&pp[i], PINGPONG, pls[i], it);
+		result_finish(&pp[i], pn[i]);
+		run_floor(&re[i], RELAY_EFD, pls[i], it);
+		result_finish(&re[i], rn[i]);
+		run_floor(&rs[i], RELAY_SIM, pls[i], it);
+		result_finish(&rs[i], sn[i]);
+		run_intxd(&ix1[i], "intxd 1 client 1 device", &one, pls[i], it, 1);
+		result_finish(&ix1[i], in[i]);
+	}
+	{
+		struct ixcfg cc = { .mode = "selective", .ndev = 16, .nlines = 4,
+				    .layout = ONE_CLIENT, .raise_all = true };
+
+		fprintf(stderr, "bench: 16 devices on 4 lines at once\n");
+		run_intxd(&conc, "intxd 1 client 16 dev/4 lines", &cc, &FREE,
+			  4000 / scale, 16);
+		result_finish(&conc, "intxd-16dev-free");
+	}
+	for (i = 0; i < 4; i++) {
+		struct ixcfg b = { .mode = "broadcast", .ndev = ns[i], .nlines = 1,
+				   .layout = CLIENT_PER_DEV, .rotate = true };
+		unsigned bit = (ns[i] >= 64 ? 2000 : ns[i] >= 16 ? 4000 : 8000) / scale;
+		char name[64], plot[32];
+
+		fprintf(stderr, "bench: broadcast and selective, N = %u\n", ns[i]);
+		snprintf(name, sizeof(name), "broadcast N=%u (owner)", ns[i]);
+		snprintf(plot, sizeof(plot), "broadcast-%u", ns[i]);
+		run_intxd(&bc[i], name, &b, &ONE_CPU, bit, ns[i]);
+		result_finish(&bc[i], plot);
+		b.mode = "selective";
+		snprintf(name, sizeof(name), "selective N=%u (owner)", ns[i]);
+		snprintf(plot, sizeof(plot), "selective-%u", ns[i]);
+		run_intxd(&sel[i], name, &b, &ONE_CPU, bit, ns[i]);
+		result_finish(&sel[i], plot);
+	}
+	{
+		struct ixcfg s = { .mode = "selective", .ndev = 1, .nlines = 1,
+				   .layout = ONE_CLIENT, .idle = 1 };
+		struct ixcfg m = { .mode = "selective", .ndev = 64, .nlines = 8,
+				   .layout = SESSIONS_1PROC, .raise_all = true };
+
+		fprintf(stderr, "bench: cost of scale\n");
+		run_intxd(&scale1, "scale: +1 unrelated client", &s, &ONE_CPU,
+			  it / 2, 1);
+		result_finish(&scale1, NULL);
+		s.idle = 256;
+		run_intxd(&scale256, "scale: +256 unrelated clients", &s, &ONE_CPU,
+			  it / 2, 256);
+		result_finish(&scale256, NULL);
+		run_intxd(&rss, "rss: 64 dev/8 lines, 64 clients", &m, &FREE,
+			  1000 / scale, 64);
+		result_finish(&rss, NULL);
+	}
+
+	printf("\nsim device work, us per call on CPU 0 (no wakeups): simdev_raise %.2f "
+	       "(flock, pread, pwrite, socket, sendto, close), drain recv %.2f, "
+	       "Status pread %.2f, simdev_lower %.2f, simdev_unmask %.2f\n",
+	       sc.raise, sc.drain, sc.status, sc.lower, sc.unmask);
+	printf("\nintxd benchmark: %ld CPUs online; latency = raise -> client handler start\n",
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("placement: 1cpu = every process pinned to CPU 0 (sched_setaffinity); cross = "
+	       "source and client on CPU 0, relay/intxd on CPU 1; free = not pinned\n\n");
+	printf("%-34s %-5s %7s %7s %8s %9s %8s %8s %7s\n", "scenario", "place",
+	       "p50 us", "p99 us", "p99.9 us", "ints/s", "cpu us", "dmn us", "wakeups");
+	printf("%-34s %-5s %7s %7s %8s %9s %8s %8s %7s\n", "", "", "", "", "", "",
+	       "/int", "/int", "/int");
+	for (i = 0; i < 2; i++) {
+		row(&pp[i]);
+		row(&re[i]);
+		row(&rs[i]);
+		row(&ix1[i]);
+	}
+	row(&conc);
+	for (i = 0; i < 4; i++) {
+		row(&bc[i]);
+		row(&sel[i]);
+	}
+	row(&scale1);
+	row(&scale256);
+	row(&rss);
+
+	printf("\nratios (same run)\n");
+	for (i = 0; i < 2; i++) {
+		double a50 = ix1[i].p50 / re[i].p50, a99 = ix1[i].p99 / re[i].p99;
+		double s50 = ix1[i].p50 / rs[i].p50, s99 = ix1[i].p99 / rs[i].p99;
+
+		printf("  %-5s intxd / relay-efd floor: p50 %.2fx p99 %.2fx   (target <= 1.3x / 1.5x: %s)\n",
+		       pls[i]->name, a50, a99, verdict(a50 <= 1.3 && a99 <= 1.5));
+		printf("  %-5s intxd / relay-sim floor: p50 %.2fx p99 %.2fx   (%s)\n",
+		       pls[i]->name, s50, s99, verdict(s50 <= 1.3 && s99 <= 1.5));
+	}
+	for (i = 0; i < 4; i++) {
+		double cpu = per(bc[i].cpu_ns, bc[i].ints) / per(sel[i].cpu_ns, sel[i].ints);
+		double lat = bc[i].p50 / sel[i].p50;
+		const char *tc = "", *tl = "";
+
+		if (ns[i] == 16) {
+			tc = cpu >= 2.5 ? " (>= 2.5x: met)" : " (>= 2.5x: NOT met)";
+			tl = lat >= 2 ? " (>= 2x: met)" : " (>= 2x: NOT met)";
+		} else if (ns[i] == 64) {
+			tc = cpu >= 8 ? " (>= 8x: met)" : " (>= 8x: NOT met)";
+			tl = lat >= 5 ? " (>= 5x: met)" : " (>= 5x: NOT met)";
+		}
+		printf("  N=%-3u broadcast / selective: wakeups %.2f vs %.2f, cpu/int %.2fx%s, owner p50 %.2fx%s\n",
+		       ns[i], per(bc[i].wakeups, bc[i].ints), per(sel[i].wakeups, sel[i].ints),
+		       cpu, tc, lat, tl);
+	}
+	{
+		double d1 = per(scale1.daemon_ns, scale1.ints);
+		double d256 = per(scale256.daemon_ns, scale256.ints);
+		double chg = d1 > 0 ? d256 / d1 - 1 : 0;
+
+		printf("  daemon cpu/int, 1 -> 256 unrelated clients: %.2f -> %.2f us (%+.1f %%; "
+		       "target within 10 %%: %s)\n", d1 / 1000, d256 / 1000, chg * 100,
+		       verdict(chg <= 0.10 && chg >= -0.10));
+		printf("  daemon peak RSS, 64 devices + 64 clients: %.2f MiB (target <= 8 MiB: %s)\n",
+		       rss.rss_kib / 1024.0, verdict(rss.rss_kib <= 8192));
+	}
+	printf("\nrun time %.1f s; CSV %s/bench.csv\n", (bench_now() - tstart) / 1e9, out_dir);
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
+		(void)system(cmd);
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run.sh OUTDIR - the intxd benchmark (make bench): runs tests/bench/bench
+# (the real intxd, real libintx clients, and the floor programs), keeps the
+# table, the CSV and the latency quantiles in OUTDIR and plots them with
+# gnuplot (installed from Debian with apt-get when missing).  It reports;
+# it never fails on a number.  Needs root; about two minutes on 2 vCPUs.
+set -eu
+
+out=${1:-bench-results}
+here=$(cd "$(dirname "$0")" && pwd)
+: "${INTXD:?set INTXD (run through make bench)}"
+: "${BENCH:?set BENCH}"
+: "${BENCH_CLIENT:?set BENCH_CLIENT}"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run.sh: the benchmark needs root (sim devices, uid 0 clients, pinning)" >&2
+	exit 1
+fi
+mkdir -p "$out"
+
+if ! command -v gnuplot >/dev/null 2>&1; then
+	echo "run.sh: installing gnuplot (apt-get)" >&2
+	if ! { apt-get update >"$out/apt.log" 2>&1 &&
+	       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			gnuplot-nox >>"$out/apt.log" 2>&1; }; then
+		echo "run.sh: could not install gnuplot (see $out/apt.log); no plot" >&2
+	fi
+fi
+
+export INTXD BENCH_CLIENT
+start=$(date +%s)
+"$BENCH" --out "$out" ${BENCH_ARGS:-} | tee "$out/table.txt"
+end=$(date +%s)
+
+if command -v gnuplot >/dev/null 2>&1; then
+	gnuplot -e "dir='$out'" -e "out='$out/latency.png'" "$here/plot.gp" &&
+		echo "plot: $out/latency.png"
+fi
+echo "csv: $out/bench.csv  table: $out/table.txt  wall time: $((end - start)) s"
