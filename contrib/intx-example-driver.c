@@ -5,18 +5,30 @@
  * device "was it you?" (Status bit 3) and, if so, acknowledges the device
  * (intx-sim's lower) and claims the interrupt.
  *
- *   intx-example-driver [--socket PATH] [--client NAME] [--count N] DEV=DIR...
+ *   intx-example-driver [--socket PATH] [--client NAME] [--count N]
+ *                       [--stuck DEV] [--hang DEV] [--slow MS] DEV=DIR...
+ *
+ * Misbehaviours, for fault tests and demos: --stuck never acknowledges the
+ * device itself (it keeps asserting: a storm); --hang blocks in DEV's first
+ * handler call until SIGUSR1 (intxd gets no ack meanwhile), then goes on as
+ * usual; --slow sleeps MS ms in each handler call before looking at the
+ * device.
  *
  * Prints "ready" once subscribed, then one line per handler call:
  * "<client> <device> <seq> handled|none", and a summary when it stops
  * (SIGTERM/SIGINT, or after --count claimed interrupts).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <intx.h>
 
@@ -26,15 +38,26 @@ struct dev {
 	const char *name;
 	struct simdev sim;
 	unsigned long handled, none;
+	bool stuck, hang;
 };
 
-static volatile sig_atomic_t stop;
+/* Signals arrive on a signalfd, watched beside intx_fd(): no handler can
+ * slip between a flag test and a blocking wait. */
+static int sig_fd = -1;
+static bool stop;
 static const char *client_name = "?";
+static unsigned slow_ms;
 
-static void on_signal(int sig)
+/* Read one pending signal: SIGUSR1 resumes a hung handler, the others stop. */
+static bool take_signal(void)
 {
-	(void)sig;
-	stop = 1;
+	struct signalfd_siginfo si;
+
+	if (read(sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return false;
+	if (si.ssi_signo != SIGUSR1)
+		stop = true;
+	return si.ssi_signo == SIGUSR1;
 }
 
 static int handler(const struct intx_event *ev, void *arg)
@@ -43,9 +66,24 @@ static int handler(const struct intx_event *ev, void *arg)
 	struct simdev_state st;
 	int mine;
 
+	if (d->hang) {
+		printf("%s %s %llu hang\n", client_name, ev->device,
+		       (unsigned long long)ev->seq);
+		while (!stop && !take_signal())
+			;
+		d->hang = false;
+		if (stop)
+			return INTX_NONE;
+	}
+	if (slow_ms) {
+		struct timespec ts = { slow_ms / 1000, (long)(slow_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
 	mine = simdev_state(&d->sim, &st) == 0 && st.asserting;
 	if (mine) {
-		simdev_lower(&d->sim); /* acknowledge the device itself */
+		if (!d->stuck)
+			simdev_lower(&d->sim); /* acknowledge the device itself */
 		d->handled++;
 	} else {
 		d->none++;
@@ -61,17 +99,27 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "stuck", required_argument, NULL, 'S' },
+		{ "hang", required_argument, NULL, 'H' },
+		{ "slow", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *stuck = "", *hang = "";
 	const char *sock = NULL, *want = NULL;
 	unsigned long count = 0, total = 0, none = 0;
-	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t sigs;
 	struct intx_client *c;
 	struct dev *devs;
 	int o, i, n, r;
 
 	while ((o = getopt_long(argc, argv, "s:c:n:", opts, NULL)) != -1) {
-		if (o == 's')
+		if (o == 'S')
+			stuck = optarg;
+		else if (o == 'H')
+			hang = optarg;
+		else if (o == 'w')
+			slow_ms = (unsigned)strtoul(optarg, NULL, 0);
+		else if (o == 's')
 			sock = optarg;
 		else if (o == 'c')
 			want = optarg;
@@ -87,9 +135,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* no SA_RESTART: a signal ends the wait in intx_dispatch() */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sig_fd < 0) {
+		perror("intx-example-driver: signalfd");
+		return 1;
+	}
 
 	c = intx_open(sock, want);
 	if (!c) {
@@ -109,6 +164,8 @@ int main(int argc, char **argv)
 		}
 		*eq = 0;
 		devs[i].name = arg;
+		devs[i].stuck = strcmp(arg, stuck) == 0;
+		devs[i].hang = strcmp(arg, hang) == 0;
 		r = simdev_open(&devs[i].sim, eq + 1);
 		if (r < 0) {
 			fprintf(stderr, "intx-example-driver: %s: %s\n", eq + 1, strerror(-r));
@@ -123,9 +180,25 @@ int main(int argc, char **argv)
 	}
 	printf("ready\n");
 
+	/* The caller's own loop, as an application with other fds would have:
+	 * intx_fd() beside a signalfd; intx_dispatch(c, 0) when it is readable.
+	 * While intxd is away (restarting) intx_fd() is negative: retry often. */
 	while (!stop && (!count || total < count)) {
-		r = intx_dispatch(c, -1);
-		if (r < 0 && r != -EINTR) {
+		struct pollfd p[2] = {
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = intx_fd(c), .events = POLLIN },
+		};
+
+		if (poll(p, 2, p[1].fd < 0 ? 50 : -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & POLLIN)
+			(void)take_signal();
+		if (stop)
+			break;
+		if (p[1].fd >= 0 && !p[1].revents)
+			continue;
+		r = intx_dispatch(c, 0);
+		if (r < 0 && r != -ENOTCONN) {
 			fprintf(stderr, "intx-example-driver: %s\n", intx_strerror(r));
 			break;
 		}

@@ -17,42 +17,21 @@
 #include "wire.h"
 
 #define T_MS 20000
-#define UID_A (H_UID_BASE + 1)
-#define UID_B (H_UID_BASE + 2)
-#define UID_C (H_UID_BASE + 3)
-#define UID_NOBODY (H_UID_BASE + 7)
+#define UID_A H_UID_A
+#define UID_B H_UID_B
+#define UID_C H_UID_C
+#define UID_NOBODY H_UID_NOBODY
 
 static struct h_env env;
-static const char *dev[6];
-static char arg[6][200];
+#define dev env.dev
+#define arg env.arg
 
-/* Five devices on IRQ 11 and one on IRQ 10; three clients:
- * a owns d0 d1, b owns d2, c owns d3 d4 (and d5 on the other line). */
 static void world(const char *mode)
 {
-	unsigned i;
+	char keys[64];
 
-	for (i = 0; i < 6; i++) {
-		char name[8];
-
-		snprintf(name, sizeof(name), "d%u", i);
-		dev[i] = h_sim(&env, name, i == 5 ? 10 : 11);
-		snprintf(arg[i], sizeof(arg[i]), "d%u=%s", i, dev[i]);
-	}
-	h_conf(&env,
-	       "mode = %s\n"
-	       "[device d0]\nbackend = sim\npath = %s\n"
-	       "[device d1]\nbackend = sim\npath = %s\n"
-	       "[device d2]\nbackend = sim\npath = %s\n"
-	       "[device d3]\nbackend = sim\npath = %s\n"
-	       "[device d4]\nbackend = sim\npath = %s\n"
-	       "[device d5]\nbackend = sim\npath = %s\n"
-	       "[client a]\nuid = %d\ndevices = d0, d1\n"
-	       "[client b]\nuid = %d\ndevices = d2\n"
-	       "[client c]\nuid = %d\ndevices = d3 d4 d5\n",
-	       mode, dev[0], dev[1], dev[2], dev[3], dev[4], dev[5], UID_A,
-	       UID_B, UID_C);
-	h_daemon_start(&env);
+	snprintf(keys, sizeof(keys), "mode = %s", mode);
+	h_world(&env, keys);
 }
 
 static void setup(void)
@@ -108,7 +87,7 @@ START_TEST(selective_routing)
 		char name[8];
 
 		snprintf(name, sizeof(name), "d%u", i);
-		h_device(&env, name, &d);
+		h_settle(&env, name, rounds, &d);
 		ck_assert_uint_eq(d.raised, rounds);
 		ck_assert_uint_eq(d.delivered, rounds); /* one subscriber each */
 		ck_assert_uint_eq(d.acked, rounds);
@@ -149,7 +128,7 @@ START_TEST(broadcast_routing)
 		while (c.none < 2 * (r + 1))
 			ck_assert(h_client_line(&c, line, sizeof(line), T_MS));
 	}
-	h_device(&env, "d2", &d);
+	h_settle(&env, "d2", 5 * rounds, &d);
 	ck_assert_uint_eq(d.raised, rounds);
 	/* each wakeup of d2 waited for all five notified handler chains */
 	ck_assert_uint_eq(d.acked, 5 * rounds);
@@ -226,7 +205,7 @@ START_TEST(raised_while_masked)
 	ck_assert_uint_eq(d.flags & INTX_F_ADMIN, INTX_F_ADMIN);
 	admin("unmask", "d0");
 	ck_assert(h_client_wait_handled(&a, 2, T_MS));
-	h_device(&env, "d0", &d);
+	h_settle(&env, "d0", 1, &d);
 	ck_assert_uint_eq(d.raised, 1);
 	ck_assert_uint_eq(d.flags & (INTX_F_ADMIN | INTX_F_MASKED), 0);
 	h_client_stop(&a);
@@ -287,7 +266,7 @@ START_TEST(late_subscribe)
 			  INTX_F_PENDING | INTX_F_MASKED);
 	ck_assert(h_client_start(&env, &c, UID_C, "c", arg[3], arg[4], NULL));
 	ck_assert(h_client_wait_handled(&c, 1, T_MS));
-	h_device(&env, "d4", &d);
+	h_settle(&env, "d4", 1, &d);
 	ck_assert_uint_eq(d.raised, 1);
 	ck_assert_uint_eq(d.delivered, 1);
 	ck_assert_uint_eq(d.flags & INTX_F_MASKED, 0);

@@ -48,6 +48,7 @@ void h_setup(struct h_env *e)
 	memset(e, 0, sizeof(*e));
 	e->daemon = -1;
 	e->monitor = -1;
+	e->settle = -1;
 	for (i = 0; i < 8; i++)
 		ck_assert_msg(getpwuid(H_UID_BASE + i) == NULL,
 			      "uid %d is in use; the tests need it free", H_UID_BASE + i);
@@ -64,6 +65,8 @@ void h_setup(struct h_env *e)
 	e->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(e->notify_fd, 0);
 	ck_assert_int_eq(bind(e->notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* a daemon that dropped privileges announces itself all the same */
+	ck_assert_int_eq(chmod(e->notify_path, 0666), 0);
 }
 
 void h_teardown(struct h_env *e)
@@ -72,6 +75,8 @@ void h_teardown(struct h_env *e)
 
 	if (e->monitor >= 0)
 		close(e->monitor);
+	if (e->settle >= 0)
+		close(e->settle);
 	if (e->daemon > 0) {
 		kill(e->daemon, SIGKILL);
 		waitpid(e->daemon, NULL, 0);
@@ -104,13 +109,17 @@ const char *h_sim(struct h_env *e, const char *name, int irq)
 void h_conf(struct h_env *e, const char *fmt, ...)
 {
 	FILE *f = fopen(e->conf, "w");
+	char *body = NULL;
 	va_list ap;
 
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "[intxd]\nsocket = %s\nsocket-mode = 0666\n", e->sock);
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	ck_assert_int_ge(vasprintf(&body, fmt, ap), 0);
 	va_end(ap);
+	/* clients run as other uids; a test may ask for another mode */
+	fprintf(f, "[intxd]\nsocket = %s\n%s%s", e->sock,
+		strstr(body, "socket-mode") ? "" : "socket-mode = 0666\n", body);
+	free(body);
 	ck_assert_int_eq(fclose(f), 0);
 }
 
@@ -341,6 +350,10 @@ bool h_client_line(struct h_client *c, char *line, size_t size, int timeout_ms)
 				c->none++;
 				return true;
 			}
+			if (strstr(line, " hang")) {
+				c->hung++;
+				return true;
+			}
 		}
 		if (!client_fill(c, deadline))
 			return false;
@@ -443,15 +456,43 @@ void h_line(struct h_env *e, const char *name, struct intx_msg_line *out)
 	query_one(e, INTX_Q_LINES, INTX_MSG_LINE, name, out, sizeof(*out));
 }
 
-void h_monitor(struct h_env *e)
+static int monitor_open(struct h_env *e)
 {
 	struct intx_msg_monitor m;
+	int fd = h_connect(e);
 
-	e->monitor = h_connect(e);
-	ck_assert_int_eq(h_hello(e->monitor, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
+	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
 	memset(&m, 0, sizeof(m));
 	proto_hdr(&m.hdr, INTX_MSG_MONITOR, sizeof(m));
-	ck_assert_int_eq(wire_send(e->monitor, &m, sizeof(m), -1, 0), 0);
+	ck_assert_int_eq(wire_send(fd, &m, sizeof(m), -1, 0), 0);
+	return fd;
+}
+
+void h_settle(struct h_env *e, const char *name, uint64_t acked,
+	      struct intx_msg_device *out)
+{
+	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
+	unsigned char buf[INTX_MSG_MAX];
+
+	if (e->settle < 0)
+		e->settle = monitor_open(e);
+	for (;;) {
+		int left;
+
+		/* query after the monitor is in place: no event can slip by */
+		h_device(e, name, out);
+		if (out->acked >= acked && !(out->flags & INTX_F_INFLIGHT))
+			return;
+		left = (int)(deadline - mono_ms());
+		ck_assert_msg(left > 0, "%s: %llu of %llu acks", name,
+			      (unsigned long long)out->acked, (unsigned long long)acked);
+		(void)h_recv(e->settle, buf, sizeof(buf), left);
+	}
+}
+
+void h_monitor(struct h_env *e)
+{
+	e->monitor = monitor_open(e);
 	/* MONITOR has no reply; a status query round trip proves it is in
 	 * effect before the caller acts */
 	{
@@ -504,4 +545,32 @@ void h_raise(const char *dir)
 	ck_assert_int_eq(simdev_open(&s, dir), 0);
 	ck_assert_int_eq(simdev_raise(&s), 0);
 	simdev_close(&s);
+}
+
+void h_world(struct h_env *e, const char *intxd_keys)
+{
+	unsigned i;
+
+	for (i = 0; i < H_NDEV; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "d%u", i);
+		e->dev[i] = h_sim(e, name, i == 5 ? 10 : 11);
+		snprintf(e->arg[i], sizeof(e->arg[i]), "d%u=%s", i, e->dev[i]);
+	}
+	h_conf(e,
+	       "%s\n"
+	       "[device d0]\nbackend = sim\npath = %s\n"
+	       "[device d1]\nbackend = sim\npath = %s\n"
+	       "[device d2]\nbackend = sim\npath = %s\n"
+	       "[device d3]\nbackend = sim\npath = %s\n"
+	       "[device d4]\nbackend = sim\npath = %s\n"
+	       "[device d5]\nbackend = sim\npath = %s\n"
+	       "[client a]\nuid = %d\ndevices = d0, d1\n"
+	       "[client b]\nuid = %d\ndevices = d2\n"
+	       "[client c]\nuid = %d\ndevices = d3 d4 d5\n"
+	       "[client root]\nuid = 0\ndevices = d5\n",
+	       intxd_keys, e->dev[0], e->dev[1], e->dev[2], e->dev[3], e->dev[4],
+	       e->dev[5], H_UID_A, H_UID_B, H_UID_C);
+	h_daemon_start(e);
 }

@@ -18,6 +18,11 @@
 
 /* Unused uids for client identities (checked to be unused at setup). */
 #define H_UID_BASE 61000
+#define H_UID_A (H_UID_BASE + 1)
+#define H_UID_B (H_UID_BASE + 2)
+#define H_UID_C (H_UID_BASE + 3)
+#define H_UID_NOBODY (H_UID_BASE + 7)
+#define H_NDEV 6
 
 struct h_env {
 	char dir[64];
@@ -27,6 +32,9 @@ struct h_env {
 	int notify_fd;
 	char notify_path[128];
 	int monitor; /* a MONITOR session, or -1 */
+	int settle;  /* h_settle's own MONITOR session, or -1 */
+	const char *dev[H_NDEV];  /* h_world's sim devices d0..d5 */
+	char arg[H_NDEV][200];    /* "dN=DIR" for the example driver */
 };
 
 struct h_client {
@@ -35,7 +43,7 @@ struct h_client {
 	char buf[8192];
 	size_t len;
 	char early[2048]; /* what it printed before "ready" (its errors) */
-	unsigned handled, none;
+	unsigned handled, none, hung;
 };
 
 void h_setup(struct h_env *e);
@@ -79,11 +87,26 @@ long h_recv(int fd, void *buf, size_t size, int timeout_ms);
 void h_device(struct h_env *e, const char *name, struct intx_msg_device *out);
 void h_line(struct h_env *e, const char *name, struct intx_msg_line *out);
 
+/* Wait until the daemon has counted `acked` acknowledgements of the device
+ * and it is no longer in flight (a client prints its handler line before
+ * libintx sends the ack, so the daemon may not have it yet); then fill out.
+ * Woken by the daemon's own MONITOR events, never by a timer. */
+void h_settle(struct h_env *e, const char *name, uint64_t acked,
+	      struct intx_msg_device *out);
+
 /* Open a MONITOR session (before the action), then wait for an event of
  * that kind for that device ("" = any). */
 void h_monitor(struct h_env *e);
 bool h_monitor_wait(struct h_env *e, uint32_t kind, const char *device,
 		    int timeout_ms);
+
+/*
+ * The standard world: d0..d4 on IRQ 11, d5 on IRQ 10; client a (uid
+ * H_UID_A) owns d0 d1, b owns d2, c owns d3 d4 d5, and "root" (uid 0)
+ * owns d5 for raw-protocol tests.  intxd_keys go into [intxd].  Starts
+ * the daemon.
+ */
+void h_world(struct h_env *e, const char *intxd_keys);
 
 /* Raise/lower in-process through simdev (same code as intx-sim). */
 void h_raise(const char *dir);

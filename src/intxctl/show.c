@@ -74,6 +74,10 @@ static const char *event_name(uint32_t kind)
 		return "spurious";
 	case INTX_EV_UNMASK:
 		return "unmask";
+	case INTX_EV_TIMEOUT:
+		return "timeout";
+	case INTX_EV_STORM:
+		return "storm";
 	default:
 		return "unknown";
 	}

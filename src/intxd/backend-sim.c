@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@ struct sim {
 static int sim_open(struct device *dev, const struct conf_device *cd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
 	struct sim *s;
 	int r;
 
@@ -51,6 +53,11 @@ static int sim_open(struct device *dev, const struct conf_device *cd)
 		r = -errno;
 		goto fail;
 	}
+	/* Whoever may write the device's image may signal its interrupt
+	 * (intx-sim as the device's owner; intxd itself after dropping
+	 * privileges, when an unmask finds the device still asserting). */
+	if (fstat(s->sd.cfg_fd, &st) == 0)
+		(void)chmod(sa.sun_path, (st.st_mode & 0666) | 0600);
 	dev->be = s;
 	return s->irq_fd;
 fail:

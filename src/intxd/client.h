@@ -18,7 +18,7 @@ struct client {
 	const struct conf_client *conf;
 	const char *name;
 	unsigned sessions;
-	uint64_t delivered, acked, handled, unhandled, timeouts;
+	uint64_t delivered, acked, handled, unhandled, timeouts, late_acks;
 };
 
 /* Does the peer (credentials, supplementary groups) match this client? */

@@ -37,6 +37,7 @@
 #include "conf.h"
 
 #define ACK_TIMEOUT_MAX INT64_C(3600000)    /* an hour: longer is a mistake */
+#define SESSIONS_MAX INT64_C(65536)
 #define STORM_LIMIT_MAX INT64_C(100000000)  /* well above any real line */
 #define ID_MAX INT64_C(4294967294)          /* (uid_t)-1 means "no change" */
 #define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
@@ -58,6 +59,9 @@ enum key {
 	K_MODE,
 	K_ACK_TIMEOUT,
 	K_STORM_LIMIT,
+	K_ACK_POLICY,
+	K_SESSIONS_PER_UID,
+	K_SESSIONS,
 	K_PCI,
 	K_BACKEND,
 	K_PATH,
@@ -82,11 +86,14 @@ static const struct {
 	[K_MODE] = { "mode", IN(SEC_INTXD) },
 	[K_ACK_TIMEOUT] = { "ack-timeout-ms", IN(SEC_INTXD) | IN(SEC_CLIENT) },
 	[K_STORM_LIMIT] = { "storm-limit", IN(SEC_INTXD) },
+	[K_ACK_POLICY] = { "ack-timeout-policy", IN(SEC_INTXD) | IN(SEC_CLIENT) },
+	[K_SESSIONS_PER_UID] = { "max-sessions-per-uid", IN(SEC_INTXD) },
+	[K_SESSIONS] = { "max-sessions", IN(SEC_INTXD) },
 	[K_PCI] = { "pci", IN(SEC_DEVICE) },
 	[K_BACKEND] = { "backend", IN(SEC_DEVICE) },
 	[K_PATH] = { "path", IN(SEC_DEVICE) },
 	[K_LINE] = { "line", IN(SEC_DEVICE) },
-	[K_USER] = { "user", IN(SEC_CLIENT) },
+	[K_USER] = { "user", IN(SEC_INTXD) | IN(SEC_CLIENT) },
 	[K_UID] = { "uid", IN(SEC_CLIENT) },
 	[K_GROUP] = { "group", IN(SEC_CLIENT) },
 	[K_GID] = { "gid", IN(SEC_CLIENT) },
@@ -329,6 +336,19 @@ static int absolute_path(struct parser *p, const char *key, const char *value)
 	return 0;
 }
 
+static void ack_policy(struct parser *p, const char *value, int *out)
+{
+	if (!strcmp(value, "wait"))
+		*out = CONF_ACK_WAIT;
+	else if (!strcmp(value, "redeliver"))
+		*out = CONF_ACK_REDELIVER;
+	else if (!strcmp(value, "drop"))
+		*out = CONF_ACK_DROP;
+	else
+		problem(p, p->line, "invalid value '%s' for 'ack-timeout-policy': expected wait, redeliver or drop",
+			value);
+}
+
 static void key_intxd(struct parser *p, enum key k, const char *value)
 {
 	struct conf *c = p->conf;
@@ -383,6 +403,28 @@ static void key_intxd(struct parser *p, enum key k, const char *value)
 	case K_STORM_LIMIT:
 		if (number(p, "storm-limit", value, STORM_LIMIT_MAX, &v) == 0)
 			c->storm_limit = v;
+		return;
+	case K_ACK_POLICY:
+		ack_policy(p, value, &c->ack_policy);
+		return;
+	case K_SESSIONS_PER_UID:
+		if (number(p, "max-sessions-per-uid", value, SESSIONS_MAX, &v) == 0)
+			c->max_sessions_per_uid = (unsigned)v;
+		return;
+	case K_SESSIONS:
+		if (number(p, "max-sessions", value, SESSIONS_MAX, &v) == 0)
+			c->max_sessions = (unsigned)v;
+		return;
+	case K_USER:
+		/* the user intxd runs as once its devices and socket are open */
+		if (lookup_user(value, &v)) {
+			struct passwd *pw = getpwnam(value);
+
+			c->run_uid = v;
+			c->run_gid = pw ? (int64_t)pw->pw_gid : v;
+		} else {
+			lookup_failed(p, "user", value);
+		}
 		return;
 	default:
 		return;
@@ -494,6 +536,9 @@ static void key_client(struct parser *p, enum key k, const char *value)
 	case K_ACK_TIMEOUT:
 		if (number(p, "ack-timeout-ms", value, ACK_TIMEOUT_MAX, &v) == 0)
 			cl->ack_timeout_ms = v;
+		return;
+	case K_ACK_POLICY:
+		ack_policy(p, value, &cl->ack_policy);
 		return;
 	case K_DEVICES:
 		n = reallocarray(p->pending, p->npending + 1, sizeof(*n));
@@ -636,6 +681,7 @@ static void client_begin(struct parser *p, const char *name)
 	c->clients = n;
 	n += c->nclients;
 	*n = (struct conf_client){ .uid = -1, .gid = -1, .ack_timeout_ms = -1,
+				   .ack_policy = -1,
 				   .where = { file, p->line } };
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	p->index = c->nclients++;
@@ -946,6 +992,11 @@ int conf_load(const char *path, FILE *errs, struct conf **out)
 		.mode = INTX_MODE_SELECTIVE,
 		.ack_timeout_ms = 1000,
 		.storm_limit = 100000,
+		.ack_policy = CONF_ACK_WAIT,
+		.max_sessions_per_uid = 64,
+		.max_sessions = 1024,
+		.run_uid = -1,
+		.run_gid = -1,
 	};
 	p.conf = c;
 	if (!c->socket) {

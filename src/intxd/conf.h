@@ -16,6 +16,15 @@
 #define CONF_DEVICES_MAX 1024
 #define CONF_CLIENTS_MAX 1024
 
+/* What happens when a client does not acknowledge within ack-timeout-ms
+ * (it is reported in every case, and its device stays masked alone). */
+enum conf_ack_policy {
+	CONF_ACK_WAIT = 0,      /* keep waiting for it */
+	CONF_ACK_REDELIVER = 1, /* forget that notification; a still-asserting
+				 * device interrupts again with a new one */
+	CONF_ACK_DROP = 2,      /* end the client's session */
+};
+
 /* Where a section or key was written, for error messages. */
 struct conf_where {
 	char *file;
@@ -40,6 +49,7 @@ struct conf_client {
 	unsigned ndevices;
 	unsigned *devices;        /* indexes into conf.devices */
 	int64_t ack_timeout_ms;   /* -1 = the global one */
+	int ack_policy;           /* -1 = the global one */
 	struct conf_where where;
 };
 
@@ -50,6 +60,10 @@ struct conf {
 	int mode;                 /* INTX_MODE_SELECTIVE | INTX_MODE_BROADCAST */
 	int64_t ack_timeout_ms;   /* default 1000; 0 = none */
 	int64_t storm_limit;      /* interrupts/s per device; default 100000; 0 = none */
+	int ack_policy;           /* enum conf_ack_policy; default wait */
+	unsigned max_sessions_per_uid; /* default 64; 0 = none */
+	unsigned max_sessions;    /* default 1024 */
+	int64_t run_uid, run_gid; /* user =: drop to it after opening; -1 = stay */
 	unsigned ndevices;
 	struct conf_device *devices;
 	unsigned nclients;

@@ -79,6 +79,8 @@ static int send_device(struct session *s, const struct device *dev)
 	m.latency_ns[0] = device_latency(dev, 0.5);
 	m.latency_ns[1] = device_latency(dev, 0.99);
 	m.latency_ns[2] = device_latency(dev, 0.999);
+	m.timeouts = dev->timeouts;
+	m.storms = dev->storms;
 	return session_send(s, &m, sizeof(m), -1);
 }
 

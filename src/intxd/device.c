@@ -5,6 +5,7 @@
 #include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "backend.h"
 #include "client.h"
@@ -31,6 +32,83 @@ void device_fail(struct device *dev, const char *what, int err)
 		event_del(dev->ev);
 	device_log(LOG_ERR, dev, "device failed: %s: %s; not serviced any more",
 		   what, err);
+}
+
+/* Who has not acknowledged in time: report, then apply its policy. */
+static void on_ack_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct device *dev = arg;
+	struct daemon *d = dev->daemon;
+	struct session *s, *next;
+
+	for (s = TAILQ_FIRST(&d->sessions); s; s = next) {
+		int policy;
+
+		next = TAILQ_NEXT(s, entry);
+		if (!s->owed[dev->id] || !s->client)
+			continue;
+		policy = s->client->conf->ack_policy >= 0 ?
+				 s->client->conf->ack_policy : d->conf->ack_policy;
+		s->client->timeouts++;
+		dev->timeouts++;
+		if (d->monitors)
+			session_broadcast_event(d, INTX_EV_TIMEOUT, 0, dev->seq,
+						dev->name, s->client->name);
+		log_full(LOG_WARNING, dev->name, dev->line->name, s->client->name,
+			 "session %u (pid %d) did not acknowledge interrupt %llu "
+			 "in time; the device stays masked%s",
+			 s->id, (int)s->cred.pid, (unsigned long long)dev->seq,
+			 policy == CONF_ACK_WAIT ? "" :
+			 policy == CONF_ACK_DROP ? "; dropping the session" :
+						   "; redelivering");
+		if (policy == CONF_ACK_DROP) {
+			session_kill(s, "acknowledgement time-out");
+		} else if (policy == CONF_ACK_REDELIVER) {
+			/* Forget this notification: a device that still asserts
+			 * interrupts again and is notified afresh. */
+			s->owed[dev->id]--;
+			device_release(dev);
+		}
+	}
+}
+
+static void on_throttle_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct device *dev = arg;
+
+	dev->throttled = false;
+	if (dev->state == DEV_IDLE)
+		device_unmask(dev);
+}
+
+/* Count a raise in the device's one-second window; past storm-limit, hold
+ * the device masked after this interrupt until the window is over (or
+ * longer, doubling, while the storm goes on).  The line is untouched. */
+void device_storm_check(struct device *dev, uint64_t ts)
+{
+	int64_t limit = dev->daemon->conf->storm_limit;
+
+	if (!limit)
+		return;
+	if (ts - dev->win_start >= 1000000000u) {
+		if (dev->win_count <= (uint64_t)limit)
+			dev->backoff_ms = 0; /* a quiet window ends the storm */
+		dev->win_start = ts;
+		dev->win_count = 0;
+	}
+	if (++dev->win_count != (uint64_t)limit + 1)
+		return;
+	dev->hold_next = true;
+	dev->storms++;
+	dev->backoff_ms = dev->backoff_ms ? dev->backoff_ms * 2 : 10;
+	if (dev->backoff_ms > 8000)
+		dev->backoff_ms = 8000;
+	log_full(LOG_WARNING, dev->name, dev->line->name, NULL,
+		 "interrupt storm: more than %lld interrupts/s; throttled",
+		 (long long)limit);
+	if (dev->daemon->monitors)
+		session_broadcast_event(dev->daemon, INTX_EV_STORM, 0, dev->seq,
+					dev->name, "");
 }
 
 static void on_irq_fd(evutil_socket_t fd, short what, void *arg)
@@ -68,7 +146,9 @@ int device_open(struct daemon *d, struct device *dev, const struct conf_device *
 	dev->fd = fd;
 	dev->irq = dev->ops->irq(dev);
 	dev->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, on_irq_fd, dev);
-	if (!dev->ev) {
+	dev->ack_timer = evtimer_new(d->base, on_ack_timeout, dev);
+	dev->throttle_timer = evtimer_new(d->base, on_throttle_end, dev);
+	if (!dev->ev || !dev->ack_timer || !dev->throttle_timer) {
 		device_fail(dev, "event_new", -ENOMEM);
 		return -ENOMEM;
 	}
@@ -110,6 +190,10 @@ void device_free(struct device *dev)
 		return;
 	if (dev->ev)
 		event_free(dev->ev);
+	if (dev->ack_timer)
+		event_free(dev->ack_timer);
+	if (dev->throttle_timer)
+		event_free(dev->throttle_timer);
 	if (dev->ops && dev->be)
 		dev->ops->close(dev);
 	free(dev->subs);
@@ -134,16 +218,33 @@ int device_asserting(struct device *dev)
 	return !!(sta & PCI_STATUS_INTERRUPT);
 }
 
+/* The ack deadline of a client: its own, or the global one (0: none). */
+static int64_t ack_timeout_of(const struct daemon *d, const struct client *c)
+{
+	return c->conf->ack_timeout_ms >= 0 ? c->conf->ack_timeout_ms
+					    : d->conf->ack_timeout_ms;
+}
+
 void device_notify_subs(struct device *dev, uint32_t token, uint64_t seq,
 			uint64_t ts)
 {
 	struct device *owner = dev->daemon->devices[token];
+	int64_t timeout = 0;
 	unsigned i;
 
 	for (i = 0; i < dev->nsubs; i++) {
+		int64_t t = ack_timeout_of(dev->daemon, dev->subs[i]->client);
+
 		session_notify(dev->subs[i], dev, token, seq, ts);
 		owner->acks_due++;
 		dev->delivered++;
+		if (t > 0 && (!timeout || t < timeout))
+			timeout = t;
+	}
+	if (timeout && !evtimer_pending(owner->ack_timer, NULL)) {
+		struct timeval tv = { timeout / 1000, (timeout % 1000) * 1000 };
+
+		evtimer_add(owner->ack_timer, &tv);
 	}
 }
 
@@ -152,6 +253,7 @@ void device_raise(struct device *dev, uint64_t ts)
 	dev->seq++;
 	dev->raised++;
 	dev->raised_ns = ts;
+	device_storm_check(dev, ts);
 	if (dev->daemon->monitors)
 		session_broadcast_event(dev->daemon, INTX_EV_RAISE, 0, dev->seq,
 					dev->name, "");
@@ -206,13 +308,34 @@ uint64_t device_latency(const struct device *dev, double q)
 	}
 }
 
+bool device_held(const struct device *dev)
+{
+	return dev->state != DEV_IDLE || dev->admin_masked || dev->throttled ||
+	       dev->failed;
+}
+
 void device_unmask(struct device *dev)
 {
 	int r;
 
 	dev->state = DEV_IDLE;
-	if (dev->admin_masked || dev->failed)
+	if (dev->admin_masked || dev->failed || dev->throttled)
 		return;
+	if (dev->hold_next) {
+		uint64_t now = now_ns(), until = dev->win_start + 1000000000u;
+		uint64_t ms;
+		struct timeval tv;
+
+		if (until < now + (uint64_t)dev->backoff_ms * 1000000u)
+			until = now + (uint64_t)dev->backoff_ms * 1000000u;
+		ms = (until - now) / 1000000u + 1;
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		dev->hold_next = false;
+		dev->throttled = true;
+		evtimer_add(dev->throttle_timer, &tv);
+		return;
+	}
 	r = dev->ops->unmask(dev);
 	if (r < 0) {
 		device_fail(dev, "unmask", r);
@@ -227,6 +350,7 @@ void device_release(struct device *dev)
 {
 	if (dev->acks_due == 0 || --dev->acks_due > 0)
 		return;
+	evtimer_del(dev->ack_timer);
 	device_unmask(dev);
 }
 
@@ -316,8 +440,10 @@ uint32_t device_flags(const struct device *dev)
 {
 	uint32_t f = 0;
 
-	if (dev->state != DEV_IDLE || dev->admin_masked)
+	if (device_held(dev))
 		f |= INTX_F_MASKED;
+	if (dev->throttled)
+		f |= INTX_F_THROTTLED;
 	if (dev->state == DEV_PENDING)
 		f |= INTX_F_PENDING;
 	if (dev->state == DEV_INFLIGHT)

@@ -56,7 +56,16 @@ struct device {
 	struct session **subs;
 	unsigned nsubs, subs_cap;
 
-	uint64_t seq, raised, delivered, acked, handled;
+	/* ack deadline of the interrupt in flight */
+	struct event *ack_timer;
+	/* storm: raises in the current one-second window, and the hold */
+	uint64_t win_start, win_count;
+	unsigned backoff_ms;
+	bool hold_next;  /* hold masked after this interrupt completes */
+	bool throttled;  /* held masked until throttle_timer fires */
+	struct event *throttle_timer;
+
+	uint64_t seq, raised, delivered, acked, handled, timeouts, storms;
 	uint32_t lat[LAT_BUCKETS];
 	uint64_t lat_count;
 };
@@ -77,6 +86,9 @@ int device_asserting(struct device *dev);
  * keep it masked and PENDING when it has none. */
 void device_raise(struct device *dev, uint64_t ts);
 
+/* Count an interrupt against storm-limit (see device.c). */
+void device_storm_check(struct device *dev, uint64_t ts);
+
 /* Notify every subscriber of dev with token (the device the line woke for). */
 void device_notify_subs(struct device *dev, uint32_t token, uint64_t seq,
 			uint64_t ts);
@@ -86,6 +98,9 @@ void device_notify_subs(struct device *dev, uint32_t token, uint64_t seq,
 void device_ack(struct device *dev, bool handled);
 /* A session that owed an ack went away: settle it without counting it. */
 void device_release(struct device *dev);
+
+/* Does intxd hold the device masked (any reason)? */
+bool device_held(const struct device *dev);
 
 /* Unmask unless the administrator holds it masked; marks the device IDLE. */
 void device_unmask(struct device *dev);

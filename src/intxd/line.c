@@ -62,6 +62,7 @@ static void line_broadcast(struct line *l, struct device *sig, uint64_t ts)
 	sig->raised++;
 	sig->raised_ns = ts;
 	sig->state = DEV_INFLIGHT;
+	device_storm_check(sig, ts);
 	for (i = 0; i < l->ndevs; i++)
 		if (!l->devs[i]->failed)
 			device_notify_subs(l->devs[i], sig->id, sig->seq, ts);
@@ -87,7 +88,7 @@ void line_fd_event(struct line *l, struct device *sig)
 	 * device still asserts while another one fired, as uio_pci_generic
 	 * does): this is the interrupt being serviced, not a new one.
 	 */
-	if (sig->state != DEV_IDLE || sig->admin_masked)
+	if (device_held(sig))
 		return;
 	ts = now_ns();
 	if (l->broadcast) {
@@ -99,7 +100,7 @@ void line_fd_event(struct line *l, struct device *sig)
 	for (i = 0; i < l->ndevs; i++) {
 		struct device *dev = l->devs[i];
 
-		if (dev->state != DEV_IDLE || dev->admin_masked || dev->failed)
+		if (device_held(dev))
 			continue;
 		l->status_reads++;
 		r = device_asserting(dev);

@@ -6,15 +6,18 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "watchdog.h"
 
 static void usage(FILE *f)
 {
@@ -26,6 +29,21 @@ static void usage(FILE *f)
 		"  -v, --verbose       log debug messages\n"
 		"  -V, --version       print the version and exit\n",
 		CONF_DEFAULT_PATH);
+}
+
+static int drop_privileges(const struct conf *c)
+{
+	if (setgroups(0, NULL) < 0 || setgid((gid_t)c->run_gid) < 0 ||
+	    setuid((uid_t)c->run_uid) < 0) {
+		int r = -errno;
+
+		log_err("cannot drop privileges to uid %lld gid %lld: %s",
+			(long long)c->run_uid, (long long)c->run_gid, strerror(errno));
+		return r;
+	}
+	log_info("running as uid %lld gid %lld", (long long)c->run_uid,
+		 (long long)c->run_gid);
+	return 0;
 }
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
@@ -134,6 +152,15 @@ int main(int argc, char **argv)
 		event_base_free(base);
 		return 1;
 	}
+	/* Acquire, drop, announce: devices and socket are open; what follows
+	 * needs no privilege (the fds stay ours). */
+	if (r == 0 && d->conf->run_uid >= 0)
+		r = drop_privileges(d->conf);
+	if (r < 0) {
+		daemon_free(d);
+		event_base_free(base);
+		return 1;
+	}
 	d->sig_term = evsignal_new(base, SIGTERM, on_stop, d);
 	d->sig_int = evsignal_new(base, SIGINT, on_stop, d);
 	if (!d->sig_term || !d->sig_int || event_add(d->sig_term, NULL) < 0 ||
@@ -147,6 +174,7 @@ int main(int argc, char **argv)
 			 d->ndevices, d->nlines, d->nclients);
 		sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)",
 			   d->ndevices, d->nlines);
+		watchdog_start(base);
 		event_base_dispatch(base);
 	}
 	if (d->sig_term)

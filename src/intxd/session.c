@@ -253,10 +253,15 @@ static int on_ack(struct session *s, const struct intx_msg_ack *m)
 	bool handled = m->flags & INTX_ACK_HANDLED;
 	struct device *dev;
 
-	if (m->token >= s->ndevices || !s->owed[m->token] ||
-	    m->device_id >= s->ndevices) {
+	if (m->token >= s->ndevices || m->device_id >= s->ndevices) {
 		session_refuse(s, EPROTO, INTX_MSG_ACK,
 			       "acknowledgement of no notification");
+		return 0;
+	}
+	/* Late: the notification was given up on (ack-timeout-policy =
+	 * redeliver).  Nothing is owed any more; nothing to answer. */
+	if (!s->owed[m->token]) {
+		s->client->late_acks++;
 		return 0;
 	}
 	s->owed[m->token]--;
@@ -457,6 +462,41 @@ void session_broadcast_event(struct daemon *d, uint32_t kind, uint32_t flags,
 	}
 }
 
+/* The limits on sessions, total and per uid, checked at accept: a peer
+ * over them is told why and closed before it costs anything more. */
+static int session_admit_count(struct daemon *d, struct session *s)
+{
+	const struct conf *c = d->conf;
+	struct intx_msg_error m;
+	struct session *o;
+	unsigned same = 0;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_ERROR, sizeof(m));
+	if (d->nsessions >= c->max_sessions) {
+		m.error = EAGAIN;
+		snprintf(m.text, sizeof(m.text), "intxd has %u sessions, its limit",
+			 d->nsessions);
+	} else if (c->max_sessions_per_uid) {
+		TAILQ_FOREACH(o, &d->sessions, entry)
+			if (!o->dead && o->cred.uid == s->cred.uid)
+				same++;
+		if (same >= c->max_sessions_per_uid) {
+			m.error = EUSERS;
+			snprintf(m.text, sizeof(m.text),
+				 "uid %u has %u sessions, the limit (max-sessions-per-uid)",
+				 (unsigned)s->cred.uid, same);
+		}
+	}
+	if (!m.error)
+		return 0;
+	log_full(LOG_WARNING, NULL, NULL, NULL,
+		 "refused a connection (pid %d uid %u): %s", (int)s->cred.pid,
+		 (unsigned)s->cred.uid, m.text);
+	(void)wire_send(s->fd, &m, sizeof(m), -1, MSG_DONTWAIT);
+	return -m.error;
+}
+
 int session_new(struct daemon *d, int fd)
 {
 	struct session *s = calloc(1, sizeof(*s));
@@ -473,6 +513,11 @@ int session_new(struct daemon *d, int fd)
 	r = wire_peercred(fd, &s->cred);
 	if (r < 0)
 		goto fail;
+	r = session_admit_count(d, s);
+	if (r < 0) {
+		session_free(s);
+		return r;
+	}
 	s->subscribed = calloc(d->ndevices ? d->ndevices : 1, 1);
 	s->owed = calloc(d->ndevices ? d->ndevices : 1, sizeof(*s->owed));
 	s->ev_read = event_new(d->base, fd, EV_READ | EV_PERSIST, on_read, s);

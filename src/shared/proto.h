@@ -198,6 +198,7 @@ struct intx_msg_status {
 #define INTX_F_ADMIN 0x10u     /* device: masked by the administrator */
 #define INTX_F_FAILED 0x20u    /* device: backend failed; not serviced */
 #define INTX_F_NO_STATUS 0x40u /* device/line: no Interrupt Status bit */
+#define INTX_F_THROTTLED 0x80u /* device: held masked after a storm */
 
 struct intx_msg_line {
 	struct intx_hdr hdr;
@@ -227,6 +228,8 @@ struct intx_msg_device {
 	uint64_t acked;
 	uint64_t handled;   /* acks with INTX_ACK_HANDLED */
 	uint64_t latency_ns[3]; /* p50, p99, p99.9 raise -> ack; 0 if none */
+	uint64_t timeouts; /* notifications not acknowledged in time */
+	uint64_t storms;   /* times throttled for exceeding storm-limit */
 };
 
 struct intx_msg_client {
@@ -258,6 +261,8 @@ enum intx_event_kind {
 	INTX_EV_ACK = 3,      /* acknowledgement received */
 	INTX_EV_SPURIOUS = 4, /* line woke with no device asserting */
 	INTX_EV_UNMASK = 5,
+	INTX_EV_TIMEOUT = 6,  /* a client did not acknowledge in time */
+	INTX_EV_STORM = 7,    /* device throttled for exceeding storm-limit */
 };
 
 struct intx_msg_event {
@@ -284,7 +289,7 @@ _Static_assert(sizeof(struct intx_msg_query) == 16, "query");
 _Static_assert(sizeof(struct intx_msg_admin) == 80, "admin");
 _Static_assert(sizeof(struct intx_msg_status) == 104, "status");
 _Static_assert(sizeof(struct intx_msg_line) == 112, "line");
-_Static_assert(sizeof(struct intx_msg_device) == 240, "device");
+_Static_assert(sizeof(struct intx_msg_device) == 256, "device");
 _Static_assert(sizeof(struct intx_msg_client) == 128, "client");
 _Static_assert(sizeof(struct intx_msg_event) == 160, "event");
 
