@@ -35,6 +35,8 @@ const char *show_device_state(uint32_t flags)
 		return "failed";
 	if (flags & INTX_F_ADMIN)
 		return "admin";
+	if (flags & INTX_F_THROTTLED)
+		return "throttled";
 	if (flags & INTX_F_INFLIGHT)
 		return "inflight";
 	if (flags & INTX_F_PENDING)
@@ -230,6 +232,7 @@ static const struct {
 	{ INTX_F_ADMIN, "admin" },
 	{ INTX_F_FAILED, "failed" },
 	{ INTX_F_NO_STATUS, "no_status" },
+	{ INTX_F_THROTTLED, "throttled" },
 };
 
 static void jflags(struct json *j, uint32_t flags)
@@ -277,6 +280,8 @@ static void json_device(struct json *j, const struct intx_msg_device *d)
 	ju64(j, "delivered", d->delivered);
 	ju64(j, "acked", d->acked);
 	ju64(j, "handled", d->handled);
+	ju64(j, "timeouts", d->timeouts);
+	ju64(j, "storms", d->storms);
 	jkey(j, "latency_ns");
 	jopen(j, '{');
 	ju64(j, "p50", d->latency_ns[0]);
@@ -518,8 +523,8 @@ void show_devices(FILE *out, const struct show_data *d, bool json)
 {
 	static const char *const hdr[] = { "DEVICE", "LINE", "PCI", "BACKEND",
 		"IRQ", "STATE", "SUBS", "SEQ", "RAISED", "DELIVERED", "ACKED",
-		"HANDLED" };
-	struct table t = { 12, hdr, "llllrlrrrrrr", NULL, 0, 0 };
+		"HANDLED", "TIMEOUTS", "STORMS" };
+	struct table t = { 14, hdr, "llllrlrrrrrrrr", NULL, 0, 0 };
 
 	if (json) {
 		struct json j = { .out = out };
@@ -545,6 +550,8 @@ void show_devices(FILE *out, const struct show_data *d, bool json)
 		cell(&t, "%" PRIu64, v->delivered);
 		cell(&t, "%" PRIu64, v->acked);
 		cell(&t, "%" PRIu64, v->handled);
+		cell(&t, "%" PRIu64, v->timeouts);
+		cell(&t, "%" PRIu64, v->storms);
 	}
 	table_print(out, &t);
 }

@@ -117,22 +117,22 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 			break;
 		}
 		if (m->client[0]) {
-			session_refuse(s, EACCES, INTX_MSG_HELLO,
+			session_refuse(s, EPERM, INTX_MSG_HELLO,
 				       "uid %u gid %u may not act as client '%s'",
 				       (unsigned)s->cred.uid, (unsigned)s->cred.gid,
 				       m->client);
-			return -EACCES;
+			return -EPERM;
 		}
 	}
 	if (!s->client) {
 		if (m->client[0])
-			session_refuse(s, ENOENT, INTX_MSG_HELLO,
+			session_refuse(s, ESRCH, INTX_MSG_HELLO,
 				       "no client named '%s' in the config", m->client);
 		else
-			session_refuse(s, EACCES, INTX_MSG_HELLO,
+			session_refuse(s, EPERM, INTX_MSG_HELLO,
 				       "no client in the config admits uid %u gid %u",
 				       (unsigned)s->cred.uid, (unsigned)s->cred.gid);
-		return -EACCES;
+		return -EPERM;
 	}
 	s->client->sessions++;
 	s->role = INTX_ROLE_CLIENT;
@@ -161,10 +161,10 @@ static int on_hello(struct session *s, const struct intx_msg_hello *m)
 		return -EINVAL;
 	}
 	if (s->cred.uid != 0) {
-		session_refuse(s, EACCES, INTX_MSG_HELLO,
+		session_refuse(s, EPERM, INTX_MSG_HELLO,
 			       "control needs root, uid %u is not",
 			       (unsigned)s->cred.uid);
-		return -EACCES;
+		return -EPERM;
 	}
 	s->role = INTX_ROLE_CONTROL;
 	memset(&w, 0, sizeof(w));
@@ -311,7 +311,7 @@ static int session_dispatch(struct session *s, int type, const void *buf)
 			return 0;
 		}
 	}
-	session_refuse(s, EPERM, (unsigned)type, "not allowed in this role");
+	session_refuse(s, EOPNOTSUPP, (unsigned)type, "not allowed in this role");
 	return 0;
 }
 

@@ -14,7 +14,7 @@ struct proto_rule {
 	enum intx_side from;
 	unsigned short len;     /* exact length */
 	unsigned char fds;      /* most fds it may carry */
-	struct field strs[3];   /* NUL-terminated strings (size 0 ends) */
+	struct field strs[4];   /* NUL-terminated strings (size 0 ends) */
 	struct field zero[2];   /* reserved: must be zero */
 };
 
@@ -72,7 +72,7 @@ static const struct proto_rule rules[] = {
 	[INTX_MSG_DEVICE] = { "DEVICE", INTX_FROM_DAEMON,
 		sizeof(struct intx_msg_device), 0,
 		{ F(struct intx_msg_device, name), F(struct intx_msg_device, line),
-		  F(struct intx_msg_device, pci) },
+		  F(struct intx_msg_device, pci), F(struct intx_msg_device, backend) },
 		{ F(struct intx_msg_device, reserved) } },
 	[INTX_MSG_CLIENT] = { "CLIENT", INTX_FROM_DAEMON,
 		sizeof(struct intx_msg_client), 0,
@@ -125,7 +125,7 @@ int proto_check(const void *buf, size_t len, unsigned nfds, enum intx_side from)
 	if (!r || r->from != from || h.len != len || len != r->len ||
 	    nfds > r->fds)
 		return -EBADMSG;
-	for (i = 0; i < 3 && r->strs[i].size; i++)
+	for (i = 0; i < 4 && r->strs[i].size; i++)
 		if (!memchr(p + r->strs[i].off, 0, r->strs[i].size))
 			return -EBADMSG;
 	for (i = 0; i < 2 && r->zero[i].size; i++)

@@ -292,6 +292,10 @@ _Static_assert(sizeof(struct intx_msg_line) == 112, "line");
 _Static_assert(sizeof(struct intx_msg_device) == 256, "device");
 _Static_assert(sizeof(struct intx_msg_client) == 128, "client");
 _Static_assert(sizeof(struct intx_msg_event) == 160, "event");
+_Static_assert(sizeof(struct intx_msg_unsubscribed) == 16, "unsubscribed");
+_Static_assert(sizeof(struct intx_msg_done) == 16, "done");
+_Static_assert(sizeof(struct intx_msg_list_end) == 16, "list_end");
+_Static_assert(sizeof(struct intx_msg_monitor) == 16, "monitor");
 
 /* Which side may send a message type. */
 enum intx_side {
