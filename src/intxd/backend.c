@@ -7,12 +7,8 @@
 
 static const struct backend_ops *const backends[] = {
 	&backend_sim,
-#ifdef HAVE_BACKEND_UIO
 	&backend_uio,
-#endif
-#ifdef HAVE_BACKEND_VFIO
 	&backend_vfio,
-#endif
 };
 
 const struct backend_ops *backend_find(const char *name)

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * intx-edu-driver - a userspace driver for QEMU's edu device, written
+ * against libintx: the handler asks its device "was it you?" (edu register
+ * 0x24, the pending interrupt bits) and, if so, acknowledges the device
+ * (writes the bits to 0x64, which lowers its INTx) and claims the interrupt.
+ *
+ *   intx-edu-driver [--socket PATH] [--client NAME] [--count N] [--late]
+ *                   [--quiet] DEV=BDF...
+ *
+ * BAR0 is reached through the device fd intxd passes with the subscription
+ * when the device is a vfio one (intx_device_fd(): VFIO_DEVICE_GET_REGION_INFO,
+ * mmap), else through /sys/bus/pci/devices/BDF/resource0 (uio_pci_generic).
+ *
+ * --late: a driver that acknowledges intxd before its device.  The first
+ * call claims the interrupt without touching the device; intxd unmasks it,
+ * the device still asserts (level) and interrupts again; the second call
+ * acknowledges the device.
+ *
+ * Prints "ready" once subscribed and mapped, then one line per handler
+ * call: "<client> <device> <seq> handled|none|deferred" (unless --quiet),
+ * and "summary <client> handled=N none=N deferred=N" when it stops
+ * (SIGTERM/SIGINT, or after --count claimed interrupts).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/vfio.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <intx.h>
+
+#define EDU_IRQ_STATUS 0x24
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK 0x64
+#define EDU_MAP_SIZE 4096 /* the registers we use are in the first page */
+
+struct dev {
+	const char *name;
+	const char *bdf;
+	volatile uint32_t *bar; /* BAR0, mapped */
+	bool deferred;          /* --late: the device still owes its ack */
+	unsigned long handled, none, deferrals;
+};
+
+static volatile sig_atomic_t stop;
+static const char *client_name = "?";
+static bool late, quiet;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* The edu device allows 32-bit accesses only, below 0x80. */
+static uint32_t rd(const struct dev *d, unsigned off)
+{
+	return d->bar[off / 4];
+}
+
+static void wr(const struct dev *d, unsigned off, uint32_t v)
+{
+	d->bar[off / 4] = v;
+}
+
+static int handler(const struct intx_event *ev, void *arg)
+{
+	struct dev *d = arg;
+	uint32_t pending = rd(d, EDU_IRQ_STATUS);
+	const char *verdict;
+
+	if (!pending) {
+		d->none++;
+		verdict = "none";
+	} else if (late && !d->deferred) {
+		/* Claimed, but the device is left asserting: it must come
+		 * back once intxd unmasks it. */
+		d->deferred = true;
+		d->deferrals++;
+		verdict = "deferred";
+	} else {
+		wr(d, EDU_IRQ_ACK, pending); /* acknowledge the device itself */
+		d->deferred = false;
+		d->handled++;
+		verdict = "handled";
+	}
+	if (!quiet)
+		printf("%s %s %llu %s\n", client_name, ev->device,
+		       (unsigned long long)ev->seq, verdict);
+	return pending ? INTX_HANDLED : INTX_NONE;
+}
+
+/* BAR0 through the vfio device fd intxd gave us. */
+static int map_vfio(struct dev *d, int fd)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri),
+				       .index = VFIO_PCI_BAR0_REGION_INDEX };
+	void *p;
+
+	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &ri) < 0)
+		return -errno;
+	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP) || ri.size < EDU_MAP_SIZE)
+		return -ENOTSUP;
+	p = mmap(NULL, EDU_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)ri.offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	d->bar = p;
+	return 0;
+}
+
+/* BAR0 through sysfs (a uio device: nobody claimed the region). */
+static int map_sysfs(struct dev *d)
+{
+	char path[128];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", d->bdf);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	p = mmap(NULL, EDU_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -errno;
+	d->bar = p;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "client", required_argument, NULL, 'c' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "late", no_argument, NULL, 'l' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = NULL, *want = NULL;
+	unsigned long count = 0, total = 0, none = 0, deferrals = 0;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct intx_client *c;
+	struct dev *devs;
+	int o, i, n, r;
+
+	while ((o = getopt_long(argc, argv, "s:c:n:lq", opts, NULL)) != -1) {
+		if (o == 's')
+			sock = optarg;
+		else if (o == 'c')
+			want = optarg;
+		else if (o == 'n')
+			count = strtoul(optarg, NULL, 0);
+		else if (o == 'l')
+			late = true;
+		else if (o == 'q')
+			quiet = true;
+		else
+			return 2;
+	}
+	n = argc - optind;
+	if (n <= 0) {
+		fprintf(stderr, "usage: intx-edu-driver [--socket PATH] [--client NAME] "
+				"[--count N] [--late] [--quiet] DEV=BDF...\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* no SA_RESTART: a signal ends the wait in intx_dispatch() */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	c = intx_open(sock, want);
+	if (!c) {
+		fprintf(stderr, "intx-edu-driver: connect: %s\n", intx_strerror(errno));
+		return 1;
+	}
+	client_name = intx_client_name(c);
+	devs = calloc((size_t)n, sizeof(*devs));
+	if (!devs)
+		return 1;
+	for (i = 0; i < n; i++) {
+		char *arg = argv[optind + i], *eq = strchr(arg, '=');
+		int fd;
+
+		if (!eq) {
+			fprintf(stderr, "intx-edu-driver: expected DEV=BDF, got '%s'\n", arg);
+			return 2;
+		}
+		*eq = 0;
+		devs[i].name = arg;
+		devs[i].bdf = eq + 1;
+		/* Subscribe first: a vfio device's fd comes with it.  An
+		 * interrupt pending from before waits in the queue until
+		 * intx_dispatch(), by when the device is mapped. */
+		r = intx_subscribe(c, arg, handler, &devs[i]);
+		if (r < 0) {
+			fprintf(stderr, "intx-edu-driver: subscribe %s: %s\n", arg,
+				intx_strerror(r));
+			return 1;
+		}
+		fd = intx_device_fd(c, arg);
+		r = fd >= 0 ? map_vfio(&devs[i], fd) : map_sysfs(&devs[i]);
+		if (r < 0) {
+			fprintf(stderr, "intx-edu-driver: %s: mapping BAR0 %s: %s\n", arg,
+				fd >= 0 ? "through vfio" : "through sysfs", strerror(-r));
+			return 1;
+		}
+	}
+	printf("ready\n");
+
+	while (!stop && (!count || total < count)) {
+		r = intx_dispatch(c, -1);
+		if (r < 0 && r != -EINTR) {
+			fprintf(stderr, "intx-edu-driver: %s\n", intx_strerror(r));
+			break;
+		}
+		for (total = 0, none = 0, deferrals = 0, i = 0; i < n; i++) {
+			total += devs[i].handled;
+			none += devs[i].none;
+			deferrals += devs[i].deferrals;
+		}
+	}
+	printf("summary %s handled=%lu none=%lu deferred=%lu\n", client_name, total,
+	       none, deferrals);
+	for (i = 0; i < n; i++)
+		munmap((void *)devs[i].bar, EDU_MAP_SIZE);
+	free(devs);
+	intx_close(c);
+	return 0;
+}

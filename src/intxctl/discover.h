@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* discover.h - `intxctl discover`: PCI devices, their INTx lines, and
+ * config stanzas for intxd, found through libpciaccess and sysfs. */
+#ifndef INTXCTL_DISCOVER_H
+#define INTXCTL_DISCOVER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* List every PCI device on out (a table, or one JSON object with --json).
+ * Needs no daemon; as root it also enables devices long enough to read
+ * their routed IRQ and probes INTx masking.  Problems are explained on
+ * stderr; returns 0 or a negative errno. */
+int discover_run(FILE *out, bool json);
+
+#endif
