@@ -2,6 +2,7 @@
 /* daemon.c - build the model from the config, and tear it down. */
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,13 @@ int daemon_listen(struct daemon *d, int fd)
 			close(fd);
 			return r;
 		}
+	} else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		/* systemd may hand the socket over blocking, and accept()
+		 * loops until EAGAIN, which a blocking socket never gives */
+		r = -errno;
+		log_err("cannot make the inherited socket non-blocking: %s",
+			strerror(errno));
+		return r;
 	}
 	d->listener = listener_new(d, fd);
 	if (!d->listener) {
