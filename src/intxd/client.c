@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* client.c - admission by peer credentials, and bindings. */
+#include <string.h>
+
 #include "client.h"
 #include "conf.h"
 
@@ -21,12 +23,12 @@ bool client_admits(const struct client *c, const struct ucred *cred,
 	return false;
 }
 
-bool client_bound(const struct client *c, unsigned device_index)
+bool client_bound(const struct client *c, const char *device)
 {
 	unsigned i;
 
 	for (i = 0; i < c->conf->ndevices; i++)
-		if (c->conf->devices[i] == device_index)
+		if (strcmp(c->root->devices[c->conf->devices[i]].name, device) == 0)
 			return true;
 	return false;
 }

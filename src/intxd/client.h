@@ -15,6 +15,7 @@ struct conf_client;
 struct device;
 
 struct client {
+	const struct conf *root; /* the config conf belongs to */
 	const struct conf_client *conf;
 	const char *name;
 	unsigned sessions;
@@ -25,7 +26,7 @@ struct client {
 bool client_admits(const struct client *c, const struct ucred *cred,
 		   const gid_t *groups, unsigned ngroups);
 
-/* Is the client bound to the device with that config index? */
-bool client_bound(const struct client *c, unsigned device_index);
+/* Is the client bound to the device of that name? */
+bool client_bound(const struct client *c, const char *device);
 
 #endif

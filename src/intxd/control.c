@@ -27,10 +27,13 @@ static int send_status(struct session *s)
 	m.mode = (uint32_t)d->conf->mode;
 	m.pid = (uint32_t)getpid();
 	m.lines = d->nlines;
-	m.devices = d->ndevices;
+	for (i = 0; i < d->ndevices; i++)
+		m.devices += d->devices[i] != NULL;
 	m.clients = d->nclients;
 	m.sessions = d->nsessions;
 	for (i = 0; i < d->ndevices; i++) {
+		if (!d->devices[i])
+			continue;
 		m.raised += d->devices[i]->raised;
 		m.delivered += d->devices[i]->delivered;
 		m.acked += d->devices[i]->acked;
@@ -120,8 +123,11 @@ int control_query(struct session *s, const struct intx_msg_query *q)
 			r = send_line(s, d->lines[i]);
 		break;
 	case INTX_Q_DEVICES:
-		for (i = 0; i < d->ndevices && r == 0; i++, n++)
-			r = send_device(s, d->devices[i]);
+		for (i = 0; i < d->ndevices && r == 0; i++)
+			if (d->devices[i]) {
+				r = send_device(s, d->devices[i]);
+				n++;
+			}
 		break;
 	case INTX_Q_CLIENTS:
 		for (i = 0; i < d->nclients && r == 0; i++, n++)
@@ -155,13 +161,22 @@ int control_admin(struct session *s, const struct intx_msg_admin *m)
 	unsigned i;
 	int r;
 
+	if (m->op == INTX_ADMIN_RELOAD) {
+		char msg[INTX_TEXT_MAX];
+
+		log_info("reload asked by pid %d", (int)s->cred.pid);
+		r = daemon_reload(d, msg, sizeof(msg));
+		if (r < 0)
+			return session_error(s, -r, INTX_MSG_ADMIN, msg);
+		return send_done(s, INTX_MSG_ADMIN);
+	}
 	if (m->op != INTX_ADMIN_MASK && m->op != INTX_ADMIN_UNMASK)
 		return session_error(s, EOPNOTSUPP, INTX_MSG_ADMIN,
 				     "operation not supported by this intxd");
 	for (i = 0; i < d->ndevices; i++) {
 		struct device *dev = d->devices[i];
 
-		if (strcmp(dev->name, m->device) != 0)
+		if (!dev || strcmp(dev->name, m->device) != 0)
 			continue;
 		r = device_admin_mask(dev, m->op == INTX_ADMIN_MASK);
 		if (r < 0)

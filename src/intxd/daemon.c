@@ -29,7 +29,12 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static struct line *line_get(struct daemon *d, const char *name, int irq)
+struct device *daemon_device(const struct daemon *d, uint32_t id)
+{
+	return id < d->ndevices ? d->devices[id] : NULL;
+}
+
+struct line *daemon_line_get(struct daemon *d, const char *name, int irq)
 {
 	struct line *l, **n;
 	unsigned i;
@@ -50,7 +55,7 @@ static struct line *line_get(struct daemon *d, const char *name, int irq)
 }
 
 /* A device's line: its IRQ for "auto", else the name it was given. */
-static int place_device(struct daemon *d, struct device *dev,
+int daemon_place_device(struct daemon *d, struct device *dev,
 			const struct conf_device *cd)
 {
 	char name[INTX_NAME_MAX];
@@ -62,7 +67,7 @@ static int place_device(struct daemon *d, struct device *dev,
 		snprintf(name, sizeof(name), "irq%d", dev->irq);
 	else
 		snprintf(name, sizeof(name), "unknown-%.48s", dev->name); /* failed */
-	l = line_get(d, name, strcmp(cd->line, "auto") == 0 ? dev->irq : -1);
+	l = daemon_line_get(d, name, strcmp(cd->line, "auto") == 0 ? dev->irq : -1);
 	if (!l)
 		return -ENOMEM;
 	if (l->irq < 0 && dev->irq >= 0 && strcmp(cd->line, "auto") != 0)
@@ -96,6 +101,7 @@ int daemon_new(struct event_base *base, struct conf *conf, const char *conf_path
 
 		if (!c)
 			goto fail;
+		c->root = conf;
 		c->conf = &conf->clients[i];
 		c->name = conf->clients[i].name;
 		d->clients[d->nclients++] = c;
@@ -110,12 +116,12 @@ int daemon_new(struct event_base *base, struct conf *conf, const char *conf_path
 		/* A device that does not open is failed and reported; the
 		 * others are served all the same. */
 		(void)device_open(d, dev, &conf->devices[i]);
-		r = place_device(d, dev, &conf->devices[i]);
+		r = daemon_place_device(d, dev, &conf->devices[i]);
 		if (r < 0)
 			goto fail;
 	}
 	for (i = 0; i < d->ndevices; i++)
-		(void)device_start(d->devices[i]);
+		(void)device_start(d->devices[i]);	/* no holes yet */
 	for (i = 0; i < d->nlines; i++) {
 		struct line *l = d->lines[i];
 

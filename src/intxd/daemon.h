@@ -8,6 +8,7 @@
 #define INTXD_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -29,7 +30,9 @@ struct daemon {
 
 	struct line **lines;
 	unsigned nlines;
-	struct device **devices; /* a device's id is its index */
+	/* A device's id is its index; ids are never reused, so a reload that
+	 * removes a device leaves a NULL hole (clients hold ids). */
+	struct device **devices;
 	unsigned ndevices;
 	struct client **clients;
 	unsigned nclients;
@@ -55,6 +58,21 @@ int daemon_listen(struct daemon *d, int fd);
 
 /* Drop every session, close every device, free everything; NULL is fine. */
 void daemon_free(struct daemon *d);
+
+/* The line of that name, made if missing (reload.c and daemon.c). */
+struct line *daemon_line_get(struct daemon *d, const char *name, int irq);
+struct conf_device;
+/* Put dev on the line its config names. */
+int daemon_place_device(struct daemon *d, struct device *dev,
+			const struct conf_device *cd);
+
+/* The device with that id, or NULL (out of range, or removed). */
+struct device *daemon_device(const struct daemon *d, uint32_t id);
+
+/* Re-read the config: parse, validate, diff, apply.  On any config error
+ * the running config stays, the errors are logged and the first is put
+ * in msg.  0 or -errno. */
+int daemon_reload(struct daemon *d, char *msg, size_t msgsize);
 
 uint64_t now_ns(void);
 

@@ -160,6 +160,7 @@ int device_start(struct device *dev)
 	uint16_t cmd;
 	int r;
 
+	dev->ev_started = true;
 	if (dev->failed)
 		return 0;
 	if (event_add(dev->ev, NULL) < 0) {

@@ -44,6 +44,7 @@ struct device {
 	int fd;
 	int irq;
 	struct event *ev;
+	bool ev_started; /* device_start() ran */
 	struct line *line;
 
 	enum device_state state;

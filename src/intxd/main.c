@@ -46,6 +46,14 @@ static int drop_privileges(const struct conf *c)
 	return 0;
 }
 
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	char msg[INTX_TEXT_MAX];
+
+	log_info("SIGHUP: reloading");
+	(void)daemon_reload(arg, msg, sizeof(msg));
+}
+
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -163,8 +171,10 @@ int main(int argc, char **argv)
 	}
 	d->sig_term = evsignal_new(base, SIGTERM, on_stop, d);
 	d->sig_int = evsignal_new(base, SIGINT, on_stop, d);
-	if (!d->sig_term || !d->sig_int || event_add(d->sig_term, NULL) < 0 ||
-	    event_add(d->sig_int, NULL) < 0) {
+	d->sig_hup = evsignal_new(base, SIGHUP, on_hup, d);
+	if (!d->sig_term || !d->sig_int || !d->sig_hup ||
+	    event_add(d->sig_term, NULL) < 0 || event_add(d->sig_int, NULL) < 0 ||
+	    event_add(d->sig_hup, NULL) < 0) {
 		log_err("cannot watch signals");
 		r = -ENOMEM;
 	}
@@ -181,6 +191,8 @@ int main(int argc, char **argv)
 		event_free(d->sig_term);
 	if (d->sig_int)
 		event_free(d->sig_int);
+	if (d->sig_hup)
+		event_free(d->sig_hup);
 	daemon_free(d);
 	event_base_free(base);
 	return r < 0 ? 1 : 0;

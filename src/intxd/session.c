@@ -178,7 +178,7 @@ static struct device *device_by_name(struct daemon *d, const char *name)
 	unsigned i;
 
 	for (i = 0; i < d->ndevices; i++)
-		if (strcmp(d->devices[i]->name, name) == 0)
+		if (d->devices[i] && strcmp(d->devices[i]->name, name) == 0)
 			return d->devices[i];
 	return NULL;
 }
@@ -194,7 +194,7 @@ static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
 			       "no device named '%s'", m->device);
 		return 0;
 	}
-	if (!client_bound(s->client, dev->id)) {
+	if (!client_bound(s->client, dev->name)) {
 		session_refuse(s, EACCES, INTX_MSG_SUBSCRIBE,
 			       "client '%s' is not bound to device '%s'",
 			       s->client->name, dev->name);
@@ -259,8 +259,9 @@ static int on_ack(struct session *s, const struct intx_msg_ack *m)
 		return 0;
 	}
 	/* Late: the notification was given up on (ack-timeout-policy =
-	 * redeliver).  Nothing is owed any more; nothing to answer. */
-	if (!s->owed[m->token]) {
+	 * redeliver, or a reload took the device away).  Nothing is owed
+	 * any more; nothing to answer. */
+	if (!s->owed[m->token] || !daemon_device(s->daemon, m->token)) {
 		s->client->late_acks++;
 		return 0;
 	}
@@ -274,7 +275,9 @@ static int on_ack(struct session *s, const struct intx_msg_ack *m)
 	if (s->daemon->monitors)
 		session_broadcast_event(s->daemon, INTX_EV_ACK,
 					handled ? INTX_ACK_HANDLED : 0, m->seq,
-					s->daemon->devices[m->device_id]->name,
+					daemon_device(s->daemon, m->device_id) ?
+						s->daemon->devices[m->device_id]->name :
+						dev->name,
 					s->client->name);
 	device_ack(dev, handled);
 	return 0;
@@ -402,7 +405,8 @@ void session_notify(struct session *s, struct device *dev, uint32_t token,
 
 	/* Owed even when dead or queued: session_free settles it. */
 	s->owed[token]++;
-	s->client->delivered++;
+	if (s->client)
+		s->client->delivered++;
 	if (s->dead)
 		return;
 	proto_hdr(&m.hdr, INTX_MSG_NOTIFY, sizeof(m));
@@ -436,7 +440,7 @@ void session_notify(struct session *s, struct device *dev, uint32_t token,
 	}
 	if (s->daemon->monitors)
 		session_broadcast_event(s->daemon, INTX_EV_DELIVER, 0, seq,
-					dev->name, s->client->name);
+					dev->name, s->client ? s->client->name : "");
 }
 
 void session_broadcast_event(struct daemon *d, uint32_t kind, uint32_t flags,
@@ -537,6 +541,38 @@ fail:
 	return r;
 }
 
+void session_settle(struct session *s, uint32_t token)
+{
+	struct device *dev = daemon_device(s->daemon, token);
+
+	while (s->owed[token]) {
+		s->owed[token]--;
+		if (dev)
+			device_release(dev);
+	}
+}
+
+int session_grow(struct session *s, unsigned ndevices)
+{
+	uint8_t *sub;
+	uint32_t *owed;
+
+	if (ndevices <= s->ndevices)
+		return 0;
+	sub = realloc(s->subscribed, ndevices);
+	if (!sub)
+		return -ENOMEM;
+	s->subscribed = sub;
+	owed = realloc(s->owed, ndevices * sizeof(*owed));
+	if (!owed)
+		return -ENOMEM;
+	s->owed = owed;
+	memset(s->subscribed + s->ndevices, 0, ndevices - s->ndevices);
+	memset(s->owed + s->ndevices, 0, (ndevices - s->ndevices) * sizeof(*owed));
+	s->ndevices = ndevices;
+	return 0;
+}
+
 void session_free(struct session *s)
 {
 	struct daemon *d;
@@ -558,10 +594,7 @@ void session_free(struct session *s)
 		if (s->subscribed[i])
 			device_unsubscribe(d->devices[i], s);
 	for (i = 0; s->owed && i < s->ndevices; i++)
-		while (s->owed[i]) {
-			s->owed[i]--;
-			device_release(d->devices[i]);
-		}
+		session_settle(s, i);
 	if (s->client)
 		s->client->sessions--;
 	if (s->ev_read)

@@ -45,6 +45,13 @@ struct session {
 /* Take over an accepted connection. */
 int session_new(struct daemon *d, int fd);
 
+/* Settle every ack the session owes for token's interrupts (as if given
+ * unclaimed): the device unmasks once nobody else owes one. */
+void session_settle(struct session *s, uint32_t token);
+
+/* Make room for device ids below ndevices (a reload added devices). */
+int session_grow(struct session *s, unsigned ndevices);
+
 /* Close, release subscriptions (owed acks count as given), unhook; NULL ok. */
 void session_free(struct session *s);
 

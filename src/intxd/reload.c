@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reload.c - re-read the config and apply the difference: parse and
+ * validate first (any error: the running config stays), then keep every
+ * device whose definition did not change (its fd, mask state, subscribers
+ * and counters), close the removed ones, open the new ones, re-derive the
+ * lines, and re-check every session against the new clients and bindings.
+ *
+ * A device that moves to another client loses nothing: its old subscriber
+ * is dropped and what it owed is settled, so the device is unmasked; one
+ * that still asserts interrupts again at once and waits, masked, for its
+ * new owner (level-triggered semantics do the rest).
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "backend.h"
+#include "client.h"
+#include "conf.h"
+#include "daemon.h"
+#include "device.h"
+#include "line.h"
+#include "log.h"
+#include "session.h"
+
+/* Log every error conf_load wrote; keep the first for the caller. */
+static void report_errors(char *buf, char *msg, size_t msgsize)
+{
+	char *line, *save = NULL;
+	bool first = true;
+
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		log_err("reload: %s", line);
+		if (first)
+			snprintf(msg, msgsize, "%s", line);
+		first = false;
+	}
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Is the running device what the new definition describes? */
+static bool unchanged(const struct device *dev, const struct conf_device *old,
+		      const struct conf_device *cd)
+{
+	return !dev->failed && strcmp(old->backend, cd->backend) == 0 &&
+	       strcmp(old->pci, cd->pci) == 0 && same_str(old->path, cd->path) &&
+	       strcmp(old->line, cd->line) == 0;
+}
+
+static const struct conf_device *conf_dev(const struct conf *c, const char *name)
+{
+	int i = conf_device_find(c, name);
+
+	return i < 0 ? NULL : &c->devices[i];
+}
+
+/* Forget what sessions owe for dev's interrupts: dev is going away. */
+static void forget_owed(struct daemon *d, struct device *dev)
+{
+	struct session *s;
+
+	TAILQ_FOREACH(s, &d->sessions, entry)
+		s->owed[dev->id] = 0;
+}
+
+/* Take dev out of service: nobody subscribed, nothing owed, then free. */
+static void remove_device(struct daemon *d, struct device *dev)
+{
+	struct session *s;
+
+	TAILQ_FOREACH(s, &d->sessions, entry)
+		if (s->subscribed[dev->id]) {
+			s->subscribed[dev->id] = 0;
+			device_unsubscribe(dev, s);
+		}
+	forget_owed(d, dev);
+	log_full(LOG_INFO, dev->name, NULL, NULL, "reload: device removed");
+	d->devices[dev->id] = NULL;
+	device_free(dev);
+}
+
+/* A device redefined under the same name (another path, address, backend
+ * or line) is reopened in the same slot: clients keep its id, and their
+ * subscriptions carry over. */
+static int replace_device(struct daemon *d, struct device *old,
+			  const struct conf_device *cd)
+{
+	struct device *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return -ENOMEM;
+	dev->id = old->id;
+	forget_owed(d, old);
+	/* the subscribers move over; old is closed before the new one opens
+	 * (a vfio group or a sim socket can be held once only) */
+	dev->subs = old->subs;
+	dev->nsubs = old->nsubs;
+	dev->subs_cap = old->subs_cap;
+	old->subs = NULL;
+	old->nsubs = old->subs_cap = 0;
+	device_free(old);
+	d->devices[dev->id] = dev;
+	(void)device_open(d, dev, cd);
+	log_full(LOG_INFO, dev->name, NULL, NULL, "reload: device redefined%s",
+		 dev->failed ? ", and it failed to open" : "");
+	return 0;
+}
+
+/* New clients, with the counters of the old ones of the same name. */
+static int new_clients(struct daemon *d, const struct conf *nc,
+		       struct client ***out)
+{
+	struct client **cl = calloc(nc->nclients + 1, sizeof(*cl));
+	unsigned i, k;
+
+	if (!cl)
+		return -ENOMEM;
+	for (i = 0; i < nc->nclients; i++) {
+		cl[i] = calloc(1, sizeof(**cl));
+		if (!cl[i]) {
+			while (i--)
+				free(cl[i]);
+			free(cl);
+			return -ENOMEM;
+		}
+		cl[i]->root = nc;
+		cl[i]->conf = &nc->clients[i];
+		cl[i]->name = nc->clients[i].name;
+		for (k = 0; k < d->nclients; k++) {
+			const struct client *o = d->clients[k];
+
+			if (strcmp(o->name, cl[i]->name) != 0)
+				continue;
+			cl[i]->delivered = o->delivered;
+			cl[i]->acked = o->acked;
+			cl[i]->handled = o->handled;
+			cl[i]->unhandled = o->unhandled;
+			cl[i]->timeouts = o->timeouts;
+			cl[i]->late_acks = o->late_acks;
+		}
+	}
+	*out = cl;
+	return 0;
+}
+
+/* Stop telling s about anything, and settle what it owes. */
+static void drop_all(struct daemon *d, struct session *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->ndevices; i++) {
+		if (s->subscribed[i]) {
+			s->subscribed[i] = 0;
+			device_unsubscribe(d->devices[i], s);
+		}
+		session_settle(s, i);
+	}
+}
+
+/*
+ * Each session: still admitted, as which client; drop what it may no
+ * longer hear about.  Only the uid is checked again: the supplementary
+ * groups a session was admitted with are not kept.
+ */
+static void recheck_sessions(struct daemon *d, struct client **cl, unsigned ncl)
+{
+	struct session *s;
+	unsigned i;
+
+	TAILQ_FOREACH(s, &d->sessions, entry) {
+		struct client *nc = NULL;
+
+		if (s->role != INTX_ROLE_CLIENT || !s->client)
+			continue;
+		s->client->sessions--;
+		for (i = 0; i < ncl && !s->dead; i++)
+			if (strcmp(cl[i]->name, s->client->name) == 0)
+				nc = cl[i];
+		if (nc && nc->conf->uid >= 0 && (int64_t)s->cred.uid != nc->conf->uid)
+			nc = NULL;
+		if (!nc) {
+			/* the old client goes away with the old config */
+			drop_all(d, s);
+			s->client = NULL;
+			session_kill(s, "its client is gone from the config");
+			continue;
+		}
+		s->client = nc;
+		nc->sessions++;
+		for (i = 0; i < s->ndevices; i++) {
+			struct device *dev = d->devices[i];
+
+			if (!s->subscribed[i] || client_bound(nc, dev->name))
+				continue;
+			s->subscribed[i] = 0;
+			device_unsubscribe(dev, s);
+			/* in selective mode the token is the device itself */
+			session_settle(s, i);
+			log_full(LOG_INFO, dev->name, NULL, nc->name,
+				 "reload: session %u unsubscribed, no longer bound",
+				 s->id);
+		}
+	}
+}
+
+/* Lines are derived from the devices: make them anew, keeping the
+ * counters of those that persist. */
+static int rebuild_lines(struct daemon *d, const struct conf *nc)
+{
+	struct line **old = d->lines;
+	unsigned nold = d->nlines, i, k;
+	int r = 0;
+
+	d->lines = NULL;
+	d->nlines = 0;
+	for (i = 0; i < d->ndevices && r == 0; i++) {
+		struct device *dev = d->devices[i];
+
+		if (!dev)
+			continue;
+		dev->line = NULL;
+		r = daemon_place_device(d, dev, conf_dev(nc, dev->name));
+	}
+	for (i = 0; i < d->nlines; i++)
+		for (k = 0; k < nold; k++)
+			if (strcmp(d->lines[i]->name, old[k]->name) == 0) {
+				d->lines[i]->events = old[k]->events;
+				d->lines[i]->spurious = old[k]->spurious;
+				d->lines[i]->status_reads = old[k]->status_reads;
+			}
+	for (k = 0; k < nold; k++)
+		line_free(old[k]);
+	free(old);
+	return r;
+}
+
+int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
+{
+	struct conf *nc = NULL, *oc = d->conf;
+	struct client **cl = NULL;
+	unsigned i, added = 0, removed = 0, kept = 0, redefined = 0, first_new;
+	char *errbuf = NULL;
+	size_t errlen = 0;
+	FILE *errs;
+	int r;
+
+	msg[0] = 0;
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+	errs = open_memstream(&errbuf, &errlen);
+	if (!errs)
+		return -ENOMEM;
+	r = conf_load(d->conf_path, errs, &nc);
+	fclose(errs);
+	if (r < 0) {
+		sd_notify(0, "READY=1\nSTATUS=reload failed; the previous configuration runs");
+		report_errors(errbuf, msg, msgsize);
+		if (!msg[0])
+			snprintf(msg, msgsize, "%s: %s", d->conf_path, strerror(-r));
+		log_err("reload failed; the running configuration stays");
+		free(errbuf);
+		return r;
+	}
+	free(errbuf);
+	if (strcmp(nc->socket, oc->socket) != 0)
+		log_warn("reload: the socket moves to %s at the next restart",
+			 nc->socket);
+	r = new_clients(d, nc, &cl);
+	if (r < 0)
+		goto fail;
+
+	/* Devices: keep, remove (gone or redefined), add. */
+	for (i = 0; i < d->ndevices; i++) {
+		struct device *dev = d->devices[i];
+		const struct conf_device *cd;
+
+		if (!dev)
+			continue;
+		cd = conf_dev(nc, dev->name);
+		if (!cd) {
+			remove_device(d, dev);
+			removed++;
+		} else if (unchanged(dev, conf_dev(oc, dev->name), cd)) {
+			kept++;
+		} else {
+			r = replace_device(d, dev, cd);
+			if (r < 0)
+				goto fail_applied;
+			redefined++;
+		}
+	}
+	first_new = d->ndevices;
+	for (i = 0; i < nc->ndevices; i++) {
+		struct device *dev, **n;
+		bool have = false;
+		unsigned k;
+
+		for (k = 0; k < first_new; k++)
+			if (d->devices[k] && strcmp(d->devices[k]->name,
+						    nc->devices[i].name) == 0)
+				have = true;
+		if (have)
+			continue;
+		n = realloc(d->devices, (d->ndevices + 1) * sizeof(*n));
+		dev = calloc(1, sizeof(*dev));
+		if (n)
+			d->devices = n;
+		if (!n || !dev) {
+			free(dev);
+			r = -ENOMEM;
+			goto fail_applied;
+		}
+		dev->id = d->ndevices;
+		d->devices[d->ndevices++] = dev;
+		/* a device that does not open is failed and reported, as at
+		 * start-up; the rest of the reload goes on */
+		(void)device_open(d, dev, &nc->devices[i]);
+		added++;
+	}
+	{
+		struct session *s;
+
+		TAILQ_FOREACH(s, &d->sessions, entry)
+			if (session_grow(s, d->ndevices) < 0) {
+				r = -ENOMEM;
+				goto fail_applied;
+			}
+	}
+
+	/* Switch over: clients, config, lines. */
+	d->conf = nc;
+	recheck_sessions(d, cl, nc->nclients);
+	for (i = 0; i < d->nclients; i++)
+		free(d->clients[i]);
+	free(d->clients);
+	d->clients = cl;
+	d->nclients = nc->nclients;
+	cl = NULL;
+	r = rebuild_lines(d, nc);
+	if (r < 0)
+		goto fail_applied;
+	for (i = 0; i < d->ndevices; i++)
+		if (d->devices[i] && !d->devices[i]->ev_started)
+			(void)device_start(d->devices[i]);
+	conf_free(oc);
+	sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)",
+		   kept + redefined + added, d->nlines);
+	log_info("reloaded %s: %u device(s) kept, %u redefined, %u added, "
+		 "%u removed; %u client(s), %u line(s)", d->conf_path, kept,
+		 redefined, added, removed, d->nclients, d->nlines);
+	return 0;
+
+fail:
+	sd_notify(0, "READY=1\nSTATUS=reload failed; the previous configuration runs");
+	if (cl) {
+		for (i = 0; i < nc->nclients; i++)
+			free(cl[i]);
+		free(cl);
+	}
+	conf_free(nc);
+	snprintf(msg, msgsize, "reload: %s", strerror(-r));
+	log_err("reload failed: %s; the running configuration stays", strerror(-r));
+	return r;
+fail_applied:
+	/* Out of memory halfway: nothing sensible remains to roll back to. */
+	log_err("reload failed half-way: %s; stopping", strerror(-r));
+	event_base_loopexit(d->base, NULL);
+	snprintf(msg, msgsize, "reload: %s", strerror(-r));
+	return r;
+}

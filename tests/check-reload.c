@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check-reload.c - reloading the config (intxctl reload and SIGHUP) under
+ * the real daemon with real clients: devices added and removed, a device
+ * moved between clients while it asserts, and a bad config that leaves the
+ * running one in place.
+ */
+#include <check.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define T_MS 20000
+
+static struct h_env env;
+
+static void setup(void)
+{
+	h_setup(&env);
+}
+
+static void teardown(void)
+{
+	h_teardown(&env);
+}
+
+static int ctl(char *out, size_t size, const char *cmd)
+{
+	return h_run(out, size, getenv("INTXCTL"), "--socket", env.sock, cmd, NULL);
+}
+
+/* The standard world's config, with the clients' bindings given. */
+static void conf_with(const char *extra_devices, const char *a, const char *b,
+		      const char *c)
+{
+	unsigned i;
+	char devs[2048] = "";
+
+	for (i = 0; i < H_NDEV; i++)
+		snprintf(devs + strlen(devs), sizeof(devs) - strlen(devs),
+			 "[device d%u]\nbackend = sim\npath = %s\n", i, env.dev[i]);
+	h_conf(&env, "%s%s[client a]\nuid = %d\ndevices = %s\n"
+		     "[client b]\nuid = %d\ndevices = %s\n"
+		     "[client c]\nuid = %d\ndevices = %s\n",
+	       devs, extra_devices, H_UID_A, a, H_UID_B, b, H_UID_C, c);
+}
+
+static bool has_device(const char *name)
+{
+	char out[8192], pat[64];
+
+	ck_assert_int_eq(ctl(out, sizeof(out), "devices"), 0);
+	snprintf(pat, sizeof(pat), "\n%s ", name);
+	return strstr(out, pat) != NULL;
+}
+
+START_TEST(add_and_remove)
+{
+	struct h_client a, a2;
+	struct intx_msg_device d;
+	const char *d6 = h_sim(&env, "d6", 11);
+	char extra[256], arg6[200], out[512];
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+
+	/* d6 comes and is a's, c loses d5; the rest is as it was */
+	snprintf(extra, sizeof(extra), "[device d6]\nbackend = sim\npath = %s\n", d6);
+	conf_with(extra, "d0 d1 d6", "d2", "d3 d4");
+	ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
+	ck_assert(has_device("d6"));
+	ck_assert(has_device("d0"));
+	ck_assert(h_log_has(&env, "1 added, 0 removed") ||
+		  h_log_has(&env, "0 redefined, 1 added"));
+
+	/* the session survived, and d0 kept its state and counters */
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 2, T_MS));
+	h_settle(&env, "d0", 2, &d);
+	ck_assert_uint_eq(d.raised, 2);
+
+	/* the new device works for a new session of a */
+	snprintf(arg6, sizeof(arg6), "d6=%s", d6);
+	ck_assert(h_client_start(&env, &a2, H_UID_A, "a", arg6, NULL));
+	h_raise(d6);
+	ck_assert(h_client_wait_handled(&a2, 1, T_MS));
+	ck_assert_uint_eq(a.none + a2.none, 0);
+	h_client_stop(&a);
+	h_client_stop(&a2);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+START_TEST(remove_device)
+{
+	struct h_client c;
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &c, H_UID_C, "c", env.arg[3], env.arg[5], NULL));
+	/* d5 is no longer in the config: gone from the tables */
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d3]\nbackend = sim\npath = %s\n"
+		     "[client c]\nuid = %d\ndevices = d3\n",
+	       env.dev[0], env.dev[3], H_UID_C);
+	{
+		char out[512];
+
+		ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
+	}
+	ck_assert(!has_device("d5"));
+	ck_assert(!has_device("d1"));
+	h_raise(env.dev[3]);
+	ck_assert(h_client_wait_handled(&c, 1, T_MS));
+	h_client_stop(&c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* d2 moves from b to c while it asserts and b sits on it: b's claim is
+ * dropped, the device interrupts again and waits for c. */
+START_TEST(move_asserting_device)
+{
+	struct h_client b, c2;
+	struct intx_msg_device d;
+	char out[512];
+
+	h_world(&env, "ack-timeout-ms = 0");
+	ck_assert(h_client_start(&env, &b, H_UID_B, "b", "--hang", "d2", env.arg[2], NULL));
+	h_monitor(&env);
+	h_raise(env.dev[2]);
+	ck_assert(h_monitor_wait(&env, INTX_EV_DELIVER, "d2", T_MS));
+	conf_with("", "d0 d1", "d0", "d2 d3 d4 d5");
+	ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
+	ck_assert(h_monitor_wait(&env, INTX_EV_RAISE, "d2", T_MS));
+	h_device(&env, "d2", &d);
+	ck_assert_uint_eq(d.flags & INTX_F_PENDING, INTX_F_PENDING);
+	ck_assert(h_log_has(&env, "no longer bound"));
+	ck_assert(h_client_start(&env, &c2, H_UID_C, "c", env.arg[2], NULL));
+	ck_assert(h_client_wait_handled(&c2, 1, T_MS));
+	h_settle(&env, "d2", 1, &d);
+	ck_assert_uint_eq(d.handled, 1);
+	printf("FIGURES reload_move            raised=1 handled=1 lost=0 "
+	       "notifications=%llu\n", (unsigned long long)d.delivered);
+	kill(b.pid, SIGKILL);
+	h_client_stop(&b);
+	h_client_stop(&c2);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* A config with errors: refused with FILE:LINE, the old one keeps running. */
+START_TEST(bad_config_keeps_running)
+{
+	struct h_client a;
+	char out[1024], want[200];
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\nbogus = 1\n", env.dev[0]);
+	ck_assert_int_eq(ctl(out, sizeof(out), "reload"), 1);
+	snprintf(want, sizeof(want), "%s:7: unknown key 'bogus'", env.conf);
+	ck_assert_msg(strstr(out, want), "got: %s", out);
+	ck_assert(h_log_has(&env, "the running configuration stays"));
+	ck_assert(has_device("d5"));
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* SIGHUP reloads too, announced to systemd with RELOADING=1, READY=1. */
+START_TEST(sighup)
+{
+	char buf[512], extra[256];
+	const char *d6 = h_sim(&env, "d6", 10);
+	bool reloading = false;
+
+	h_world(&env, "");
+	snprintf(extra, sizeof(extra), "[device d6]\nbackend = sim\npath = %s\n", d6);
+	conf_with(extra, "d0 d1", "d2", "d3 d4 d5 d6");
+	ck_assert_int_eq(kill(env.daemon, SIGHUP), 0);
+	for (;;) {
+		struct pollfd p = { .fd = env.notify_fd, .events = POLLIN };
+		ssize_t n;
+
+		ck_assert_int_eq(poll(&p, 1, T_MS), 1);
+		n = recv(env.notify_fd, buf, sizeof(buf) - 1, 0);
+		ck_assert_int_gt(n, 0);
+		buf[n] = 0;
+		if (strstr(buf, "RELOADING=1"))
+			reloading = true;
+		else if (reloading && strstr(buf, "READY=1"))
+			break;
+	}
+	ck_assert(has_device("d6"));
+	h_daemon_stop(&env);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("reload");
+	TCase *t = tcase_create("reload");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, add_and_remove);
+	tcase_add_test(t, remove_device);
+	tcase_add_test(t, move_asserting_device);
+	tcase_add_test(t, bad_config_keeps_running);
+	tcase_add_test(t, sighup);
+	suite_add_tcase(s, t);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
