@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -251,6 +252,9 @@ static pid_t fork_pinned(int cpu)
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
+		/* a bench that dies must not leave intxd and clients behind
+		 * holding run.sh's pipe open */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pin(cpu);
 	}
 	return pid;
@@ -450,8 +454,9 @@ static void write_conf(const struct ixcfg *c, struct ix *x, const char *conf)
 
 	if (!f)
 		die("%s: %s", conf, strerror(errno));
+	/* every client is uid 0: no per-uid session cap (256 of them) */
 	fprintf(f, "[intxd]\nsocket = %s\nmode = %s\nstorm-limit = 100000000\n"
-		   "ack-timeout-ms = 60000\n", x->sock, c->mode);
+		   "ack-timeout-ms = 60000\nmax-sessions-per-uid = 0\n", x->sock, c->mode);
 	for (i = 0; i < c->ndev; i++)
 		fprintf(f, "[device d%u]\nbackend = sim\npath = %s/d%u\nline = auto\n",
 			i, x->dir, i);
