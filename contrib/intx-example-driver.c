@@ -63,7 +63,6 @@ static bool take_signal(void)
 static int handler(const struct intx_event *ev, void *arg)
 {
 	struct dev *d = arg;
-	struct simdev_state st;
 	int mine;
 
 	if (d->hang) {
@@ -80,7 +79,7 @@ static int handler(const struct intx_event *ev, void *arg)
 
 		nanosleep(&ts, NULL);
 	}
-	mine = simdev_state(&d->sim, &st) == 0 && st.asserting;
+	mine = simdev_asserting(&d->sim); /* "was it you?": Status bit 3 */
 	if (mine) {
 		if (!d->stuck)
 			simdev_lower(&d->sim); /* acknowledge the device itself */

@@ -26,11 +26,17 @@ static struct h_env env;
 #define dev env.dev
 #define arg env.arg
 
+/* The Status scan under test: the routing tests run once per strategy
+ * (loop index 0: the default, only the device that signalled; 1: every
+ * unmasked device on the line, the reference). */
+static const char *const scans[] = { "signalled", "line" };
+static const char *scan = "signalled";
+
 static void world(const char *mode)
 {
-	char keys[64];
+	char keys[96];
 
-	snprintf(keys, sizeof(keys), "mode = %s", mode);
+	snprintf(keys, sizeof(keys), "mode = %s\nscan = %s", mode, scan);
 	h_world(&env, keys);
 }
 
@@ -55,6 +61,7 @@ static void start_clients(struct h_client *a, struct h_client *b,
 /* Every raise reaches its owner and nobody else. */
 START_TEST(selective_routing)
 {
+	scan = scans[_i];
 	struct h_client a, b, c;
 	struct intx_msg_device d;
 	struct intx_msg_line l;
@@ -110,6 +117,7 @@ END_TEST
 /* The baseline: every subscriber on the line runs its handlers. */
 START_TEST(broadcast_routing)
 {
+	scan = scans[_i];
 	struct h_client a, b, c;
 	struct intx_msg_device d;
 	const unsigned rounds = 10;
@@ -148,6 +156,7 @@ END_TEST
 /* Several devices asserting at once: each owner is told once. */
 START_TEST(simultaneous)
 {
+	scan = scans[_i];
 	struct h_client a, b, c;
 	struct intx_msg_device d;
 	char out[256];
@@ -189,6 +198,7 @@ static void admin(const char *op, const char *device)
 /* Raised while masked: nothing until unmasked, then exactly once. */
 START_TEST(raised_while_masked)
 {
+	scan = scans[_i];
 	struct h_client a;
 	struct intx_msg_device d;
 
@@ -219,6 +229,7 @@ END_TEST
  * and the device is not left masked. */
 START_TEST(spurious)
 {
+	scan = scans[_i];
 	struct h_client a;
 	struct intx_msg_line l;
 	char path[200], out[256];
@@ -254,6 +265,7 @@ END_TEST
  * delivered when its client subscribes. */
 START_TEST(late_subscribe)
 {
+	scan = scans[_i];
 	struct h_client c;
 	struct intx_msg_device d;
 
@@ -455,12 +467,12 @@ static Suite *suite(void)
 
 	t = tcase_create("routing");
 	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_add_test(t, selective_routing);
-	tcase_add_test(t, broadcast_routing);
-	tcase_add_test(t, simultaneous);
-	tcase_add_test(t, raised_while_masked);
-	tcase_add_test(t, spurious);
-	tcase_add_test(t, late_subscribe);
+	tcase_add_loop_test(t, selective_routing, 0, 2);
+	tcase_add_loop_test(t, broadcast_routing, 0, 2);
+	tcase_add_loop_test(t, simultaneous, 0, 2);
+	tcase_add_loop_test(t, raised_while_masked, 0, 2);
+	tcase_add_loop_test(t, spurious, 0, 2);
+	tcase_add_loop_test(t, late_subscribe, 0, 2);
 	tcase_add_test(t, raised_before_start);
 	suite_add_tcase(s, t);
 

@@ -60,6 +60,7 @@ enum key {
 	K_ACK_TIMEOUT,
 	K_STORM_LIMIT,
 	K_ACK_POLICY,
+	K_SCAN,
 	K_SESSIONS_PER_UID,
 	K_SESSIONS,
 	K_PCI,
@@ -87,6 +88,7 @@ static const struct {
 	[K_ACK_TIMEOUT] = { "ack-timeout-ms", IN(SEC_INTXD) | IN(SEC_CLIENT) },
 	[K_STORM_LIMIT] = { "storm-limit", IN(SEC_INTXD) },
 	[K_ACK_POLICY] = { "ack-timeout-policy", IN(SEC_INTXD) | IN(SEC_CLIENT) },
+	[K_SCAN] = { "scan", IN(SEC_INTXD) },
 	[K_SESSIONS_PER_UID] = { "max-sessions-per-uid", IN(SEC_INTXD) },
 	[K_SESSIONS] = { "max-sessions", IN(SEC_INTXD) },
 	[K_PCI] = { "pci", IN(SEC_DEVICE) },
@@ -406,6 +408,15 @@ static void key_intxd(struct parser *p, enum key k, const char *value)
 		return;
 	case K_ACK_POLICY:
 		ack_policy(p, value, &c->ack_policy);
+		return;
+	case K_SCAN:
+		if (!strcmp(value, "signalled"))
+			c->scan = CONF_SCAN_SIGNALLED;
+		else if (!strcmp(value, "line"))
+			c->scan = CONF_SCAN_LINE;
+		else
+			problem(p, p->line, "invalid value '%s' for 'scan': expected signalled or line",
+				value);
 		return;
 	case K_SESSIONS_PER_UID:
 		if (number(p, "max-sessions-per-uid", value, SESSIONS_MAX, &v) == 0)

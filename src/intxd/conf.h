@@ -25,6 +25,12 @@ enum conf_ack_policy {
 	CONF_ACK_DROP = 2,      /* end the client's session */
 };
 
+/* How a wakeup finds the asserting devices (scan =). */
+enum conf_scan {
+	CONF_SCAN_SIGNALLED = 0, /* read the device whose fd woke (default) */
+	CONF_SCAN_LINE = 1,      /* read every unmasked device on the line */
+};
+
 /* Where a section or key was written, for error messages. */
 struct conf_where {
 	char *file;
@@ -61,6 +67,7 @@ struct conf {
 	int64_t ack_timeout_ms;   /* default 1000; 0 = none */
 	int64_t storm_limit;      /* interrupts/s per device; default 100000; 0 = none */
 	int ack_policy;           /* enum conf_ack_policy; default wait */
+	int scan;                 /* enum conf_scan; default signalled */
 	unsigned max_sessions_per_uid; /* default 64; 0 = none */
 	unsigned max_sessions;    /* default 1024 */
 	int64_t run_uid, run_gid; /* user =: drop to it after opening; -1 = stay */

@@ -337,6 +337,13 @@ void device_unmask(struct device *dev)
 		evtimer_add(dev->throttle_timer, &tv);
 		return;
 	}
+	if (dev->stale) {
+		/* Its signal, if still queued, was for the interrupt just
+		 * serviced; unmasking a device that asserts signals anew. */
+		dev->stale = false;
+		while (dev->ops->drain(dev) > 0)
+			;
+	}
 	r = dev->ops->unmask(dev);
 	if (r < 0) {
 		device_fail(dev, "unmask", r);

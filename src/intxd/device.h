@@ -51,6 +51,8 @@ struct device {
 	bool admin_masked;
 	bool failed;
 	bool no_status; /* cannot report Interrupt Status: its line broadcasts */
+	bool stale;     /* found by another device's wakeup: its own signal may
+			 * still be queued, to be dropped before unmasking */
 	uint32_t acks_due;
 	uint64_t raised_ns; /* when the interrupt being serviced was seen */
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "conf.h"
 #include "daemon.h"
 #include "device.h"
 #include "line.h"
@@ -95,21 +96,39 @@ void line_fd_event(struct line *l, struct device *sig)
 		line_broadcast(l, sig, ts);
 		return;
 	}
-	/* Read the Status of every unmasked device on the line: the reference
-	 * scan.  Masked ones are being serviced and must not be raised twice. */
-	for (i = 0; i < l->ndevs; i++) {
-		struct device *dev = l->devs[i];
-
-		if (device_held(dev))
-			continue;
+	if (l->daemon->conf->scan == CONF_SCAN_SIGNALLED) {
+		/*
+		 * The backend attributes wakeups: a device's fd is signalled
+		 * only when that device asserted (uio and vfio run the kernel's
+		 * pci_check_and_mask_intx per device; sim does the same), and
+		 * every asserting device gets its own wakeup.  One read.
+		 */
 		l->status_reads++;
-		r = device_asserting(dev);
-		if (r <= 0)
-			continue;
-		found++;
-		if (dev == sig)
-			sig_asserts = 1;
-		device_raise(dev, ts);
+		r = device_asserting(sig);
+		if (r > 0) {
+			found = sig_asserts = 1;
+			device_raise(sig, ts);
+		}
+	} else {
+		/* Read the Status of every unmasked device on the line: the
+		 * reference scan.  Masked ones are being serviced and must
+		 * not be raised twice. */
+		for (i = 0; i < l->ndevs; i++) {
+			struct device *dev = l->devs[i];
+
+			if (device_held(dev))
+				continue;
+			l->status_reads++;
+			r = device_asserting(dev);
+			if (r <= 0)
+				continue;
+			found++;
+			if (dev == sig)
+				sig_asserts = 1;
+			else
+				dev->stale = true;
+			device_raise(dev, ts);
+		}
 	}
 	if (!found) {
 		l->spurious++;

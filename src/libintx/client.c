@@ -704,38 +704,40 @@ static int run_one(struct intx_client *c, const struct intx_msg_notify *n)
 }
 
 /* Read everything waiting without blocking; NOTIFYs are queued. */
-static int drain(struct intx_client *c)
+/* Read at most one waiting message: a NOTIFY goes to the queue.  Returns
+ * 1 if one was read, 0 if none was waiting, or a negative errno.  One at a
+ * time, so the first interrupt's handlers run (and its ack goes out)
+ * before the read that finds the socket empty. */
+static int drain_one(struct intx_client *c)
 {
-	for (;;) {
-		union msgbuf m;
-		int type = recv_msg(c, &m, MSG_DONTWAIT);
+	union msgbuf m;
+	int type = recv_msg(c, &m, MSG_DONTWAIT);
 
-		if (type == -EAGAIN)
-			return 0;
-		if (type < 0)
-			return type;
-		if (type == INTX_MSG_NOTIFY) {
-			int r = queue_push(c, &m.notify);
+	if (type == -EAGAIN)
+		return 0;
+	if (type < 0)
+		return type;
+	if (type == INTX_MSG_NOTIFY) {
+		int r = queue_push(c, &m.notify);
 
-			if (r < 0) {
-				disconnect(c);
-				return r;
-			}
-			continue;
+		if (r < 0) {
+			disconnect(c);
+			return r;
 		}
-		if (type == INTX_MSG_ERROR) {
-			/* A session-wide complaint (e.g. an ack time-out);
-			 * the close that usually follows is what matters. */
-			if (error_of(&m.error) == -EPROTO) {
-				disconnect(c);
-				return -EPROTO;
-			}
-			continue;
-		}
-		/* No request is in flight, so no reply may come. */
-		disconnect(c);
-		return -EPROTO;
+		return 1;
 	}
+	if (type == INTX_MSG_ERROR) {
+		/* A session-wide complaint (e.g. an ack time-out);
+		 * the close that usually follows is what matters. */
+		if (error_of(&m.error) == -EPROTO) {
+			disconnect(c);
+			return -EPROTO;
+		}
+		return 1;
+	}
+	/* No request is in flight, so no reply may come. */
+	disconnect(c);
+	return -EPROTO;
 }
 
 /* Handle the queue front to back, counting into *done; 0 or -errno. */
@@ -770,11 +772,8 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 			if (r < 0 || c->fd < 0)
 				return done ? done : r;
 		}
-		r = drain(c);
-		if (r == -ENOTCONN)
-			continue; /* lost: reconnect within the time left */
-		if (r < 0)
-			return done ? done : r;
+		/* Queued first (they came in during a request), then one
+		 * fresh message at a time until the socket is empty. */
 		r = run_queue(c, &done);
 		if (r == -ENOTCONN)
 			continue; /* acks lost with the daemon, which will
@@ -782,6 +781,15 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 				   * worth watching again */
 		if (r < 0)
 			return done ? done : r;
+		r = drain_one(c);
+		if (r == -ENOTCONN && done > 0)
+			return done; /* the next call reconnects */
+		if (r == -ENOTCONN)
+			continue; /* lost: reconnect within the time left */
+		if (r < 0)
+			return done ? done : r;
+		if (r > 0)
+			continue;
 		if (done > 0)
 			return done;
 
@@ -791,7 +799,7 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 			return errno == EINTR ? -EINTR : -errno;
 		if (r == 0)
 			return 0;
-		/* Readable or hung up: the next drain tells which. */
+		/* Readable or hung up: the next read tells which. */
 	}
 }
 

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -99,7 +101,8 @@ int simdev_open(struct simdev *s, const char *dir)
 	struct stat st;
 	int r;
 
-	s->cfg_fd = s->dir_fd = -1;
+	s->cfg_fd = s->dir_fd = s->sig_fd = -1;
+	s->map = NULL;
 	s->dir = strdup(dir);
 	if (!s->dir)
 		return -ENOMEM;
@@ -115,6 +118,12 @@ int simdev_open(struct simdev *s, const char *dir)
 		errno = ENODEV;
 		goto fail;
 	}
+	s->map = mmap(NULL, SIMDEV_CONFIG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      s->cfg_fd, 0);
+	if (s->map == MAP_FAILED) {
+		s->map = NULL;
+		goto fail;
+	}
 	return 0;
 fail:
 	r = -errno;
@@ -124,36 +133,24 @@ fail:
 
 void simdev_close(struct simdev *s)
 {
+	if (s->map)
+		munmap(s->map, SIMDEV_CONFIG_SIZE);
+	if (s->sig_fd >= 0)
+		close(s->sig_fd);
 	if (s->cfg_fd >= 0)
 		close(s->cfg_fd);
 	if (s->dir_fd >= 0)
 		close(s->dir_fd);
 	free(s->dir);
-	s->cfg_fd = s->dir_fd = -1;
+	s->cfg_fd = s->dir_fd = s->sig_fd = -1;
 	s->dir = NULL;
+	s->map = NULL;
 }
 
-/* Command and Status are adjacent: one 4-byte read and write covers both. */
-static int rd_cmdsta(struct simdev *s, uint16_t *cmd, uint16_t *sta)
+/* The Command/Status word in the mapping (little-endian, as PCI is). */
+static uint32_t *cmdsta(struct simdev *s)
 {
-	uint8_t b[4];
-	ssize_t n = pread(s->cfg_fd, b, 4, PCI_COMMAND);
-
-	if (n != 4)
-		return n < 0 ? -errno : -EIO;
-	*cmd = (uint16_t)(b[0] | b[1] << 8);
-	*sta = (uint16_t)(b[2] | b[3] << 8);
-	return 0;
-}
-
-static int wr_cmdsta(struct simdev *s, uint16_t cmd, uint16_t sta)
-{
-	uint8_t b[4] = { cmd & 0xff, cmd >> 8, sta & 0xff, sta >> 8 };
-	ssize_t n = pwrite(s->cfg_fd, b, 4, PCI_COMMAND);
-
-	if (n != 4)
-		return n < 0 ? -errno : -EIO;
-	return 0;
+	return (uint32_t *)((char *)s->map + PCI_COMMAND);
 }
 
 /* Signal DIR/irq.  Nobody listening (no daemon yet) is fine: the device
@@ -163,47 +160,44 @@ static int signal_irq(struct simdev *s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	static const char one = 1;
-	int fd, r = 0;
 
 	if (simdev_irq_path(s->dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
 		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL,
-		   (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN)
-			r = -errno;
+	if (s->sig_fd < 0) {
+		s->sig_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (s->sig_fd < 0)
+			return -errno;
 	}
-	close(fd);
-	return r;
+	if (sendto(s->sig_fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+		   (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+	    errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN)
+		return -errno;
+	return 0;
 }
 
-/* Read Command/Status under the lock, let fn change them, write back. */
-static int locked_update(struct simdev *s,
-			 int (*fn)(uint16_t *cmd, uint16_t *sta))
+/* Let fn change Command/Status atomically; signal if it says so, after
+ * the change is visible. */
+static int update(struct simdev *s, int (*fn)(uint16_t *cmd, uint16_t *sta))
 {
-	uint16_t cmd, sta, ocmd, osta;
-	int r, sig;
+	uint32_t *w = cmdsta(s);
+	uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE), nw;
+	int sig, r;
 
-	if (flock(s->cfg_fd, LOCK_EX) < 0)
-		return -errno;
-	r = rd_cmdsta(s, &cmd, &sta);
-	if (r < 0)
-		goto out;
-	ocmd = cmd;
-	osta = sta;
-	sig = fn(&cmd, &sta);
-	if (cmd != ocmd || sta != osta)
-		r = wr_cmdsta(s, cmd, sta);
-	if (r == 0 && sig) {
-		r = signal_irq(s);
-		if (r == 0)
-			r = 1;
+	for (;;) {
+		uint32_t v = le32toh(old);
+		uint16_t cmd = (uint16_t)v, sta = (uint16_t)(v >> 16);
+
+		sig = fn(&cmd, &sta);
+		nw = htole32((uint32_t)cmd | (uint32_t)sta << 16);
+		if (nw == old || __atomic_compare_exchange_n(w, &old, nw, false,
+							     __ATOMIC_ACQ_REL,
+							     __ATOMIC_ACQUIRE))
+			break;
 	}
-out:
-	flock(s->cfg_fd, LOCK_UN);
-	return r;
+	if (!sig)
+		return 0;
+	r = signal_irq(s);
+	return r < 0 ? r : 1;
 }
 
 /* Assert; if unmasked, mask and signal (the kernel's check-and-mask). */
@@ -241,23 +235,30 @@ static int do_unmask(uint16_t *cmd, uint16_t *sta)
 
 int simdev_raise(struct simdev *s)
 {
-	int r = locked_update(s, do_raise);
+	int r = update(s, do_raise);
 	return r < 0 ? r : 0;
 }
 
 int simdev_lower(struct simdev *s)
 {
-	return locked_update(s, do_lower);
+	return update(s, do_lower);
 }
 
 int simdev_mask(struct simdev *s)
 {
-	return locked_update(s, do_mask);
+	return update(s, do_mask);
 }
 
 int simdev_unmask(struct simdev *s)
 {
-	return locked_update(s, do_unmask);
+	return update(s, do_unmask);
+}
+
+bool simdev_asserting(struct simdev *s)
+{
+	uint32_t v = le32toh(__atomic_load_n(cmdsta(s), __ATOMIC_ACQUIRE));
+
+	return (v >> 16) & PCI_STATUS_INTERRUPT;
 }
 
 int simdev_state(struct simdev *s, struct simdev_state *st)
@@ -265,18 +266,15 @@ int simdev_state(struct simdev *s, struct simdev_state *st)
 	uint8_t img[SIMDEV_CONFIG_SIZE];
 	char path[108];
 	struct stat sb;
-	ssize_t n;
+	uint32_t v;
 
-	if (flock(s->cfg_fd, LOCK_SH) < 0)
-		return -errno;
-	n = pread(s->cfg_fd, img, sizeof(img), 0);
-	flock(s->cfg_fd, LOCK_UN);
-	if (n != (ssize_t)sizeof(img))
-		return n < 0 ? -errno : -EIO;
+	memcpy(img, s->map, sizeof(img));
+	/* the one word that changes under us, read whole */
+	v = le32toh(__atomic_load_n(cmdsta(s), __ATOMIC_ACQUIRE));
 	st->vendor = (uint16_t)(img[PCI_VENDOR_ID] | img[PCI_VENDOR_ID + 1] << 8);
 	st->device = (uint16_t)(img[PCI_DEVICE_ID] | img[PCI_DEVICE_ID + 1] << 8);
-	st->command = (uint16_t)(img[PCI_COMMAND] | img[PCI_COMMAND + 1] << 8);
-	st->status = (uint16_t)(img[PCI_STATUS] | img[PCI_STATUS + 1] << 8);
+	st->command = (uint16_t)v;
+	st->status = (uint16_t)(v >> 16);
 	st->irq_line = img[PCI_INTERRUPT_LINE];
 	st->irq_pin = img[PCI_INTERRUPT_PIN];
 	st->asserting = st->status & PCI_STATUS_INTERRUPT;

@@ -8,12 +8,15 @@
  *               (intxd); a datagram on it is an interrupt, like a read on
  *               /dev/uioN
  *
- * Every change to the image happens under an exclusive flock() on config,
- * so intx-sim and intxd can race on it.  The invariant kept by every writer:
- * the device asserts (Status bit 3) and is not masked (Command bit 10) never
- * both hold outside the lock.  Raising an unmasked device masks it and
- * signals DIR/irq, as the kernel's pci_check_and_mask_intx() does; unmasking
- * a device that still asserts masks it again and signals again (level).
+ * Command and Status are adjacent (offsets 4 and 6): every change to them is
+ * one compare-and-swap of that 32-bit word in a shared mapping of config,
+ * so intx-sim, drivers and intxd can race on it the way a CPU and a device
+ * race on a register.  The invariant every writer keeps: the device never
+ * asserts (Status bit 3) unmasked (Command bit 10 clear).  Raising an
+ * unmasked device masks it and signals DIR/irq, as the kernel's
+ * pci_check_and_mask_intx() does; unmasking a device that still asserts
+ * masks it again and signals again (level).  Readers may pread() the file:
+ * it is the same page.
  */
 #ifndef INTX_SIMDEV_H
 #define INTX_SIMDEV_H
@@ -29,6 +32,8 @@ struct simdev {
 	int cfg_fd;  /* DIR/config, read-write */
 	int dir_fd;  /* DIR, for the irq socket's path */
 	char *dir;
+	void *map;   /* config, mapped shared */
+	int sig_fd;  /* for signalling DIR/irq; made on first use */
 };
 
 struct simdev_state {
@@ -55,6 +60,8 @@ int simdev_lower(struct simdev *s);
 int simdev_mask(struct simdev *s);
 int simdev_unmask(struct simdev *s);
 int simdev_state(struct simdev *s, struct simdev_state *st);
+/* Status bit 3, read from the mapping (no system call). */
+bool simdev_asserting(struct simdev *s);
 
 /* The socket path of DIR/irq: 0 or -ENAMETOOLONG. */
 int simdev_irq_path(const char *dir, char *buf, unsigned size);
