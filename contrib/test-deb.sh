@@ -11,6 +11,8 @@
 #   - intxd --version, and intxd --check-config on the installed example;
 #   - pkg-config finds libintx and a program links against it;
 #   - intxctl, the man pages and the bash completion are there;
+#   - contrib/demo.sh runs on the installed intxd, intxctl, intx-sim and
+#     libintx;
 # and purges the packages again (also when a check failed).  Needs root
 # and must not be run where intxd is already installed from elsewhere.
 set -euo pipefail
@@ -119,6 +121,21 @@ if bash -c 'source /usr/share/bash-completion/completions/intxctl 2>/dev/null ||
 	pass bash-completion
 else
 	fail bash-completion "the completion does not define _intxctl"
+fi
+
+# The demo against the installed daemon, tools and library: the example
+# driver is built here against the installed libintx (pkg-config).
+top=$(cd "$here/.." && pwd)
+if cc -D_GNU_SOURCE -I"$top/src/shared" -o "$tmp/intx-example-driver" \
+	"$top/contrib/intx-example-driver.c" "$top/src/shared/simdev.c" \
+	$(pkg-config --cflags --libs libintx) 2>"$tmp/cc-driver.log" &&
+	INTXD=/usr/sbin/intxd INTXCTL=/usr/sbin/intxctl INTX_SIM=/usr/bin/intx-sim \
+	INTX_DRIVER="$tmp/intx-example-driver" ROUNDS=5 "$here/demo.sh" >"$tmp/demo.log" 2>&1 &&
+	grep -q '^vm1 .*|  *10 / 0 ' "$tmp/demo.log"; then
+	pass "demo (installed binaries)"
+else
+	sed 's/^/    /' "$tmp/cc-driver.log" "$tmp/demo.log" | tail -40
+	fail demo "contrib/demo.sh against the installed packages"
 fi
 
 echo "test-deb.sh: $passed passed, $failed failed"
