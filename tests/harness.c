@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -84,7 +85,8 @@ void h_teardown(struct h_env *e)
 	if (e->notify_fd >= 0)
 		close(e->notify_fd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
-	if (e->dir[0])
+	/* H_KEEP=1 keeps the directory (the daemon's log) for a post-mortem */
+	if (e->dir[0] && !getenv("H_KEEP"))
 		(void)system(cmd);
 }
 
@@ -140,6 +142,12 @@ void h_daemon_start(struct h_env *e)
 		if (fd >= 0)
 			dup2(fd, 2);
 		setenv("NOTIFY_SOCKET", e->notify_path, 1);
+		if (e->nofile) {
+			struct rlimit rl = { e->nofile, e->nofile };
+
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				_exit(126);
+		}
 		execl(env_or_fail("INTXD"), "intxd", "-c", e->conf, (char *)NULL);
 		_exit(127);
 	}

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "log.h"
+
 struct conf;
 struct event_base;
 struct event;
@@ -44,6 +46,8 @@ struct daemon {
 	unsigned monitors; /* sessions streaming events */
 
 	uint64_t start_ns;
+	/* rate limits for what peers can make us log */
+	struct log_limit log_refusals, log_sessions;
 	struct event *sig_term, *sig_int, *sig_hup;
 };
 

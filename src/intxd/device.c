@@ -54,13 +54,14 @@ static void on_ack_timeout(evutil_socket_t fd, short what, void *arg)
 		if (d->monitors)
 			session_broadcast_event(d, INTX_EV_TIMEOUT, 0, dev->seq,
 						dev->name, s->client->name);
-		log_full(LOG_WARNING, dev->name, dev->line->name, s->client->name,
-			 "session %u (pid %d) did not acknowledge interrupt %llu "
-			 "in time; the device stays masked%s",
-			 s->id, (int)s->cred.pid, (unsigned long long)dev->seq,
-			 policy == CONF_ACK_WAIT ? "" :
-			 policy == CONF_ACK_DROP ? "; dropping the session" :
-						   "; redelivering");
+		if (log_allow(&dev->log_timeouts, "ack time-out"))
+			log_full(LOG_WARNING, dev->name, dev->line->name, s->client->name,
+				 "session %u (pid %d) did not acknowledge interrupt %llu "
+				 "in time; the device stays masked%s",
+				 s->id, (int)s->cred.pid, (unsigned long long)dev->seq,
+				 policy == CONF_ACK_WAIT ? "" :
+				 policy == CONF_ACK_DROP ? "; dropping the session" :
+							   "; redelivering");
 		if (policy == CONF_ACK_DROP) {
 			session_kill(s, "acknowledgement time-out");
 		} else if (policy == CONF_ACK_REDELIVER) {

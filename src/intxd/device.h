@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "proto.h"
 
 struct backend_ops;
@@ -69,6 +70,7 @@ struct device {
 	struct event *throttle_timer;
 
 	uint64_t seq, raised, delivered, acked, handled, timeouts, storms;
+	struct log_limit log_timeouts;
 	uint32_t lat[LAT_BUCKETS];
 	uint64_t lat_count;
 };

@@ -17,6 +17,7 @@ struct listener {
 	int fd;
 	struct event *ev;
 	struct event *resume;
+	struct log_limit log_pause;
 };
 
 static void on_accept(evutil_socket_t fd, short what, void *arg)
@@ -39,7 +40,9 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 			 * rather than spin on a readable socket. */
 			struct timeval tv = { 0, 100000 };
 
-			log_warn("accept: %s; not accepting for 100 ms", strerror(errno));
+			if (log_allow(&l->log_pause, "accept"))
+				log_warn("accept: %s; not accepting for 100 ms",
+					 strerror(errno));
 			event_del(l->ev);
 			event_add(l->resume, &tv);
 			return;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
@@ -70,4 +71,32 @@ void log_full(int level, const char *device, const char *line,
 		client ? "client=" : "", client ? client : "", client ? " " : "",
 		msg);
 	(void)line;
+}
+
+bool log_allow(struct log_limit *l, const char *what)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return log_allow_at(l, what,
+			    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
+bool log_allow_at(struct log_limit *l, const char *what, uint64_t now)
+{
+	if (now - l->window_start_ns >= (uint64_t)LOG_LIMIT_WINDOW_S * 1000000000u) {
+		if (l->suppressed)
+			log_full(LOG_WARNING, NULL, NULL, NULL,
+				 "%u more %s message(s) suppressed in %d s",
+				 l->suppressed, what, LOG_LIMIT_WINDOW_S);
+		l->window_start_ns = now;
+		l->count = 0;
+		l->suppressed = 0;
+	}
+	if (l->count < LOG_LIMIT_BURST) {
+		l->count++;
+		return true;
+	}
+	l->suppressed++;
+	return false;
 }

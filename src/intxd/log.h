@@ -3,6 +3,8 @@
 #ifndef INTXD_LOG_H
 #define INTXD_LOG_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 /* Decide where logs go (journal when stderr is connected to it) and the
@@ -17,6 +19,28 @@ void log_setup(int max_level);
 void log_full(int level, const char *device, const char *line,
 	      const char *client, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/*
+ * Rate limit for messages a peer or a device can cause at will (refusals,
+ * storms, time-outs): at most LOG_LIMIT_BURST per LOG_LIMIT_WINDOW_S
+ * seconds pass; the rest are counted and reported as one line when the
+ * next window opens.  The state lives with its owner (struct daemon,
+ * struct device), one per kind of message.
+ */
+#define LOG_LIMIT_BURST 20
+#define LOG_LIMIT_WINDOW_S 10
+
+struct log_limit {
+	uint64_t window_start_ns;
+	unsigned count;
+	unsigned suppressed;
+};
+
+/* May one more message of this kind be logged now?  what names the kind
+ * in the "suppressed" line. */
+bool log_allow(struct log_limit *l, const char *what);
+/* The same at a given CLOCK_MONOTONIC time (for tests). */
+bool log_allow_at(struct log_limit *l, const char *what, uint64_t now_ns);
 
 #define log_err(...) log_full(LOG_ERR, NULL, NULL, NULL, __VA_ARGS__)
 #define log_warn(...) log_full(LOG_WARNING, NULL, NULL, NULL, __VA_ARGS__)

@@ -68,11 +68,12 @@ static void session_refuse(struct session *s, int err, unsigned req_type,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	log_full(LOG_WARNING, NULL, NULL, session_who(s),
-		 "refused session %u (pid %d uid %u gid %u)%s%s: %s", s->id,
-		 (int)s->cred.pid, (unsigned)s->cred.uid, (unsigned)s->cred.gid,
-		 req_type ? " " : "", req_type ? proto_type_name(req_type) : "",
-		 text);
+	if (log_allow(&s->daemon->log_refusals, "refusal"))
+		log_full(LOG_WARNING, NULL, NULL, session_who(s),
+			 "refused session %u (pid %d uid %u gid %u)%s%s: %s", s->id,
+			 (int)s->cred.pid, (unsigned)s->cred.uid, (unsigned)s->cred.gid,
+			 req_type ? " " : "", req_type ? proto_type_name(req_type) : "",
+			 text);
 	(void)session_error(s, err, req_type, text);
 }
 
@@ -86,10 +87,12 @@ void session_kill(struct session *s, const char *why)
 	if (s->dead)
 		return;
 	s->dead = true;
-	if (why)
-		log_full(LOG_INFO, NULL, NULL, session_who(s),
-			 "session %u (pid %d) ends: %s", s->id, (int)s->cred.pid,
-			 why);
+	/* A driver's session ending is news; a peer that never said HELLO
+	 * (a probe, a flood) is noise past the rate limit. */
+	if (why && (s->client || log_allow(&s->daemon->log_sessions, "session")))
+		log_full(s->client ? LOG_INFO : LOG_DEBUG, NULL, NULL,
+			 session_who(s), "session %u (pid %d) ends: %s", s->id,
+			 (int)s->cred.pid, why);
 	event_del(s->ev_read);
 	event_del(s->ev_write);
 	/* Freed from the loop, never from under a caller iterating over it. */
@@ -494,9 +497,10 @@ static int session_admit_count(struct daemon *d, struct session *s)
 	}
 	if (!m.error)
 		return 0;
-	log_full(LOG_WARNING, NULL, NULL, NULL,
-		 "refused a connection (pid %d uid %u): %s", (int)s->cred.pid,
-		 (unsigned)s->cred.uid, m.text);
+	if (log_allow(&d->log_refusals, "refusal"))
+		log_full(LOG_WARNING, NULL, NULL, NULL,
+			 "refused a connection (pid %d uid %u): %s", (int)s->cred.pid,
+			 (unsigned)s->cred.uid, m.text);
 	(void)wire_send(s->fd, &m, sizeof(m), -1, MSG_DONTWAIT);
 	return -m.error;
 }

@@ -124,6 +124,11 @@ int simdev_open(struct simdev *s, const char *dir)
 		s->map = NULL;
 		goto fail;
 	}
+	/* Made now, not when an interrupt must be signalled: a daemon out of
+	 * fds must still be able to unmask a device that re-asserts. */
+	s->sig_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s->sig_fd < 0)
+		goto fail;
 	return 0;
 fail:
 	r = -errno;
@@ -163,11 +168,6 @@ static int signal_irq(struct simdev *s)
 
 	if (simdev_irq_path(s->dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
 		return -ENAMETOOLONG;
-	if (s->sig_fd < 0) {
-		s->sig_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (s->sig_fd < 0)
-			return -errno;
-	}
 	if (sendto(s->sig_fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL,
 		   (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
 	    errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN)

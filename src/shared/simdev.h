@@ -33,7 +33,7 @@ struct simdev {
 	int dir_fd;  /* DIR, for the irq socket's path */
 	char *dir;
 	void *map;   /* config, mapped shared */
-	int sig_fd;  /* for signalling DIR/irq; made on first use */
+	int sig_fd;  /* for signalling DIR/irq */
 };
 
 struct simdev_state {
