@@ -11,6 +11,8 @@ if [ "${1:-}" = --test ]; then
 fi
 
 missing=()
+updated=false
+update_once() { $updated || apt-get update -qq; updated=true; }
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
@@ -20,9 +22,26 @@ if [ ${#missing[@]} -eq 0 ]; then
 else
 	echo "deps.sh: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
+	update_once
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 	echo "deps.sh: done"
+fi
+# promtool, to check intxctl stats --prometheus: it comes with the server,
+# which must not start here (policy-rc.d says no to every service start)
+if [ "${1:-}" = --test ] && ! command -v promtool >/dev/null 2>&1; then
+	echo "deps.sh: installing prometheus (for promtool; its service is not started)"
+	policy=/usr/sbin/policy-rc.d
+	made_policy=false
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod +x "$policy"
+		made_policy=true
+	fi
+	update_once
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		prometheus >/dev/null || status=$?
+	if $made_policy; then rm -f "$policy"; fi
+	[ "${status:-0}" -eq 0 ] || exit "$status"
 fi
 # the real-kernel tests: QEMU, Debian's kernel, busybox (one list, theirs)
 if [ "${1:-}" = --test ]; then

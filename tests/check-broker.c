@@ -460,6 +460,39 @@ START_TEST(intxctl_views)
 }
 END_TEST
 
+/* stats --prometheus is valid text exposition format, as promtool (from
+ * Debian's prometheus package, installed by contrib/deps.sh --test) sees
+ * it, and carries the counters. */
+START_TEST(prometheus_format)
+{
+	struct h_client a;
+	char out[16384], cmd[512], path[160];
+	FILE *f;
+
+	if (access("/usr/bin/promtool", X_OK) != 0) {
+		printf("prometheus_format: SKIP, no promtool (contrib/deps.sh --test)\n");
+		return;
+	}
+	world("selective");
+	ck_assert(h_client_start(&env, &a, UID_A, "a", arg[0], NULL));
+	h_raise(dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "stats", "--prometheus", NULL), 0);
+	ck_assert_msg(strstr(out, "intxd_device_raised_total{"), "%s", out);
+	snprintf(path, sizeof(path), "%s/metrics.txt", env.dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(out, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
+	ck_assert_msg(h_run(out, sizeof(out), "/bin/sh", "-c", cmd, NULL) == 0,
+		      "promtool check metrics: %s", out);
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("broker");
@@ -486,6 +519,7 @@ static Suite *suite(void)
 	t = tcase_create("intxctl");
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, intxctl_views);
+	tcase_add_test(t, prometheus_format);
 	suite_add_tcase(s, t);
 	return s;
 }

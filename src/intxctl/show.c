@@ -287,6 +287,8 @@ static void json_device(struct json *j, const struct intx_msg_device *d)
 	ju64(j, "p50", d->latency_ns[0]);
 	ju64(j, "p99", d->latency_ns[1]);
 	ju64(j, "p999", d->latency_ns[2]);
+	ju64(j, "count", d->latency_count);
+	ju64(j, "sum", d->latency_sum_ns);
 	jclose(j, '}');
 	jclose(j, '}');
 }
@@ -828,15 +830,24 @@ void show_prometheus(FILE *out, const struct show_data *d)
 	}
 	/* Quantiles as gauges: intxd keeps no sum or count of latencies,
 	 * which a Prometheus summary would require. */
-	prom_family(out, "intxd_device_ack_latency_seconds", "gauge",
-		    "Raise to acknowledgement latency quantiles.");
-	for (i = 0; i < d->ndevices; i++)
+	prom_family(out, "intxd_device_ack_latency_seconds", "summary",
+		    "Raise to last acknowledgement latency.");
+	for (i = 0; i < d->ndevices; i++) {
+		const struct intx_msg_device *v = &d->devices[i];
+
 		for (k = 0; k < 3; k++) {
 			fputs("intxd_device_ack_latency_seconds", out);
-			prom_dev_labels(out, &d->devices[i]);
+			prom_dev_labels(out, v);
 			fprintf(out, ",quantile=\"%s\"} %.9f\n", quantiles[k],
-				(double)d->devices[i].latency_ns[k] / 1e9);
+				(double)v->latency_ns[k] / 1e9);
 		}
+		fputs("intxd_device_ack_latency_seconds_sum", out);
+		prom_dev_labels(out, v);
+		fprintf(out, "} %.9f\n", (double)v->latency_sum_ns / 1e9);
+		fputs("intxd_device_ack_latency_seconds_count", out);
+		prom_dev_labels(out, v);
+		fprintf(out, "} %" PRIu64 "\n", v->latency_count);
+	}
 
 	for (k = 0; k < sizeof(line_metrics) / sizeof(line_metrics[0]); k++) {
 		const struct prom_metric *m = &line_metrics[k];

@@ -84,6 +84,8 @@ static int send_device(struct session *s, const struct device *dev)
 	m.latency_ns[2] = device_latency(dev, 0.999);
 	m.timeouts = dev->timeouts;
 	m.storms = dev->storms;
+	m.latency_count = dev->lat_count;
+	m.latency_sum_ns = dev->lat_sum;
 	return session_send(s, &m, sizeof(m), -1);
 }
 

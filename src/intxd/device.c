@@ -283,6 +283,7 @@ static void lat_record(struct device *dev, uint64_t ns)
 		b = LAT_BUCKETS - 1;
 	dev->lat[b]++;
 	dev->lat_count++;
+	dev->lat_sum += ns;
 }
 
 uint64_t device_latency(const struct device *dev, double q)

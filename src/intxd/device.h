@@ -72,7 +72,7 @@ struct device {
 	uint64_t seq, raised, delivered, acked, handled, timeouts, storms;
 	struct log_limit log_timeouts;
 	uint32_t lat[LAT_BUCKETS];
-	uint64_t lat_count;
+	uint64_t lat_count, lat_sum;
 };
 
 /* Open the device through its backend; on failure the device exists, is

@@ -230,6 +230,8 @@ struct intx_msg_device {
 	uint64_t latency_ns[3]; /* p50, p99, p99.9 raise -> ack; 0 if none */
 	uint64_t timeouts; /* notifications not acknowledged in time */
 	uint64_t storms;   /* times throttled for exceeding storm-limit */
+	uint64_t latency_count;  /* samples behind latency_ns */
+	uint64_t latency_sum_ns; /* their sum */
 };
 
 struct intx_msg_client {
@@ -289,7 +291,7 @@ _Static_assert(sizeof(struct intx_msg_query) == 16, "query");
 _Static_assert(sizeof(struct intx_msg_admin) == 80, "admin");
 _Static_assert(sizeof(struct intx_msg_status) == 104, "status");
 _Static_assert(sizeof(struct intx_msg_line) == 112, "line");
-_Static_assert(sizeof(struct intx_msg_device) == 256, "device");
+_Static_assert(sizeof(struct intx_msg_device) == 272, "device");
 _Static_assert(sizeof(struct intx_msg_client) == 128, "client");
 _Static_assert(sizeof(struct intx_msg_event) == 160, "event");
 _Static_assert(sizeof(struct intx_msg_unsubscribed) == 16, "unsubscribed");
