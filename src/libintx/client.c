@@ -231,12 +231,10 @@ static int send_msg(struct intx_client *c, const void *msg, size_t len)
  * nothing waits, or a negative errno after which the connection is gone
  * (-ENOTCONN for end of stream).
  */
+static int recv_now(struct intx_client *c, union msgbuf *m, int flags);
+
 static int recv_msg(struct intx_client *c, union msgbuf *m, int flags)
 {
-	unsigned nfds = 0;
-	int fd = -1, type;
-	long n;
-
 	if (c->fd < 0)
 		return -ENOTCONN;
 	if (!(flags & MSG_DONTWAIT)) {
@@ -256,7 +254,22 @@ static int recv_msg(struct intx_client *c, union msgbuf *m, int flags)
 			return -ETIMEDOUT;
 		}
 	}
+	return recv_now(c, m, flags);
+}
+
+/* Receive and check one message: without MSG_DONTWAIT it blocks (the
+ * caller knows no time-out is due: intx_dispatch(c, -1)). */
+static int recv_now(struct intx_client *c, union msgbuf *m, int flags)
+{
+	unsigned nfds = 0;
+	int fd = -1, type;
+	long n;
+
+	if (c->fd < 0)
+		return -ENOTCONN;
 	n = wire_recv(c->fd, m->raw, sizeof(m->raw), &fd, &nfds, flags);
+	if (n == -EINTR)
+		return -EINTR;
 	if (n == -EAGAIN)
 		return -EAGAIN;
 	if (n <= 0) {
@@ -704,14 +717,15 @@ static int run_one(struct intx_client *c, const struct intx_msg_notify *n)
 }
 
 /* Read everything waiting without blocking; NOTIFYs are queued. */
-/* Read at most one waiting message: a NOTIFY goes to the queue.  Returns
- * 1 if one was read, 0 if none was waiting, or a negative errno.  One at a
+/* Read at most one message (waiting for it unless flags has MSG_DONTWAIT):
+ * a NOTIFY goes to the queue.  Returns 1 if one was read, 0 if none was
+ * waiting, or a negative errno.  One at a
  * time, so the first interrupt's handlers run (and its ack goes out)
  * before the read that finds the socket empty. */
-static int drain_one(struct intx_client *c)
+static int drain_one(struct intx_client *c, int flags)
 {
 	union msgbuf m;
-	int type = recv_msg(c, &m, MSG_DONTWAIT);
+	int type = recv_now(c, &m, flags);
 
 	if (type == -EAGAIN)
 		return 0;
@@ -781,7 +795,7 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 				   * worth watching again */
 		if (r < 0)
 			return done ? done : r;
-		r = drain_one(c);
+		r = drain_one(c, MSG_DONTWAIT);
 		if (r == -ENOTCONN && done > 0)
 			return done; /* the next call reconnects */
 		if (r == -ENOTCONN)
@@ -793,6 +807,16 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 		if (done > 0)
 			return done;
 
+		if (deadline < 0) {
+			/* No time-out: wait in the read itself, one system
+			 * call fewer than poll() then read. */
+			r = drain_one(c, 0);
+			if (r == -EINTR)
+				return -EINTR;
+			if (r < 0 && r != -ENOTCONN)
+				return r;
+			continue;
+		}
 		p = (struct pollfd){ .fd = c->fd, .events = POLLIN };
 		r = poll(&p, 1, left_ms(deadline));
 		if (r < 0)

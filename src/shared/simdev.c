@@ -103,6 +103,7 @@ int simdev_open(struct simdev *s, const char *dir)
 
 	s->cfg_fd = s->dir_fd = s->sig_fd = -1;
 	s->map = NULL;
+	s->sig_connected = false;
 	s->dir = strdup(dir);
 	if (!s->dir)
 		return -ENOMEM;
@@ -163,15 +164,31 @@ static uint32_t *cmdsta(struct simdev *s)
  * opens the device.  A full queue is fine too: one wakeup is as good as many. */
 static int signal_irq(struct simdev *s)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	static const char one = 1;
+	int tries;
 
-	if (simdev_irq_path(s->dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
-		return -ENAMETOOLONG;
-	if (sendto(s->sig_fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL,
-		   (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-	    errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN)
-		return -errno;
+	/* Connected once, so a signal is one send() without a path lookup;
+	 * a daemon that restarted bound a new socket: connect again. */
+	for (tries = 0; tries < 2; tries++) {
+		if (!s->sig_connected) {
+			struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+			if (simdev_irq_path(s->dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
+				return -ENAMETOOLONG;
+			if (connect(s->sig_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+				if (errno == ENOENT || errno == ECONNREFUSED)
+					return 0; /* nobody services it yet */
+				return -errno;
+			}
+			s->sig_connected = true;
+		}
+		if (send(s->sig_fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ||
+		    errno == EAGAIN)
+			return 0;
+		if (errno != ECONNREFUSED && errno != ENOTCONN)
+			return -errno;
+		s->sig_connected = false;
+	}
 	return 0;
 }
 

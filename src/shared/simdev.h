@@ -34,6 +34,7 @@ struct simdev {
 	char *dir;
 	void *map;   /* config, mapped shared */
 	int sig_fd;  /* for signalling DIR/irq */
+	bool sig_connected; /* sig_fd is connected to DIR/irq */
 };
 
 struct simdev_state {

@@ -60,9 +60,10 @@ long wire_recv(int sock, void *buf, size_t bufsize, int *fd_out,
 
 	if (fd_out)
 		*fd_out = -1;
+	/* A blocking receive returns -EINTR: its caller may want to stop. */
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && (flags & MSG_DONTWAIT));
 	if (n < 0)
 		return -errno;
 

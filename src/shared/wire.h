@@ -16,7 +16,8 @@ int wire_send(int sock, const void *msg, size_t len, int passfd, int flags);
  * caller can refuse a message that carries one it did not expect.
  * Returns the length, 0 at end of stream, -EMSGSIZE if the message did not
  * fit in bufsize (it is consumed), -EBADMSG if more fds came than fit, or
- * -errno (-EAGAIN when nothing is waiting on a non-blocking call).
+ * -errno (-EAGAIN when nothing is waiting on a non-blocking call, -EINTR
+ * when a signal interrupts a blocking one).
  */
 long wire_recv(int sock, void *buf, size_t bufsize, int *fd_out,
 	       unsigned *nfds, int flags);

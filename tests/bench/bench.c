@@ -908,7 +908,7 @@ int main(int argc, char **argv)
 	}
 
 	printf("\nsim device work, us per call on CPU 0 (no wakeups): simdev_raise %.2f "
-	       "(flock, pread, pwrite, socket, sendto, close), drain recv %.2f, "
+	       "(compare-and-swap, send), drain recv %.2f, "
 	       "Status pread %.2f, simdev_lower %.2f, simdev_unmask %.2f\n",
 	       sc.raise, sc.drain, sc.status, sc.lower, sc.unmask);
 	printf("\nintxd benchmark: %ld CPUs online; latency = raise -> client handler start\n",
