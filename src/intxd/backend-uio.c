@@ -167,23 +167,9 @@ static void uio_close(struct device *dev)
 static int uio_drain(struct device *dev)
 {
 	struct uio *u = dev->be;
-	uint32_t count;
 
-	/* One read returns the cumulative count and consumes every event
-	 * since the last one. */
-	for (;;) {
-		ssize_t n = read(u->uio_fd, &count, sizeof(count));
-
-		if (n == sizeof(count))
-			return 1;
-		if (n >= 0)
-			return -EIO;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN)
-			return 0;
-		return -errno;
-	}
+	/* the cumulative event count: one read consumes them all */
+	return backend_drain_counter(u->uio_fd, sizeof(uint32_t));
 }
 
 static int uio_cfg_read(struct device *dev, unsigned off, uint16_t *val)

@@ -376,21 +376,8 @@ static void vfio_close(struct device *dev)
 static int vfio_drain(struct device *dev)
 {
 	struct vfio *v = dev->be;
-	uint64_t n;
 
-	for (;;) {
-		ssize_t k = read(v->efd, &n, sizeof(n));
-
-		if (k == sizeof(n))
-			return 1;
-		if (k >= 0)
-			return -EIO;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN)
-			return 0;
-		return -errno;
-	}
+	return backend_drain_counter(v->efd, sizeof(uint64_t));
 }
 
 static int vfio_cfg_read(struct device *dev, unsigned off, uint16_t *val)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* backend.c - backends by name. */
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "backend.h"
@@ -10,6 +13,23 @@ static const struct backend_ops *const backends[] = {
 	&backend_uio,
 	&backend_vfio,
 };
+
+int backend_drain_counter(int fd, size_t size)
+{
+	uint64_t buf;
+
+	for (;;) {
+		ssize_t n = read(fd, &buf, size);
+
+		if (n == (ssize_t)size)
+			return 1;
+		if (n >= 0)
+			return -EIO;
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN ? 0 : -errno;
+	}
+}
 
 const struct backend_ops *backend_find(const char *name)
 {

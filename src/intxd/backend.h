@@ -8,6 +8,7 @@
 #ifndef INTXD_BACKEND_H
 #define INTXD_BACKEND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct conf_device;
@@ -34,6 +35,10 @@ struct backend_ops {
 	/* Optional: an fd to hand to a subscribing client (vfio), or -1. */
 	int (*client_fd)(struct device *dev);
 };
+
+/* Consume a counter fd (uio: 4-byte event count, eventfd: 8 bytes): one
+ * read takes every event since the last.  1, 0 (none) or -errno. */
+int backend_drain_counter(int fd, size_t size);
 
 /* The backend of that name, or NULL. */
 const struct backend_ops *backend_find(const char *name);
