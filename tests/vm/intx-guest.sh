@@ -67,11 +67,12 @@ grep -q "^irq $iA *shared *$A, $B8, $C" /tmp/discover.txt \
 grep -q "{\"irq\":$iA,\"shared\":true,\"devices\":\[\"$A\",\"$B8\",\"$C\"\]}" /tmp/discover.json \
     || failed "discover --json: no shared line $iA of the three devices"
 
-conf() {   # conf FILE selective|broadcast [EXTRA-STANZAS]
+conf() {   # conf FILE selective|broadcast [EXTRA-STANZAS]; scan = $SCAN
     cat > "$1" <<EOF
 [intxd]
 socket = $SOCK
 mode = $2
+scan = ${SCAN:-signalled}
 ack-timeout-ms = 20000
 
 [device edu0]
@@ -128,7 +129,8 @@ backend = '$MODE'
 line = auto'
 
 
-# run selective|broadcast COUNT [EDU-TEST OPTIONS]
+# run selective|broadcast COUNT [EDU-TEST OPTIONS]; with SCAN=line the
+# selective run reads every device's Status per wakeup (the reference scan)
 run() {
     m=$1 n=$2
     shift 2
@@ -137,7 +139,9 @@ run() {
     conf /tmp/intxd-$m.conf $m "$extra"
     "$INTXD" -c /tmp/intxd-$m.conf 2> /tmp/intxd-$m.log &
     dpid=$!
-    "$EDUTEST" --socket $SOCK --driver "$DRIVER" --label "$MODE" --count "$n" "$@" \
+    label=$MODE
+    [ "${SCAN:-signalled}" = line ] && label="$MODE/scan=line"
+    "$EDUTEST" --socket $SOCK --driver "$DRIVER" --label "$label" --count "$n" "$@" \
         edu0=$A edu1=$B8 edu2=$C edu3=$D
     r=$?
     [ $r -eq 0 ] || failed "edu-test ($m) exited $r"
@@ -179,5 +183,7 @@ if [ "$MODE" = uio ]; then
 else
     run selective "$COUNT"
 fi
+# the reference whole-line scan, on real config space, for its cost
+SCAN=line run selective "$COUNT"
 run broadcast "$BCOUNT" --broadcast
 exit $rc
