@@ -261,6 +261,7 @@ static void json_line(struct json *j, const struct intx_msg_line *l)
 	ju64(j, "events", l->events);
 	ju64(j, "spurious", l->spurious);
 	ju64(j, "status_reads", l->status_reads);
+	ju64(j, "merged", l->merged);
 	jclose(j, '}');
 }
 
@@ -494,8 +495,8 @@ void show_status(FILE *out, const struct intx_msg_status *st, bool json)
 void show_lines(FILE *out, const struct show_data *d, bool json)
 {
 	static const char *const hdr[] = { "LINE", "IRQ", "MODE", "DEVICES",
-		"EVENTS", "SPURIOUS", "STATUS-READS" };
-	struct table t = { 7, hdr, "lrlrrrr", NULL, 0, 0 };
+		"EVENTS", "SPURIOUS", "STATUS-READS", "MERGED" };
+	struct table t = { 8, hdr, "lrlrrrrr", NULL, 0, 0 };
 
 	if (json) {
 		struct json j = { .out = out };
@@ -517,6 +518,7 @@ void show_lines(FILE *out, const struct show_data *d, bool json)
 		cell(&t, "%" PRIu64, l->events);
 		cell(&t, "%" PRIu64, l->spurious);
 		cell(&t, "%" PRIu64, l->status_reads);
+		cell(&t, "%" PRIu64, l->merged);
 	}
 	table_print(out, &t);
 }
@@ -737,6 +739,9 @@ static const struct prom_metric line_metrics[] = {
 	PM("intxd_line_status_reads_total", "counter",
 	   "Status register reads on the line.",
 	   struct intx_msg_line, status_reads),
+	PM("intxd_line_merged_total", "counter",
+	   "Wakeups of a device intxd already held masked, merged.",
+	   struct intx_msg_line, merged),
 	PM("intxd_line_devices", "gauge",
 	   "Devices on the line.", struct intx_msg_line, devices),
 };

@@ -56,6 +56,7 @@ static int send_line(struct session *s, const struct line *l)
 	m.events = l->events;
 	m.spurious = l->spurious;
 	m.status_reads = l->status_reads;
+	m.merged = l->merged;
 	return session_send(s, &m, sizeof(m), -1);
 }
 

@@ -89,8 +89,10 @@ void line_fd_event(struct line *l, struct device *sig)
 	 * device still asserts while another one fired, as uio_pci_generic
 	 * does): this is the interrupt being serviced, not a new one.
 	 */
-	if (device_held(sig))
+	if (device_held(sig)) {
+		l->merged++;
 		return;
+	}
 	ts = now_ns();
 	if (l->broadcast) {
 		line_broadcast(l, sig, ts);

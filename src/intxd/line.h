@@ -23,6 +23,7 @@ struct line {
 	struct device **devs;
 	unsigned ndevs;
 	uint64_t events, spurious, status_reads;
+	uint64_t merged; /* wakeups of a device already held masked */
 };
 
 struct line *line_new(struct daemon *d, const char *name, int irq);

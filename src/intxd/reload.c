@@ -236,6 +236,7 @@ static int rebuild_lines(struct daemon *d, const struct conf *nc)
 				d->lines[i]->events = old[k]->events;
 				d->lines[i]->spurious = old[k]->spurious;
 				d->lines[i]->status_reads = old[k]->status_reads;
+				d->lines[i]->merged = old[k]->merged;
 			}
 	for (k = 0; k < nold; k++)
 		line_free(old[k]);

@@ -210,6 +210,7 @@ struct intx_msg_line {
 	uint64_t events;   /* wakeups of the line (fd events) */
 	uint64_t spurious; /* events where no device asserted */
 	uint64_t status_reads;
+	uint64_t merged; /* wakeups of a device intxd holds masked (uio re-signals) */
 };
 
 struct intx_msg_device {
@@ -290,7 +291,7 @@ _Static_assert(sizeof(struct intx_msg_error) == 176, "error");
 _Static_assert(sizeof(struct intx_msg_query) == 16, "query");
 _Static_assert(sizeof(struct intx_msg_admin) == 80, "admin");
 _Static_assert(sizeof(struct intx_msg_status) == 104, "status");
-_Static_assert(sizeof(struct intx_msg_line) == 112, "line");
+_Static_assert(sizeof(struct intx_msg_line) == 120, "line");
 _Static_assert(sizeof(struct intx_msg_device) == 272, "device");
 _Static_assert(sizeof(struct intx_msg_client) == 128, "client");
 _Static_assert(sizeof(struct intx_msg_event) == 160, "event");
