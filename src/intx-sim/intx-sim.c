@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* a raise writes to the device's FIFO; intxd stopping meanwhile is
+	 * no reason to die (simdev.h) */
+	signal(SIGPIPE, SIG_IGN);
 	cmd = argv[1];
 	if (strcmp(cmd, "create") == 0)
 		return cmd_create(argc - 1, argv + 1);

@@ -2,16 +2,13 @@
 /*
  * backend-sim.c - the sim device (simdev.h) as a backend.  It plays the
  * part uio_pci_generic plays for real hardware: the interrupt fd is the
- * device's DIR/irq datagram socket, config space is the DIR/config image.
+ * device's DIR/irq FIFO, config space is the DIR/config image.
  */
 #include <endian.h>
 #include <errno.h>
 #include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -21,52 +18,31 @@
 
 struct sim {
 	struct simdev sd;
-	int irq_fd;
-	char irq_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int irq_fd; /* DIR/irq, read-write, owned by sd */
 };
 
 static int sim_open(struct device *dev, const struct conf_device *cd)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
 	struct sim *s;
 	int r;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->irq_fd = -1;
 	r = simdev_open(&s->sd, cd->path);
-	if (r < 0)
-		goto fail;
-	r = simdev_irq_path(cd->path, sa.sun_path, sizeof(sa.sun_path));
-	if (r < 0)
-		goto fail;
-	strcpy(s->irq_path, sa.sun_path);
-	s->irq_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s->irq_fd < 0) {
-		r = -errno;
-		goto fail;
+	if (r < 0) {
+		free(s);
+		return r;
 	}
-	/* A socket left by an earlier intxd is stale: we are its driver now. */
-	(void)unlink(sa.sun_path);
-	if (bind(s->irq_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		goto fail;
+	r = simdev_serve(&s->sd);
+	if (r < 0) {
+		simdev_close(&s->sd);
+		free(s);
+		return r;
 	}
-	/* Whoever may write the device's image may signal its interrupt
-	 * (intx-sim as the device's owner; intxd itself after dropping
-	 * privileges, when an unmask finds the device still asserting). */
-	if (fstat(s->sd.cfg_fd, &st) == 0)
-		(void)chmod(sa.sun_path, (st.st_mode & 0666) | 0600);
+	s->irq_fd = r;
 	dev->be = s;
 	return s->irq_fd;
-fail:
-	if (s->irq_fd >= 0)
-		close(s->irq_fd);
-	simdev_close(&s->sd);
-	free(s);
-	return r;
 }
 
 static void sim_close(struct device *dev)
@@ -75,31 +51,27 @@ static void sim_close(struct device *dev)
 
 	if (!s)
 		return;
-	close(s->irq_fd);
-	(void)unlink(s->irq_path);
 	simdev_close(&s->sd);
 	free(s);
 	dev->be = NULL;
 }
 
-/* One datagram is one wakeup.  Any other queued (rare: a raise signals
- * only an unmasked device) wakes the loop again and is merged there. */
+/* Every byte is a signal; one read takes all that are queued (a raise
+ * signals only an unmasked device, so there is rarely more than one). */
 static int sim_drain(struct device *dev)
 {
 	struct sim *s = dev->be;
-	char buf[8];
+	char buf[64];
 	ssize_t k;
 
 	do
-		k = recv(s->irq_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		k = read(s->irq_fd, buf, sizeof(buf));
 	while (k < 0 && errno == EINTR);
-	if (k >= 0)
+	if (k > 0)
 		return 1;
-	return errno == EAGAIN ? 0 : -errno;
+	return k == 0 || errno == EAGAIN ? 0 : -errno;
 }
 
-/* Config space is memory-mapped, as ECAM is on real machines: a 2-byte
- * read is a load (no system call), atomic against the writers' CAS. */
 static int sim_cfg_read(struct device *dev, unsigned off, uint16_t *val)
 {
 	struct sim *s = dev->be;

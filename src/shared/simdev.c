@@ -9,9 +9,7 @@
 #include <endian.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "simdev.h"
@@ -85,6 +83,16 @@ int simdev_create(const char *dir, int irq, uint16_t vendor, uint16_t device)
 	else if (ftruncate(fd, sizeof(img)) < 0)
 		r = -errno;
 	close(fd);
+	/* The interrupt signal; an earlier format left a socket here. */
+	if (r == 0) {
+		struct stat st;
+
+		if (fstatat(dfd, SIMDEV_IRQ, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISFIFO(st.st_mode))
+			(void)unlinkat(dfd, SIMDEV_IRQ, 0);
+		if (mkfifoat(dfd, SIMDEV_IRQ, 0644) < 0 && errno != EEXIST)
+			r = -errno;
+	}
 	close(dfd);
 	return r;
 }
@@ -103,7 +111,7 @@ int simdev_open(struct simdev *s, const char *dir)
 
 	s->cfg_fd = s->dir_fd = s->sig_fd = -1;
 	s->map = NULL;
-	s->sig_connected = false;
+	s->serving = false;
 	s->dir = strdup(dir);
 	if (!s->dir)
 		return -ENOMEM;
@@ -125,11 +133,6 @@ int simdev_open(struct simdev *s, const char *dir)
 		s->map = NULL;
 		goto fail;
 	}
-	/* Made now, not when an interrupt must be signalled: a daemon out of
-	 * fds must still be able to unmask a device that re-asserts. */
-	s->sig_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s->sig_fd < 0)
-		goto fail;
 	return 0;
 fail:
 	r = -errno;
@@ -159,36 +162,44 @@ static uint32_t *cmdsta(struct simdev *s)
 	return (uint32_t *)((char *)s->map + PCI_COMMAND);
 }
 
-/* Signal DIR/irq.  Nobody listening (no daemon yet) is fine: the device
+int simdev_serve(struct simdev *s)
+{
+	int fd = openat(s->dir_fd, SIMDEV_IRQ, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		close(fd);
+		return -ENODEV; /* not a sim device (or one of an older format) */
+	}
+	if (s->sig_fd >= 0)
+		close(s->sig_fd);
+	s->sig_fd = fd;
+	s->serving = true;
+	return fd;
+}
+
+/* Signal DIR/irq.  Nobody servicing it (no daemon yet) is fine: the device
  * stays masked and asserting in the image, where the daemon finds it when it
- * opens the device.  A full queue is fine too: one wakeup is as good as many. */
+ * opens the device.  A full FIFO is fine too: one wakeup is as good as many. */
 static int signal_irq(struct simdev *s)
 {
 	static const char one = 1;
-	int tries;
 
-	/* Connected once, so a signal is one send() without a path lookup;
-	 * a daemon that restarted bound a new socket: connect again. */
-	for (tries = 0; tries < 2; tries++) {
-		if (!s->sig_connected) {
-			struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-			if (simdev_irq_path(s->dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
-				return -ENAMETOOLONG;
-			if (connect(s->sig_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-				if (errno == ENOENT || errno == ECONNREFUSED)
-					return 0; /* nobody services it yet */
-				return -errno;
-			}
-			s->sig_connected = true;
-		}
-		if (send(s->sig_fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ||
-		    errno == EAGAIN)
-			return 0;
-		if (errno != ECONNREFUSED && errno != ENOTCONN)
-			return -errno;
-		s->sig_connected = false;
+	if (s->sig_fd < 0) {
+		s->sig_fd = openat(s->dir_fd, SIMDEV_IRQ,
+				   O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (s->sig_fd < 0)
+			return errno == ENXIO || errno == ENOENT ? 0 : -errno;
 	}
+	if (write(s->sig_fd, &one, 1) == 1 || errno == EAGAIN)
+		return 0;
+	if (errno != EPIPE)
+		return -errno;
+	/* the reader went away (intxd stopped): open again next time */
+	close(s->sig_fd);
+	s->sig_fd = -1;
 	return 0;
 }
 
@@ -281,9 +292,8 @@ bool simdev_asserting(struct simdev *s)
 int simdev_state(struct simdev *s, struct simdev_state *st)
 {
 	uint8_t img[SIMDEV_CONFIG_SIZE];
-	char path[108];
-	struct stat sb;
 	uint32_t v;
+	int fd;
 
 	memcpy(img, s->map, sizeof(img));
 	/* the one word that changes under us, read whole */
@@ -296,7 +306,10 @@ int simdev_state(struct simdev *s, struct simdev_state *st)
 	st->irq_pin = img[PCI_INTERRUPT_PIN];
 	st->asserting = st->status & PCI_STATUS_INTERRUPT;
 	st->masked = st->command & PCI_COMMAND_INTX_DISABLE;
-	st->serviced = simdev_irq_path(s->dir, path, sizeof(path)) == 0 &&
-		       stat(path, &sb) == 0 && S_ISSOCK(sb.st_mode);
+	/* a FIFO opens for writing without blocking only if it has a reader */
+	fd = openat(s->dir_fd, SIMDEV_IRQ, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	st->serviced = fd >= 0;
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }

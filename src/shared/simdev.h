@@ -4,9 +4,14 @@
  * behind uio_pci_generic.
  *
  *   DIR/config  256-byte PCI config-space image in the standard layout
- *   DIR/irq     a datagram socket, bound by whoever services the device
- *               (intxd); a datagram on it is an interrupt, like a read on
- *               /dev/uioN
+ *   DIR/irq     a FIFO; whoever services the device (intxd) holds it open
+ *               for reading, and a byte in it is an interrupt, like the
+ *               count a read of /dev/uioN returns
+ *
+ * A FIFO is the cheapest signal two unrelated processes can share (an
+ * eventfd cannot be opened by path).  Its one catch: writing to a FIFO
+ * whose reader went away raises SIGPIPE, so a program that raises
+ * interrupts (intx-sim, tests, benchmarks) ignores SIGPIPE.
  *
  * Command and Status are adjacent (offsets 4 and 6): every change to them is
  * one compare-and-swap of that 32-bit word in a shared mapping of config,
@@ -30,11 +35,11 @@
 
 struct simdev {
 	int cfg_fd;  /* DIR/config, read-write */
-	int dir_fd;  /* DIR, for the irq socket's path */
+	int dir_fd;  /* DIR */
 	char *dir;
 	void *map;   /* config, mapped shared */
-	int sig_fd;  /* for signalling DIR/irq */
-	bool sig_connected; /* sig_fd is connected to DIR/irq */
+	int sig_fd;  /* DIR/irq for writing, -1 until needed (or no reader) */
+	bool serving; /* sig_fd is the servicer's own read-write end */
 };
 
 struct simdev_state {
@@ -42,7 +47,7 @@ struct simdev_state {
 	uint8_t irq_line, irq_pin;
 	bool asserting; /* Status bit 3 */
 	bool masked;    /* Command bit 10 */
-	bool serviced;  /* somebody has DIR/irq bound */
+	bool serviced;  /* somebody holds DIR/irq open for reading */
 };
 
 /* Make DIR (and missing parents) and a fresh config image. 0 or -errno. */
@@ -64,7 +69,12 @@ int simdev_state(struct simdev *s, struct simdev_state *st);
 /* Status bit 3, read from the mapping (no system call). */
 bool simdev_asserting(struct simdev *s);
 
-/* The socket path of DIR/irq: 0 or -ENAMETOOLONG. */
+/* The path of DIR/irq: 0 or -ENAMETOOLONG. */
 int simdev_irq_path(const char *dir, char *buf, unsigned size);
+
+/* Service the device: open DIR/irq for reading (and writing, so it never
+ * sees end-of-file and can signal itself when an unmask finds the device
+ * still asserting), non-blocking.  Returns the fd, owned by s, or -errno. */
+int simdev_serve(struct simdev *s);
 
 #endif

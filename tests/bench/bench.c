@@ -290,27 +290,22 @@ static void floor_relay_efd(int e1, int e2, int e3, int e4)
  * drains and unmasks as backend-sim does, with no other logic. */
 static void floor_relay_sim(const char *dir, int e2, int e3, int e4)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct simdev sd;
 	char buf[64];
 	int fd;
 
-	if (simdev_open(&sd, dir) < 0 ||
-	    simdev_irq_path(dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
+	if (simdev_open(&sd, dir) < 0 || (fd = simdev_serve(&sd)) < 0)
 		_exit(1);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	(void)unlink(sa.sun_path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	/* it blocks in read() itself, as a relay with one fd can */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
 		_exit(1);
 	if (write(done_fd, &(uint64_t){ 1 }, 8) != 8)
 		_exit(1);
 	for (;;) {
-		if (recv(fd, buf, sizeof(buf), 0) < 0)
+		if (read(fd, buf, sizeof(buf)) <= 0)
 			_exit(1);
 		efd_write(e2);
 		efd_read(e3);
-		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
-			;
 		simdev_unmask(&sd);
 		efd_write(e4);
 	}
@@ -381,7 +376,7 @@ static void run_floor(struct result *r, enum floor_kind kind,
 			floor_relay_sim(dir, e[2], e[3], e[4]);
 		}
 		if (kind == RELAY_SIM)
-			efd_read(done_fd); /* the relay has bound DIR/irq */
+			efd_read(done_fd); /* the relay services DIR/irq */
 		pids[1] = fork_pinned(pl->client);
 		if (pids[1] == 0)
 			floor_client(e[2], e[3], kind == RELAY_SIM ? dir : NULL);
@@ -731,31 +726,27 @@ struct simcost {
 };
 
 /* The device-side syscalls of one interrupt, timed in this process alone
- * (a bound, unread DIR/irq socket stands in for intxd's). */
+ * (a second handle services DIR/irq, standing in for intxd). */
 static void measure_simdev(struct simcost *sc, unsigned iters)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint64_t t[6], sum[5] = { 0 };
 	char dir[128], buf[64];
-	struct simdev sd;
+	struct simdev sd, srv;
 	unsigned i;
 	uint8_t b[2];
 	int fd;
 
 	snprintf(dir, sizeof(dir), "%s/cost", work);
 	if (simdev_create(dir, 10, 0x1af4, 0x1000) < 0 || simdev_open(&sd, dir) < 0 ||
-	    simdev_irq_path(dir, sa.sun_path, sizeof(sa.sun_path)) < 0)
+	    simdev_open(&srv, dir) < 0 || (fd = simdev_serve(&srv)) < 0)
 		die("sim device %s", dir);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("bind %s: %s", sa.sun_path, strerror(errno));
 	pin(0);
 	for (i = 0; i < iters; i++) {
 		t[0] = bench_now();
 		simdev_raise(&sd);
 		t[1] = bench_now();
-		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
-			;
+		if (read(fd, buf, sizeof(buf)) <= 0)
+			die("read %s/irq", dir);
 		t[2] = bench_now();
 		if (pread(sd.cfg_fd, b, 2, PCI_STATUS) != 2)
 			die("pread");
@@ -776,7 +767,7 @@ static void measure_simdev(struct simcost *sc, unsigned iters)
 	sc->status = sum[2] / 1e3 / iters;
 	sc->lower = sum[3] / 1e3 / iters;
 	sc->unmask = sum[4] / 1e3 / iters;
-	close(fd);
+	simdev_close(&srv);
 	simdev_close(&sd);
 }
 
@@ -807,6 +798,7 @@ int main(int argc, char **argv)
 	struct simcost sc;
 
 	out_dir = ".";
+	signal(SIGPIPE, SIG_IGN); /* raises write to sim FIFOs (simdev.h) */
 	for (i = 1; i < (unsigned)argc; i++) {
 		if (!strcmp(argv[i], "--out") && i + 1 < (unsigned)argc)
 			out_dir = argv[++i];
@@ -908,7 +900,7 @@ int main(int argc, char **argv)
 	}
 
 	printf("\nsim device work, us per call on CPU 0 (no wakeups): simdev_raise %.2f "
-	       "(compare-and-swap, send), drain recv %.2f, "
+	       "(compare-and-swap, write to the FIFO), drain read %.2f, "
 	       "Status pread %.2f, simdev_lower %.2f, simdev_unmask %.2f\n",
 	       sc.raise, sc.drain, sc.status, sc.lower, sc.unmask);
 	printf("\nintxd benchmark: %ld CPUs online; latency = raise -> client handler start\n",
