@@ -31,7 +31,7 @@ static const struct kind kinds[] = {
 	{ INTX_MSG_QUERY, sizeof(struct intx_msg_query), INTX_FROM_CLIENT, 0 },
 	{ INTX_MSG_ADMIN, sizeof(struct intx_msg_admin), INTX_FROM_CLIENT, 0 },
 	{ INTX_MSG_MONITOR, sizeof(struct intx_msg_monitor), INTX_FROM_CLIENT, 0 },
-	{ INTX_MSG_WELCOME, sizeof(struct intx_msg_welcome), INTX_FROM_DAEMON, 0 },
+	{ INTX_MSG_WELCOME, sizeof(struct intx_msg_welcome), INTX_FROM_DAEMON, 1 },
 	{ INTX_MSG_SUBSCRIBED, sizeof(struct intx_msg_subscribed), INTX_FROM_DAEMON, 1 },
 	{ INTX_MSG_UNSUBSCRIBED, sizeof(struct intx_msg_unsubscribed), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_NOTIFY, sizeof(struct intx_msg_notify), INTX_FROM_DAEMON, 0 },

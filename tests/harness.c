@@ -410,10 +410,12 @@ long h_recv(int fd, void *buf, size_t size, int timeout_ms)
 	return wire_recv(fd, buf, size, NULL, NULL, 0);
 }
 
-int h_hello(int fd, uint32_t role, const char *client)
+int h_hello_pipe(int fd, uint32_t role, const char *client, int *pipe_fd)
 {
 	struct intx_msg_hello m;
 	unsigned char buf[INTX_MSG_MAX];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned nfds = 0;
 	long n;
 
 	memset(&m, 0, sizeof(m));
@@ -421,9 +423,15 @@ int h_hello(int fd, uint32_t role, const char *client)
 	m.role = role;
 	ck_assert_int_eq(proto_strset(m.client, sizeof(m.client), client), 0);
 	ck_assert_int_eq(wire_send(fd, &m, sizeof(m), -1, 0), 0);
-	n = h_recv(fd, buf, sizeof(buf), H_TIMEOUT_MS);
+	ck_assert_int_eq(poll(&p, 1, H_TIMEOUT_MS), 1);
+	n = wire_recv(fd, buf, sizeof(buf), pipe_fd, &nfds, 0);
 	ck_assert_int_gt(n, 0);
-	return proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON);
+	return proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON);
+}
+
+int h_hello(int fd, uint32_t role, const char *client)
+{
+	return h_hello_pipe(fd, role, client, NULL);
 }
 
 /* Query and return the record named name (type rtype). */

@@ -79,8 +79,10 @@ void h_client_stop(struct h_client *c);
 
 /* A raw connection to the daemon, as root. */
 int h_connect(struct h_env *e);
-/* HELLO as role/client; returns the reply type (WELCOME or ERROR). */
+/* HELLO as role/client; returns the reply type (WELCOME or ERROR).  A
+ * CLIENT's notification pipe is closed, or put in *pipe_fd. */
 int h_hello(int fd, uint32_t role, const char *client);
+int h_hello_pipe(int fd, uint32_t role, const char *client, int *pipe_fd);
 /* Receive one message with a time-out; returns length, 0 at EOF, -errno. */
 long h_recv(int fd, void *buf, size_t size, int timeout_ms);
 

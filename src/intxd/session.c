@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* session.c - one peer's connection and its state machine. */
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/event.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,6 +78,8 @@ static void session_refuse(struct session *s, int err, unsigned req_type,
 	(void)session_error(s, err, req_type, text);
 }
 
+static void on_write(evutil_socket_t fd, short what, void *arg);
+
 static void on_kill(evutil_socket_t fd, short what, void *arg)
 {
 	session_free(arg);
@@ -106,6 +109,7 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 	socklen_t glen = sizeof(groups);
 	unsigned ngroups = 0, i;
 	struct intx_msg_welcome w;
+	int pipefd[2], r;
 
 	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0)
 		ngroups = glen / sizeof(gid_t);
@@ -137,6 +141,22 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 				       (unsigned)s->cred.uid, (unsigned)s->cred.gid);
 		return -EPERM;
 	}
+	/* The notification channel: NOTIFY goes down a pipe, a third of the
+	 * cost of a seqpacket message; replies stay on the socket. */
+	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = errno;
+		session_refuse(s, r, INTX_MSG_HELLO, "no pipe for notifications");
+		s->client = NULL;
+		return -r;
+	}
+	s->nfd = pipefd[1];
+	event_free(s->ev_write);
+	s->ev_write = event_new(s->daemon->base, s->nfd, EV_WRITE, on_write, s);
+	if (!s->ev_write) {
+		close(pipefd[0]);
+		s->client = NULL;
+		return -ENOMEM;
+	}
 	s->client->sessions++;
 	s->role = INTX_ROLE_CLIENT;
 	memset(&w, 0, sizeof(w));
@@ -146,7 +166,9 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 	log_full(LOG_INFO, NULL, NULL, s->client->name,
 		 "session %u: pid %d uid %u admitted", s->id, (int)s->cred.pid,
 		 (unsigned)s->cred.uid);
-	return session_send(s, &w, sizeof(w), -1);
+	r = session_send(s, &w, sizeof(w), pipefd[0]);
+	close(pipefd[0]);
+	return r;
 }
 
 static int on_hello(struct session *s, const struct intx_msg_hello *m)
@@ -375,13 +397,28 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A NOTIFY down the pipe (atomic: 32 bytes < PIPE_BUF), or the socket. */
+static int notify_send(struct session *s, const struct intx_msg_notify *m)
+{
+	ssize_t n;
+
+	if (s->nfd < 0)
+		return wire_send(s->fd, m, sizeof(*m), -1, MSG_DONTWAIT);
+	do
+		n = write(s->nfd, m, sizeof(*m));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(*m))
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}
+
 static void flush_backlog(struct session *s)
 {
 	unsigned i;
 
 	for (i = 0; i < s->nbacklog; i++) {
-		int r = wire_send(s->fd, &s->backlog[i], sizeof(s->backlog[i]), -1,
-				  MSG_DONTWAIT);
+		int r = notify_send(s, &s->backlog[i]);
+
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {
@@ -418,7 +455,7 @@ void session_notify(struct session *s, struct device *dev, uint32_t token,
 	m.seq = seq;
 	m.raised_ns = ts;
 	if (!s->nbacklog)
-		r = wire_send(s->fd, &m, sizeof(m), -1, MSG_DONTWAIT);
+		r = notify_send(s, &m);
 	if (r == -EAGAIN) {
 		/*
 		 * The reader is slow.  Each (device, token) is owed at most once
@@ -516,6 +553,7 @@ int session_new(struct daemon *d, int fd)
 	}
 	s->daemon = d;
 	s->fd = fd;
+	s->nfd = -1;
 	s->id = ++d->next_session;
 	s->ndevices = d->ndevices;
 	r = wire_peercred(fd, &s->cred);
@@ -608,6 +646,8 @@ void session_free(struct session *s)
 	if (s->ev_kill)
 		event_free(s->ev_kill);
 	close(s->fd);
+	if (s->nfd >= 0)
+		close(s->nfd);
 	free(s->subscribed);
 	free(s->owed);
 	free(s->backlog);

@@ -23,7 +23,8 @@ struct session {
 	struct daemon *daemon;
 	uint32_t id;
 	int fd;
-	struct event *ev_read, *ev_write;
+	int nfd; /* write end of the notification pipe (CLIENT), or -1 */
+	struct event *ev_read, *ev_write; /* ev_write: on nfd when there is one */
 	struct ucred cred;
 	struct event *ev_kill;
 	int role; /* 0 until HELLO */

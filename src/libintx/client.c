@@ -16,6 +16,7 @@
  * Library code never logs: every failure is a negative errno.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -68,6 +69,10 @@ struct intx_client {
 	 * watches intx_fd() in epoll can tell it changed by comparing. */
 	int stale_fd;
 	int rx_fd; /* the fd that came with the last SUBSCRIBED, or -1 */
+	/* The notification pipe WELCOME handed over (read end, blocking):
+	 * NOTIFYs arrive there, replies on the socket.  -1 with a daemon
+	 * that sends NOTIFY on the socket.  Kept stale like fd. */
+	int nfd, stale_nfd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char want[INTX_NAME_MAX]; /* the name asked for in HELLO */
 	char name[INTX_NAME_MAX]; /* the name WELCOME admitted */
@@ -187,6 +192,11 @@ static void disconnect(struct intx_client *c)
 	else if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	if (c->nfd >= 0 && c->stale_nfd < 0)
+		c->stale_nfd = c->nfd;
+	else if (c->nfd >= 0)
+		close(c->nfd);
+	c->nfd = -1;
 	/* an fd whose SUBSCRIBED was never taken up (a broken reply) */
 	if (c->rx_fd >= 0)
 		close(c->rx_fd);
@@ -280,9 +290,9 @@ static int recv_now(struct intx_client *c, union msgbuf *m, int flags)
 		return (int)n;
 	}
 	type = proto_check(m->raw, (size_t)n, nfds, INTX_FROM_DAEMON);
-	/* Only SUBSCRIBED may carry an fd (a vfio device's): kept for
-	 * subscribe_one(), which gives it to the subscription. */
-	if (fd >= 0 && type == INTX_MSG_SUBSCRIBED) {
+	/* SUBSCRIBED may carry an fd (a vfio device's), kept for
+	 * subscribe_one(); WELCOME the notification pipe, kept for hello(). */
+	if (fd >= 0 && (type == INTX_MSG_SUBSCRIBED || type == INTX_MSG_WELCOME)) {
 		if (c->rx_fd >= 0)
 			close(c->rx_fd);
 		c->rx_fd = fd;
@@ -389,6 +399,18 @@ static int hello(struct intx_client *c, bool *reached)
 	if (c->stale_fd >= 0)
 		close(c->stale_fd);
 	c->stale_fd = -1;
+	if (c->stale_nfd >= 0)
+		close(c->stale_nfd);
+	c->stale_nfd = -1;
+	if (c->rx_fd >= 0) {
+		/* intx_dispatch(c, -1) waits in read() on it */
+		c->nfd = c->rx_fd;
+		c->rx_fd = -1;
+		if (fcntl(c->nfd, F_SETFL, fcntl(c->nfd, F_GETFL) & ~O_NONBLOCK) < 0) {
+			disconnect(c);
+			return -errno;
+		}
+	}
 	return 0;
 }
 
@@ -520,6 +542,8 @@ struct intx_client *intx_open(const char *socket_path, const char *client_name)
 	c->fd = -1;
 	c->stale_fd = -1;
 	c->rx_fd = -1;
+	c->nfd = -1;
+	c->stale_nfd = -1;
 	if (strlen(socket_path) >= sizeof(c->path)) {
 		r = -ENAMETOOLONG;
 		goto fail;
@@ -665,7 +689,9 @@ int intx_fd(struct intx_client *c)
 {
 	if (!c)
 		return -EINVAL;
-	return c->fd >= 0 ? c->fd : -ENOTCONN;
+	if (c->fd < 0)
+		return -ENOTCONN;
+	return c->nfd >= 0 ? c->nfd : c->fd;
 }
 
 int intx_device_fd(struct intx_client *c, const char *device)
@@ -773,6 +799,51 @@ static int run_queue(struct intx_client *c, int *done)
 	return 0;
 }
 
+/*
+ * Read what the notification pipe holds, waiting up to the deadline (-1:
+ * in read() itself).  One read takes every whole NOTIFY queued (the daemon
+ * writes them atomically).  Returns how many were queued, 0 on time-out,
+ * -ENOTCONN when the daemon closed the pipe, or a negative errno.
+ */
+static int read_pipe(struct intx_client *c, int64_t deadline)
+{
+	struct intx_msg_notify batch[64];
+	ssize_t n;
+	int k, r;
+
+	if (deadline >= 0) {
+		struct pollfd p = { .fd = c->nfd, .events = POLLIN };
+
+		r = poll(&p, 1, left_ms(deadline));
+		if (r < 0)
+			return errno == EINTR ? -EINTR : -errno;
+		if (r == 0)
+			return 0;
+	}
+	n = read(c->nfd, batch, sizeof(batch));
+	if (n < 0)
+		return errno == EINTR ? -EINTR : -errno;
+	if (n == 0 || n % (ssize_t)sizeof(batch[0])) {
+		/* end of file: the session is over; a torn record: broken */
+		r = n == 0 ? -ENOTCONN : -EPROTO;
+		disconnect(c);
+		return r;
+	}
+	for (k = 0; k < n / (ssize_t)sizeof(batch[0]); k++) {
+		if (proto_check(&batch[k], sizeof(batch[k]), 0, INTX_FROM_DAEMON) !=
+		    INTX_MSG_NOTIFY) {
+			disconnect(c);
+			return -EPROTO;
+		}
+		r = queue_push(c, &batch[k]);
+		if (r < 0) {
+			disconnect(c);
+			return r;
+		}
+	}
+	return k;
+}
+
 static int dispatch(struct intx_client *c, int timeout_ms)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -795,6 +866,19 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 				   * worth watching again */
 		if (r < 0)
 			return done ? done : r;
+		if (c->nfd >= 0) {
+			/* everything but NOTIFY comes as a reply to a request */
+			if (done > 0)
+				return done;
+			r = read_pipe(c, deadline);
+			if (r == -ENOTCONN)
+				continue; /* reconnect within the time left */
+			if (r < 0)
+				return r;
+			if (r == 0)
+				return 0;
+			continue;
+		}
 		r = drain_one(c, MSG_DONTWAIT);
 		if (r == -ENOTCONN && done > 0)
 			return done; /* the next call reconnects */
@@ -850,6 +934,8 @@ void intx_close(struct intx_client *c)
 	disconnect(c);
 	if (c->stale_fd >= 0)
 		close(c->stale_fd);
+	if (c->stale_nfd >= 0)
+		close(c->stale_nfd);
 	if (c->rx_fd >= 0)
 		close(c->rx_fd);
 	for (unsigned i = 0; i < c->nsubs; i++)

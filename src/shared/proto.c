@@ -47,7 +47,7 @@ static const struct proto_rule rules[] = {
 		{ F(struct intx_msg_monitor, reserved) } },
 
 	[INTX_MSG_WELCOME] = { "WELCOME", INTX_FROM_DAEMON,
-		sizeof(struct intx_msg_welcome), 0,
+		sizeof(struct intx_msg_welcome), INTX_FDS_MAX,
 		{ F(struct intx_msg_welcome, client) },
 		{ F(struct intx_msg_welcome, reserved) } },
 	[INTX_MSG_SUBSCRIBED] = { "SUBSCRIBED", INTX_FROM_DAEMON,

@@ -12,7 +12,10 @@
  * Version history (INTX_PROTO_VERSION):
  *   1  first version: HELLO, SUBSCRIBE, UNSUBSCRIBE, ACK, NOTIFY, ERROR,
  *      QUERY with STATUS/LINE/DEVICE/CLIENT records ended by LIST_END,
- *      MASK/UNMASK/RELOAD, MONITOR.
+ *      MASK/UNMASK/RELOAD, MONITOR.  A CLIENT session's WELCOME carries
+ *      the read end of a pipe on which the daemon writes its NOTIFY
+ *      messages (a pipe costs a third of a seqpacket message); a peer
+ *      must also accept NOTIFY on the socket.
  */
 #ifndef INTX_PROTO_H
 #define INTX_PROTO_H
@@ -74,6 +77,8 @@ struct intx_msg_hello {
 	char client[INTX_NAME_MAX]; /* "" = the first client the credentials match */
 };
 
+/* WELCOME of a CLIENT session: with it, one fd, the read end of the
+ * session's notification pipe (whole NOTIFY messages, 32 bytes each). */
 struct intx_msg_welcome {
 	struct intx_hdr hdr;
 	uint32_t session;  /* daemon-unique session number, for logs */
