@@ -142,20 +142,28 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 		return -EPERM;
 	}
 	/* The notification channel: NOTIFY goes down a pipe, a third of the
-	 * cost of a seqpacket message; replies stay on the socket. */
-	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
-		r = errno;
-		session_refuse(s, r, INTX_MSG_HELLO, "no pipe for notifications");
-		s->client = NULL;
-		return -r;
-	}
-	s->nfd = pipefd[1];
-	event_free(s->ev_write);
-	s->ev_write = event_new(s->daemon->base, s->nfd, EV_WRITE, on_write, s);
-	if (!s->ev_write) {
-		close(pipefd[0]);
-		s->client = NULL;
-		return -ENOMEM;
+	 * cost of a seqpacket message; replies stay on the socket.  Out of
+	 * fds, the session does without: NOTIFY then comes on the socket. */
+	pipefd[0] = pipefd[1] = -1;
+	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) == 0) {
+		struct event *ev = event_new(s->daemon->base, pipefd[1], EV_WRITE,
+					     on_write, s);
+
+		if (!ev) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+			s->client = NULL;
+			return -ENOMEM;
+		}
+		event_free(s->ev_write);
+		s->ev_write = ev;
+		s->nfd = pipefd[1];
+	} else {
+		log_full(LOG_WARNING, NULL, NULL, s->client->name,
+			 "session %u: no notification pipe (%s); notifications "
+			 "go on the socket", s->id, strerror(errno));
+		/* not to be trusted after a failure (valgrind fills it in) */
+		pipefd[0] = pipefd[1] = -1;
 	}
 	s->client->sessions++;
 	s->role = INTX_ROLE_CLIENT;
@@ -167,7 +175,8 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 		 "session %u: pid %d uid %u admitted", s->id, (int)s->cred.pid,
 		 (unsigned)s->cred.uid);
 	r = session_send(s, &w, sizeof(w), pipefd[0]);
-	close(pipefd[0]);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
 	return r;
 }
 

@@ -402,7 +402,8 @@ START_TEST(out_of_fds)
 	for (i = 0; i < 64; i++)
 		close(fds[i]);
 	/* a newcomer gets in once the fds are back */
-	ck_assert(h_client_start(&env, &a2, H_UID_A, "a", env.arg[1], NULL));
+	ck_assert_msg(h_client_start(&env, &a2, H_UID_A, "a", env.arg[1], NULL),
+		      "the newcomer did not get in: %s", a2.early);
 	h_raise(env.dev[1]);
 	ck_assert(h_client_wait_handled(&a2, 1, T_MS));
 	figures("out_of_fds", "rlimit=48 connections=64 healthy_handled=100 lost=0 "
