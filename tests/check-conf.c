@@ -187,6 +187,43 @@ START_TEST(test_globals)
 }
 END_TEST
 
+/* The keys of fault handling, the scan, the limits and the privilege drop. */
+START_TEST(test_fault_keys)
+{
+	struct conf *c;
+
+	put("intxd.conf", "");
+	c = load_ok();
+	ck_assert_int_eq(c->scan, CONF_SCAN_SIGNALLED);
+	ck_assert_int_eq(c->ack_policy, CONF_ACK_WAIT);
+	ck_assert_uint_eq(c->max_sessions, 1024);
+	ck_assert_uint_eq(c->max_sessions_per_uid, 64);
+	ck_assert_int_eq(c->run_uid, -1);
+	conf_free(c);
+
+	put("intxd.conf",
+	    "[intxd]\n"
+	    "scan = line\n"
+	    "ack-timeout-policy = redeliver\n"
+	    "max-sessions = 4096\n"
+	    "max-sessions-per-uid = 0\n"
+	    "user = root\n"
+	    "[device d]\nbackend = sim\npath = /x\n"
+	    "[client a]\nuid = 7\ndevices = d\nack-timeout-policy = drop\n"
+	    "[client b]\nuid = 8\ndevices = d\n");
+	c = load_ok();
+	ck_assert_int_eq(c->scan, CONF_SCAN_LINE);
+	ck_assert_int_eq(c->ack_policy, CONF_ACK_REDELIVER);
+	ck_assert_uint_eq(c->max_sessions, 4096);
+	ck_assert_uint_eq(c->max_sessions_per_uid, 0);
+	ck_assert_int_eq(c->run_uid, 0);
+	ck_assert_int_eq(c->run_gid, 0);
+	ck_assert_int_eq(c->clients[0].ack_policy, CONF_ACK_DROP);
+	ck_assert_int_eq(c->clients[1].ack_policy, -1); /* the global one */
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_devices)
 {
 	struct conf *c;
@@ -723,6 +760,7 @@ static Suite *conf_suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, test_defaults);
 	tcase_add_test(t, test_globals);
+	tcase_add_test(t, test_fault_keys);
 	tcase_add_test(t, test_devices);
 	tcase_add_loop_test(t, test_pci, 0, sizeof(pci_cases) / sizeof(pci_cases[0]));
 	tcase_add_test(t, test_clients);
