@@ -25,13 +25,6 @@ struct listener;
 
 TAILQ_HEAD(session_list, session);
 
-/* libevent priorities: the interrupt path (device fds, their timers,
- * admitted clients) runs before the rest (accept, sessions before HELLO,
- * which get the default, DAEMON_PRIO_REST). */
-#define DAEMON_PRIORITIES 2
-#define DAEMON_PRIO_IRQ 0
-#define DAEMON_PRIO_REST 1
-
 struct daemon {
 	struct event_base *base;
 	struct conf *conf;

@@ -149,12 +149,6 @@ int device_open(struct daemon *d, struct device *dev, const struct conf_device *
 	dev->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, on_irq_fd, dev);
 	dev->ack_timer = evtimer_new(d->base, on_ack_timeout, dev);
 	dev->throttle_timer = evtimer_new(d->base, on_throttle_end, dev);
-	if (dev->ev && dev->ack_timer && dev->throttle_timer) {
-		/* fails only on a base without priorities (unit tests) */
-		(void)event_priority_set(dev->ev, DAEMON_PRIO_IRQ);
-		(void)event_priority_set(dev->ack_timer, DAEMON_PRIO_IRQ);
-		(void)event_priority_set(dev->throttle_timer, DAEMON_PRIO_IRQ);
-	}
 	if (!dev->ev || !dev->ack_timer || !dev->throttle_timer) {
 		device_fail(dev, "event_new", -ENOMEM);
 		return -ENOMEM;

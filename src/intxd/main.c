@@ -140,13 +140,6 @@ int main(int argc, char **argv)
 	/* A peer that goes away mid-send must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();
-	/* Two priorities: interrupts and admitted clients first; accepting
-	 * and peers that have not said HELLO only when those are idle, so a
-	 * flood of connections cannot slow the interrupt path (daemon.h). */
-	if (base && event_base_priority_init(base, DAEMON_PRIORITIES) < 0) {
-		event_base_free(base);
-		base = NULL;
-	}
 	if (!base) {
 		log_err("cannot create the event loop");
 		conf_free(conf);

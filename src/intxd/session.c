@@ -165,9 +165,6 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 		/* not to be trusted after a failure (valgrind fills it in) */
 		pipefd[0] = pipefd[1] = -1;
 	}
-	/* an admitted driver is on the interrupt path: it goes first */
-	(void)event_priority_set(s->ev_read, DAEMON_PRIO_IRQ);
-	(void)event_priority_set(s->ev_write, DAEMON_PRIO_IRQ);
 	s->client->sessions++;
 	s->role = INTX_ROLE_CLIENT;
 	memset(&w, 0, sizeof(w));
