@@ -175,7 +175,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* no SA_RESTART: a signal ends the wait in intx_dispatch() */
+	/* no SA_RESTART: a signal ends the wait in intx_dispatch() at once */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
@@ -219,7 +219,9 @@ int main(int argc, char **argv)
 	printf("ready\n");
 
 	while (!stop && (!count || total < count)) {
-		r = intx_dispatch(c, -1);
+		/* bounded: a signal that lands between the test of stop and
+		 * the wait is seen within 100 ms instead of never */
+		r = intx_dispatch(c, 100);
 		if (r < 0 && r != -EINTR) {
 			fprintf(stderr, "intx-edu-driver: %s\n", intx_strerror(r));
 			break;
