@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check-run.h"
 #include "log.h"
 
 #define S 1000000000ull
@@ -82,15 +83,9 @@ int main(void)
 {
 	Suite *s = suite_create("log");
 	TCase *t = tcase_create("log");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(t, rate_limit);
 	tcase_add_test(t, stderr_format);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

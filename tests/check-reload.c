@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check-run.h"
 #include "harness.h"
 
 #define T_MS 20000
@@ -210,8 +211,6 @@ int main(void)
 {
 	Suite *s = suite_create("reload");
 	TCase *t = tcase_create("reload");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, add_and_remove);
@@ -220,9 +219,5 @@ int main(void)
 	tcase_add_test(t, bad_config_keeps_running);
 	tcase_add_test(t, sighup);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check-run.h"
 #include "simdev.h"
 
 static char dir[64];
@@ -157,8 +158,6 @@ int main(void)
 {
 	Suite *su = suite_create("simdev");
 	TCase *t = tcase_create("simdev");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, create_layout);
@@ -167,9 +166,5 @@ int main(void)
 	tcase_add_test(t, raised_while_masked_fires_on_unmask);
 	tcase_add_test(t, concurrent_writers_keep_invariant);
 	suite_add_tcase(su, t);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(su);
 }

@@ -128,8 +128,8 @@ static void schedstat(pid_t pid, uint64_t *run, uint64_t *cnt)
 	*cnt = c;
 }
 
-/* Voluntary context switches: each one is a sleep, so one wakeup. */
-static uint64_t wakeups(pid_t pid)
+/* One number from /proc/PID/status, read with fmt ("Key: %llu"); 0 if none. */
+static uint64_t proc_status(pid_t pid, const char *fmt)
 {
 	char path[64], line[256];
 	unsigned long long v = 0;
@@ -140,27 +140,21 @@ static uint64_t wakeups(pid_t pid)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
+		if (sscanf(line, fmt, &v) == 1)
 			break;
 	fclose(f);
 	return v;
 }
 
+/* Voluntary context switches: each one is a sleep, so one wakeup. */
+static uint64_t wakeups(pid_t pid)
+{
+	return proc_status(pid, "voluntary_ctxt_switches: %llu");
+}
+
 static uint64_t vm_hwm_kib(pid_t pid)
 {
-	char path[64], line[256];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %llu kB", &v) == 1)
-			break;
-	fclose(f);
-	return v;
+	return proc_status(pid, "VmHWM: %llu kB");
 }
 
 static void efd_write(int fd)

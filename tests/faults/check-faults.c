@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check-run.h"
 #include "harness.h"
 #include "wire.h"
 
@@ -512,8 +513,6 @@ int main(void)
 {
 	Suite *s = suite_create("faults");
 	TCase *t = tcase_create("faults");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, ack_timeout_wait);
@@ -528,9 +527,5 @@ int main(void)
 	tcase_add_test(t, drop_privileges);
 	tcase_add_test(t, hostile_peers);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
