@@ -37,6 +37,7 @@ static const struct kind kinds[] = {
 	{ INTX_MSG_UNSUBSCRIBED, sizeof(struct intx_msg_unsubscribed), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_NOTIFY, sizeof(struct intx_msg_notify), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_ERROR, sizeof(struct intx_msg_error), INTX_FROM_DAEMON, 0 },
+	{ INTX_MSG_REVOKED, sizeof(struct intx_msg_revoked), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_STATUS, sizeof(struct intx_msg_status), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_LINE, sizeof(struct intx_msg_line), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_DEVICE, sizeof(struct intx_msg_device), INTX_FROM_DAEMON, 0 },
@@ -63,6 +64,7 @@ static const struct fld strings[] = {
 	FLD(INTX_MSG_SUBSCRIBED, struct intx_msg_subscribed, device),
 	FLD(INTX_MSG_ADMIN, struct intx_msg_admin, device),
 	FLD(INTX_MSG_ERROR, struct intx_msg_error, text),
+	FLD(INTX_MSG_REVOKED, struct intx_msg_revoked, text),
 	FLD(INTX_MSG_STATUS, struct intx_msg_status, version),
 	FLD(INTX_MSG_LINE, struct intx_msg_line, name),
 	FLD(INTX_MSG_DEVICE, struct intx_msg_device, name),
@@ -247,7 +249,7 @@ START_TEST(rejects_unknown_types)
 {
 	unsigned char buf[INTX_MSG_MAX + 16];
 	/* gaps in both ranges, both range ends, and far beyond */
-	static const uint16_t bad[] = { 0x00, 0x05, 0x0f, 0x13, 0x3f, 0x45,
+	static const uint16_t bad[] = { 0x00, 0x05, 0x0f, 0x13, 0x3f, 0x46,
 		0x4f, 0x57, 0x7f, 0x80, 0xffff };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

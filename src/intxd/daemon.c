@@ -15,19 +15,12 @@
 #include "conf.h"
 #include "daemon.h"
 #include "device.h"
+#include "ledger.h"
 #include "line.h"
 #include "listener.h"
 #include "log.h"
 #include "session.h"
 #include "wire.h"
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct device *daemon_device(const struct daemon *d, uint32_t id)
 {
@@ -93,7 +86,7 @@ int daemon_new(struct event_base *base, struct conf *conf, const char *conf_path
 	d->conf_path = strdup(conf_path ? conf_path : "");
 	d->clients = calloc(conf->nclients + 1, sizeof(*d->clients));
 	d->devices = calloc(conf->ndevices + 1, sizeof(*d->devices));
-	if (!d->conf_path || !d->clients || !d->devices)
+	if (!d->conf_path || !d->clients || !d->devices || ledger_init(d) < 0)
 		goto fail;
 
 	for (i = 0; i < conf->nclients; i++) {
@@ -208,6 +201,7 @@ void daemon_free(struct daemon *d)
 	free(d->devices);
 	free(d->lines);
 	free(d->clients);
+	ledger_fini(d);
 	free(d->conf_path);
 	conf_free(d->conf);
 	free(d);

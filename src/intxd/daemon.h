@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "clock.h"
 #include "log.h"
 
 struct conf;
@@ -22,6 +23,7 @@ struct device;
 struct client;
 struct session;
 struct listener;
+struct itimer;
 
 TAILQ_HEAD(session_list, session);
 
@@ -44,6 +46,7 @@ struct daemon {
 	unsigned nsessions;
 	uint32_t next_session;
 	unsigned monitors; /* sessions streaming events */
+	struct itimer *deadlines; /* the ledger's: the earliest ack deadline */
 
 	uint64_t start_ns;
 	/* rate limits for what peers can make us log */
@@ -77,7 +80,5 @@ struct device *daemon_device(const struct daemon *d, uint32_t id);
  * the running config stays, the errors are logged and the first is put
  * in msg.  0 or -errno. */
 int daemon_reload(struct daemon *d, char *msg, size_t msgsize);
-
-uint64_t now_ns(void);
 
 #endif

@@ -5,13 +5,15 @@
 #include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "backend.h"
 #include "client.h"
+#include "clock.h"
 #include "conf.h"
 #include "daemon.h"
 #include "device.h"
+#include "events.h"
+#include "ledger.h"
 #include "line.h"
 #include "log.h"
 #include "session.h"
@@ -34,46 +36,7 @@ void device_fail(struct device *dev, const char *what, int err)
 		   what, err);
 }
 
-/* Who has not acknowledged in time: report, then apply its policy. */
-static void on_ack_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct device *dev = arg;
-	struct daemon *d = dev->daemon;
-	struct session *s, *next;
-
-	for (s = TAILQ_FIRST(&d->sessions); s; s = next) {
-		int policy;
-
-		next = TAILQ_NEXT(s, entry);
-		if (!s->owed[dev->id] || !s->client)
-			continue;
-		policy = s->client->conf->ack_policy >= 0 ?
-				 s->client->conf->ack_policy : d->conf->ack_policy;
-		s->client->timeouts++;
-		dev->timeouts++;
-		if (d->monitors)
-			session_broadcast_event(d, INTX_EV_TIMEOUT, 0, dev->seq,
-						dev->name, s->client->name);
-		if (log_allow(&dev->log_timeouts, "ack time-out"))
-			log_full(LOG_WARNING, dev->name, dev->line->name, s->client->name,
-				 "session %u (pid %d) did not acknowledge interrupt %llu "
-				 "in time; the device stays masked%s",
-				 s->id, (int)s->cred.pid, (unsigned long long)dev->seq,
-				 policy == CONF_ACK_WAIT ? "" :
-				 policy == CONF_ACK_DROP ? "; dropping the session" :
-							   "; redelivering");
-		if (policy == CONF_ACK_DROP) {
-			session_kill(s, "acknowledgement time-out");
-		} else if (policy == CONF_ACK_REDELIVER) {
-			/* Forget this notification: a device that still asserts
-			 * interrupts again and is notified afresh. */
-			s->owed[dev->id]--;
-			device_release(dev);
-		}
-	}
-}
-
-static void on_throttle_end(evutil_socket_t fd, short what, void *arg)
+static void on_throttle_end(void *arg)
 {
 	struct device *dev = arg;
 
@@ -107,9 +70,7 @@ void device_storm_check(struct device *dev, uint64_t ts)
 	log_full(LOG_WARNING, dev->name, dev->line->name, NULL,
 		 "interrupt storm: more than %lld interrupts/s; throttled",
 		 (long long)limit);
-	if (dev->daemon->monitors)
-		session_broadcast_event(dev->daemon, INTX_EV_STORM, 0, dev->seq,
-					dev->name, "");
+	events_emit(dev->daemon, INTX_EV_STORM, 0, dev->seq, dev->name, "");
 }
 
 static void on_irq_fd(evutil_socket_t fd, short what, void *arg)
@@ -147,9 +108,8 @@ int device_open(struct daemon *d, struct device *dev, const struct conf_device *
 	dev->fd = fd;
 	dev->irq = dev->ops->irq(dev);
 	dev->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, on_irq_fd, dev);
-	dev->ack_timer = evtimer_new(d->base, on_ack_timeout, dev);
-	dev->throttle_timer = evtimer_new(d->base, on_throttle_end, dev);
-	if (!dev->ev || !dev->ack_timer || !dev->throttle_timer) {
+	dev->throttle_timer = itimer_new(d->base, on_throttle_end, dev);
+	if (!dev->ev || !dev->throttle_timer) {
 		device_fail(dev, "event_new", -ENOMEM);
 		return -ENOMEM;
 	}
@@ -192,10 +152,8 @@ void device_free(struct device *dev)
 		return;
 	if (dev->ev)
 		event_free(dev->ev);
-	if (dev->ack_timer)
-		event_free(dev->ack_timer);
-	if (dev->throttle_timer)
-		event_free(dev->throttle_timer);
+	itimer_free(dev->throttle_timer);
+	ledger_free(&dev->owed);
 	if (dev->ops && dev->be)
 		dev->ops->close(dev);
 	free(dev->subs);
@@ -220,33 +178,23 @@ int device_asserting(struct device *dev)
 	return !!(sta & PCI_STATUS_INTERRUPT);
 }
 
-/* The ack deadline of a client: its own, or the global one (0: none). */
-static int64_t ack_timeout_of(const struct daemon *d, const struct client *c)
+void device_offer(struct device *dev)
 {
-	return c->conf->ack_timeout_ms >= 0 ? c->conf->ack_timeout_ms
-					    : d->conf->ack_timeout_ms;
-}
+	const struct line *l = dev->line;
+	unsigned i, k;
 
-void device_notify_subs(struct device *dev, uint32_t token, uint64_t seq,
-			uint64_t ts)
-{
-	struct device *owner = dev->daemon->devices[token];
-	int64_t timeout = 0;
-	unsigned i;
-
-	for (i = 0; i < dev->nsubs; i++) {
-		int64_t t = ack_timeout_of(dev->daemon, dev->subs[i]->client);
-
-		session_notify(dev->subs[i], dev, token, seq, ts);
-		owner->acks_due++;
-		dev->delivered++;
-		if (t > 0 && (!timeout || t < timeout))
-			timeout = t;
+	if (!l || !l->broadcast) {
+		for (k = 0; k < dev->nsubs; k++)
+			ledger_deliver(dev, dev, dev->subs[k]);
+		return;
 	}
-	if (timeout && !evtimer_pending(owner->ack_timer, NULL)) {
-		struct timeval tv = { timeout / 1000, (timeout % 1000) * 1000 };
+	/* broadcast: nobody knows whose it is; every owner on the line runs
+	 * its handlers, through the device it is bound to */
+	for (i = 0; i < l->ndevs; i++) {
+		struct device *via = l->devs[i];
 
-		evtimer_add(owner->ack_timer, &tv);
+		for (k = 0; !via->failed && k < via->nsubs; k++)
+			ledger_deliver(dev, via, via->subs[k]);
 	}
 }
 
@@ -256,15 +204,9 @@ void device_raise(struct device *dev, uint64_t ts)
 	dev->raised++;
 	dev->raised_ns = ts;
 	device_storm_check(dev, ts);
-	if (dev->daemon->monitors)
-		session_broadcast_event(dev->daemon, INTX_EV_RAISE, 0, dev->seq,
-					dev->name, "");
-	if (dev->nsubs == 0) {
-		dev->state = DEV_PENDING;
-		return;
-	}
-	dev->state = DEV_INFLIGHT;
-	device_notify_subs(dev, dev->id, dev->seq, ts);
+	events_emit(dev->daemon, INTX_EV_RAISE, 0, dev->seq, dev->name, "");
+	dev->state = DEV_PENDING; /* until somebody is told */
+	device_offer(dev);
 }
 
 static void lat_record(struct device *dev, uint64_t ns)
@@ -326,17 +268,12 @@ void device_unmask(struct device *dev)
 		return;
 	if (dev->hold_next) {
 		uint64_t now = now_ns(), until = dev->win_start + 1000000000u;
-		uint64_t ms;
-		struct timeval tv;
 
 		if (until < now + (uint64_t)dev->backoff_ms * 1000000u)
 			until = now + (uint64_t)dev->backoff_ms * 1000000u;
-		ms = (until - now) / 1000000u + 1;
-		tv.tv_sec = (time_t)(ms / 1000);
-		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 		dev->hold_next = false;
 		dev->throttled = true;
-		evtimer_add(dev->throttle_timer, &tv);
+		itimer_arm(dev->throttle_timer, until);
 		return;
 	}
 	if (dev->stale) {
@@ -351,27 +288,14 @@ void device_unmask(struct device *dev)
 		device_fail(dev, "unmask", r);
 		return;
 	}
-	if (dev->daemon->monitors)
-		session_broadcast_event(dev->daemon, INTX_EV_UNMASK, 0, dev->seq,
-					dev->name, "");
+	events_emit(dev->daemon, INTX_EV_UNMASK, 0, dev->seq, dev->name, "");
 }
 
-void device_release(struct device *dev)
+void device_done(struct device *dev, bool by_ack)
 {
-	if (dev->acks_due == 0 || --dev->acks_due > 0)
-		return;
-	evtimer_del(dev->ack_timer);
-	device_unmask(dev);
-}
-
-void device_ack(struct device *dev, bool handled)
-{
-	dev->acked++;
-	if (handled)
-		dev->handled++;
-	if (dev->acks_due == 1)
+	if (by_ack)
 		lat_record(dev, now_ns() - dev->raised_ns);
-	device_release(dev);
+	device_unmask(dev);
 }
 
 int device_subscribe(struct device *dev, struct session *s)
@@ -386,25 +310,18 @@ int device_subscribe(struct device *dev, struct session *s)
 		dev->subs_cap = cap;
 	}
 	dev->subs[dev->nsubs++] = s;
+	s->subscribed[dev->id] = 1;
 	/* Asserted while nobody listened: deliver it now.  On a broadcast
 	 * line, a pending interrupt of any device concerns the newcomer. */
 	if (dev->line && dev->line->broadcast) {
 		struct line *l = dev->line;
 		unsigned i;
 
-		for (i = 0; i < l->ndevs; i++) {
-			struct device *y = l->devs[i];
-
-			if (y->state != DEV_PENDING)
-				continue;
-			y->state = DEV_INFLIGHT;
-			y->acks_due++;
-			dev->delivered++;
-			session_notify(s, dev, y->id, y->seq, y->raised_ns);
-		}
+		for (i = 0; i < l->ndevs; i++)
+			if (l->devs[i]->state == DEV_PENDING)
+				ledger_deliver(l->devs[i], dev, s);
 	} else if (dev->state == DEV_PENDING) {
-		dev->state = DEV_INFLIGHT;
-		device_notify_subs(dev, dev->id, dev->seq, dev->raised_ns);
+		ledger_deliver(dev, dev, s);
 	}
 	return 0;
 }
@@ -419,8 +336,11 @@ void device_unsubscribe(struct device *dev, struct session *s)
 		memmove(&dev->subs[i], &dev->subs[i + 1],
 			(dev->nsubs - i - 1) * sizeof(dev->subs[0]));
 		dev->nsubs--;
-		return;
+		break;
 	}
+	if (dev->id < s->ndevices)
+		s->subscribed[dev->id] = 0;
+	ledger_drop_via(dev->daemon, s, dev);
 }
 
 int device_admin_mask(struct device *dev, bool mask)

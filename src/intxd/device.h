@@ -5,8 +5,9 @@
  *
  * States (the device is masked in every state but IDLE):
  *   IDLE      unmasked; its interrupt fd is watched
- *   INFLIGHT  asserted; notified to acks_due subscribers, waiting for acks
- *   PENDING   asserted with nobody subscribed; delivered on the next subscribe
+ *   INFLIGHT  asserted; notified, and owed acknowledgements (ledger.h)
+ *   PENDING   asserted with nobody who can hear it; offered to the next
+ *             subscriber (and after a reload)
  * admin_masked holds a device masked (intxctl mask) whatever its state.
  */
 #ifndef INTXD_DEVICE_H
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ledger.h"
 #include "log.h"
 #include "proto.h"
 
@@ -22,6 +24,7 @@ struct backend_ops;
 struct conf_device;
 struct daemon;
 struct event;
+struct itimer;
 struct line;
 struct session;
 
@@ -54,21 +57,28 @@ struct device {
 	bool no_status; /* cannot report Interrupt Status: its line broadcasts */
 	bool stale;     /* found by another device's wakeup: its own signal may
 			 * still be queued, to be dropped before unmasking */
-	uint32_t acks_due;
 	uint64_t raised_ns; /* when the interrupt being serviced was seen */
+	struct ledger owed; /* acknowledgements owed for it */
 
 	struct session **subs;
 	unsigned nsubs, subs_cap;
 
-	/* ack deadline of the interrupt in flight */
-	struct event *ack_timer;
 	/* storm: raises in the current one-second window, and the hold */
 	uint64_t win_start, win_count;
 	unsigned backoff_ms;
 	bool hold_next;  /* hold masked after this interrupt completes */
 	bool throttled;  /* held masked until throttle_timer fires */
-	struct event *throttle_timer;
+	struct itimer *throttle_timer;
 
+	/*
+	 * seq: its interrupts, numbered.  raised: its interrupts (selective:
+	 * found asserting by a Status read; broadcast: its fd woke the line).
+	 * delivered: notifications of its interrupts (broadcast: to the
+	 * subscribers of every device of the line).  acked: acknowledgements of
+	 * its interrupts.  handled: acknowledgements through it (NOTIFY's
+	 * device_id) in which a handler claimed the interrupt.  timeouts:
+	 * deadlines passed for its interrupts.  delivered >= acked always.
+	 */
 	uint64_t seq, raised, delivered, acked, handled, timeouts, storms;
 	struct log_limit log_timeouts;
 	uint32_t lat[LAT_BUCKETS];
@@ -94,15 +104,13 @@ void device_raise(struct device *dev, uint64_t ts);
 /* Count an interrupt against storm-limit (see device.c). */
 void device_storm_check(struct device *dev, uint64_t ts);
 
-/* Notify every subscriber of dev with token (the device the line woke for). */
-void device_notify_subs(struct device *dev, uint32_t token, uint64_t seq,
-			uint64_t ts);
+/* The ledger settled the interrupt in flight (by_ack: its last debt was
+ * an acknowledgement, which times the latency): unmask. */
+void device_done(struct device *dev, bool by_ack);
 
-/* One acknowledgement of an interrupt of this device came in (or a session
- * owing one went away); the last one unmasks the device. */
-void device_ack(struct device *dev, bool handled);
-/* A session that owed an ack went away: settle it without counting it. */
-void device_release(struct device *dev);
+/* A PENDING device: tell whoever can hear it now (subscribers of it, or on
+ * a broadcast line of any device of the line); it stays PENDING if nobody. */
+void device_offer(struct device *dev);
 
 /* Does intxd hold the device masked (any reason)? */
 bool device_held(const struct device *dev);
@@ -110,6 +118,9 @@ bool device_held(const struct device *dev);
 /* Unmask unless the administrator holds it masked; marks the device IDLE. */
 void device_unmask(struct device *dev);
 
+/* The one place a session and a device are joined and parted: the device's
+ * subscriber list and the session's subscribed[] change together.
+ * Unsubscribing settles what the session owes through the device. */
 int device_subscribe(struct device *dev, struct session *s);
 void device_unsubscribe(struct device *dev, struct session *s);
 

@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "backend.h"
+#include "clock.h"
 #include "conf.h"
 #include "daemon.h"
 #include "device.h"
+#include "events.h"
 #include "line.h"
 #include "log.h"
-#include "session.h"
 
 struct line *line_new(struct daemon *d, const char *name, int irq)
 {
@@ -57,18 +58,14 @@ void line_free(struct line *l)
  */
 static void line_broadcast(struct line *l, struct device *sig, uint64_t ts)
 {
-	unsigned i;
-
+	(void)l;
 	sig->seq++;
 	sig->raised++;
 	sig->raised_ns = ts;
-	sig->state = DEV_INFLIGHT;
 	device_storm_check(sig, ts);
-	for (i = 0; i < l->ndevs; i++)
-		if (!l->devs[i]->failed)
-			device_notify_subs(l->devs[i], sig->id, sig->seq, ts);
-	if (sig->acks_due == 0)
-		sig->state = DEV_PENDING; /* nobody on the line listens yet */
+	events_emit(sig->daemon, INTX_EV_RAISE, 0, sig->seq, sig->name, "");
+	sig->state = DEV_PENDING; /* until somebody on the line is told */
+	device_offer(sig);
 }
 
 void line_fd_event(struct line *l, struct device *sig)
@@ -134,9 +131,7 @@ void line_fd_event(struct line *l, struct device *sig)
 	}
 	if (!found) {
 		l->spurious++;
-		if (l->daemon->monitors)
-			session_broadcast_event(l->daemon, INTX_EV_SPURIOUS, 0, 0,
-						sig->name, "");
+		events_emit(l->daemon, INTX_EV_SPURIOUS, 0, 0, sig->name, "");
 	}
 	/* The kernel masked sig when it signalled; nobody else will unmask it. */
 	if (!sig_asserts && !sig->failed)

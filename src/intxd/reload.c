@@ -7,9 +7,11 @@
  * lines, and re-check every session against the new clients and bindings.
  *
  * A device that moves to another client loses nothing: its old subscriber
- * is dropped and what it owed is settled, so the device is unmasked; one
- * that still asserts interrupts again at once and waits, masked, for its
- * new owner (level-triggered semantics do the rest).
+ * is told (REVOKED) and what it owed is settled, so the device is unmasked;
+ * one that still asserts interrupts again at once and waits, masked, for
+ * its new owner (level-triggered semantics do the rest).  The ledger has
+ * the last word (ledger_reconcile): debts that no longer hold are settled,
+ * pending interrupts offered to whoever can now hear them.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -23,6 +25,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "device.h"
+#include "ledger.h"
 #include "line.h"
 #include "log.h"
 #include "session.h"
@@ -63,26 +66,22 @@ static const struct conf_device *conf_dev(const struct conf *c, const char *name
 	return i < 0 ? NULL : &c->devices[i];
 }
 
-/* Forget what sessions owe for dev's interrupts: dev is going away. */
-static void forget_owed(struct daemon *d, struct device *dev)
+/* Tell every session subscribed to dev that it loses it. */
+static void revoke_all(struct daemon *d, struct device *dev, int err,
+		       const char *why)
 {
 	struct session *s;
 
 	TAILQ_FOREACH(s, &d->sessions, entry)
-		s->owed[dev->id] = 0;
+		if (dev->id < s->ndevices && s->subscribed[dev->id])
+			session_revoke(s, dev, err, why);
 }
 
-/* Take dev out of service: nobody subscribed, nothing owed, then free. */
+/* Take dev out of service: its subscribers told, nothing owed, then free. */
 static void remove_device(struct daemon *d, struct device *dev)
 {
-	struct session *s;
-
-	TAILQ_FOREACH(s, &d->sessions, entry)
-		if (s->subscribed[dev->id]) {
-			s->subscribed[dev->id] = 0;
-			device_unsubscribe(dev, s);
-		}
-	forget_owed(d, dev);
+	revoke_all(d, dev, ENOENT, "device removed from the configuration");
+	ledger_drop_device(d, dev);
 	log_full(LOG_INFO, dev->name, NULL, NULL, "reload: device removed");
 	d->devices[dev->id] = NULL;
 	device_free(dev);
@@ -90,7 +89,8 @@ static void remove_device(struct daemon *d, struct device *dev)
 
 /* A device redefined under the same name (another path, address, backend
  * or line) is reopened in the same slot: clients keep its id, and their
- * subscriptions carry over. */
+ * subscriptions carry over; so does its sequence number, so that an
+ * acknowledgement of the old device's interrupt never matches the new one's. */
 static int replace_device(struct daemon *d, struct device *old,
 			  const struct conf_device *cd)
 {
@@ -99,7 +99,8 @@ static int replace_device(struct daemon *d, struct device *old,
 	if (!dev)
 		return -ENOMEM;
 	dev->id = old->id;
-	forget_owed(d, old);
+	dev->seq = old->seq;
+	ledger_drop_device(d, old);
 	/* the subscribers move over; old is closed before the new one opens
 	 * (a vfio group or a sim socket can be held once only) */
 	dev->subs = old->subs;
@@ -112,6 +113,8 @@ static int replace_device(struct daemon *d, struct device *old,
 	(void)device_open(d, dev, cd);
 	log_full(LOG_INFO, dev->name, NULL, NULL, "reload: device redefined%s",
 		 dev->failed ? ", and it failed to open" : "");
+	if (dev->failed)
+		revoke_all(d, dev, ENODEV, "device redefined, and it failed to open");
 	return 0;
 }
 
@@ -157,19 +160,16 @@ static void drop_all(struct daemon *d, struct session *s)
 {
 	unsigned i;
 
-	for (i = 0; i < s->ndevices; i++) {
-		if (s->subscribed[i]) {
-			s->subscribed[i] = 0;
+	for (i = 0; i < s->ndevices; i++)
+		if (s->subscribed[i])
 			device_unsubscribe(d->devices[i], s);
-		}
-		session_settle(s, i);
-	}
+	ledger_drop_session(d, s);
 }
 
 /*
- * Each session: still admitted, as which client; drop what it may no
- * longer hear about.  Only the uid is checked again: the supplementary
- * groups a session was admitted with are not kept.
+ * Each session: still admitted (uid, gid and the supplementary groups it
+ * was admitted with), as which client; take away, with REVOKED, what it may
+ * no longer hear about.
  */
 static void recheck_sessions(struct daemon *d, struct client **cl, unsigned ncl)
 {
@@ -185,29 +185,28 @@ static void recheck_sessions(struct daemon *d, struct client **cl, unsigned ncl)
 		for (i = 0; i < ncl && !s->dead; i++)
 			if (strcmp(cl[i]->name, s->client->name) == 0)
 				nc = cl[i];
-		if (nc && nc->conf->uid >= 0 && (int64_t)s->cred.uid != nc->conf->uid)
+		if (nc && !client_admits(nc, &s->cred, s->groups, s->ngroups))
 			nc = NULL;
 		if (!nc) {
 			/* the old client goes away with the old config */
 			drop_all(d, s);
 			s->client = NULL;
-			session_kill(s, "its client is gone from the config");
+			session_kill(s, "its client is gone from the config, or no "
+					"longer admits it");
 			continue;
 		}
 		s->client = nc;
 		nc->sessions++;
 		for (i = 0; i < s->ndevices; i++) {
 			struct device *dev = d->devices[i];
+			char why[INTX_TEXT_MAX];
 
 			if (!s->subscribed[i] || client_bound(nc, dev->name))
 				continue;
-			s->subscribed[i] = 0;
-			device_unsubscribe(dev, s);
-			/* in selective mode the token is the device itself */
-			session_settle(s, i);
-			log_full(LOG_INFO, dev->name, NULL, nc->name,
-				 "reload: session %u unsubscribed, no longer bound",
-				 s->id);
+			snprintf(why, sizeof(why),
+				 "client '%s' is no longer bound to device '%s'",
+				 nc->name, dev->name);
+			session_revoke(s, dev, EACCES, why);
 		}
 	}
 }
@@ -351,6 +350,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 	for (i = 0; i < d->ndevices; i++)
 		if (d->devices[i] && !d->devices[i]->ev_started)
 			(void)device_start(d->devices[i]);
+	ledger_reconcile(d);
 	conf_free(oc);
 	sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)",
 		   kept + redefined + added, d->nlines);

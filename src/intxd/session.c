@@ -15,6 +15,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "device.h"
+#include "ledger.h"
 #include "line.h"
 #include "log.h"
 #include "session.h"
@@ -113,6 +114,12 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 
 	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0)
 		ngroups = glen / sizeof(gid_t);
+	/* kept: a reload checks the session again against the new config */
+	free(s->groups);
+	s->groups = ngroups ? malloc(ngroups * sizeof(gid_t)) : NULL;
+	s->ngroups = s->groups ? ngroups : 0;
+	if (s->groups)
+		memcpy(s->groups, groups, ngroups * sizeof(gid_t));
 
 	for (i = 0; i < d->nclients; i++) {
 		struct client *c = d->clients[i];
@@ -253,10 +260,8 @@ static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
 	ret = session_send(s, &r, sizeof(r), fd);
 	if (ret < 0)
 		return ret;
-	s->subscribed[dev->id] = 1;
 	ret = device_subscribe(dev, s);
 	if (ret < 0) {
-		s->subscribed[dev->id] = 0;
 		session_kill(s, "out of memory");
 		return ret;
 	}
@@ -274,7 +279,6 @@ static int on_unsubscribe(struct session *s, const struct intx_msg_unsubscribe *
 			       "not subscribed to device %u", m->device_id);
 		return 0;
 	}
-	s->subscribed[m->device_id] = 0;
 	device_unsubscribe(s->daemon->devices[m->device_id], s);
 	memset(&r, 0, sizeof(r));
 	proto_hdr(&r.hdr, INTX_MSG_UNSUBSCRIBED, sizeof(r));
@@ -284,36 +288,14 @@ static int on_unsubscribe(struct session *s, const struct intx_msg_unsubscribe *
 
 static int on_ack(struct session *s, const struct intx_msg_ack *m)
 {
-	bool handled = m->flags & INTX_ACK_HANDLED;
-	struct device *dev;
-
 	if (m->token >= s->ndevices || m->device_id >= s->ndevices) {
 		session_refuse(s, EPROTO, INTX_MSG_ACK,
 			       "acknowledgement of no notification");
 		return 0;
 	}
-	/* Late: the notification was given up on (ack-timeout-policy =
-	 * redeliver, or a reload took the device away).  Nothing is owed
-	 * any more; nothing to answer. */
-	if (!s->owed[m->token] || !daemon_device(s->daemon, m->token)) {
-		s->client->late_acks++;
-		return 0;
-	}
-	s->owed[m->token]--;
-	s->client->acked++;
-	if (handled)
-		s->client->handled++;
-	else
-		s->client->unhandled++;
-	dev = s->daemon->devices[m->token];
-	if (s->daemon->monitors)
-		session_broadcast_event(s->daemon, INTX_EV_ACK,
-					handled ? INTX_ACK_HANDLED : 0, m->seq,
-					daemon_device(s->daemon, m->device_id) ?
-						s->daemon->devices[m->device_id]->name :
-						dev->name,
-					s->client->name);
-	device_ack(dev, handled);
+	/* Late (its deadline forgave it, a reload took the device away, or a
+	 * stale seq): nothing is owed; nothing to answer. */
+	(void)ledger_ack(s, m);
 	return 0;
 }
 
@@ -446,20 +428,16 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 	flush_backlog(arg);
 }
 
-void session_notify(struct session *s, struct device *dev, uint32_t token,
+void session_notify(struct session *s, uint32_t device_id, uint32_t token,
 		    uint64_t seq, uint64_t ts)
 {
 	struct intx_msg_notify m;
 	int r = -EAGAIN;
 
-	/* Owed even when dead or queued: session_free settles it. */
-	s->owed[token]++;
-	if (s->client)
-		s->client->delivered++;
 	if (s->dead)
 		return;
 	proto_hdr(&m.hdr, INTX_MSG_NOTIFY, sizeof(m));
-	m.device_id = dev->id;
+	m.device_id = device_id;
 	m.token = token;
 	m.seq = seq;
 	m.raised_ns = ts;
@@ -487,32 +465,22 @@ void session_notify(struct session *s, struct device *dev, uint32_t token,
 	} else if (r < 0) {
 		session_kill(s, strerror(-r));
 	}
-	if (s->daemon->monitors)
-		session_broadcast_event(s->daemon, INTX_EV_DELIVER, 0, seq,
-					dev->name, s->client ? s->client->name : "");
 }
 
-void session_broadcast_event(struct daemon *d, uint32_t kind, uint32_t flags,
-			     uint64_t seq, const char *device,
-			     const char *client)
+void session_revoke(struct session *s, struct device *dev, int err,
+		    const char *why)
 {
-	struct intx_msg_event m;
-	struct session *s;
+	struct intx_msg_revoked m;
 
+	device_unsubscribe(dev, s);
+	log_full(LOG_INFO, dev->name, NULL, session_who(s),
+		 "session %u loses device %s: %s", s->id, dev->name, why);
 	memset(&m, 0, sizeof(m));
-	proto_hdr(&m.hdr, INTX_MSG_EVENT, sizeof(m));
-	m.kind = kind;
-	m.flags = flags;
-	m.ts_ns = now_ns();
-	m.seq = seq;
-	snprintf(m.device, sizeof(m.device), "%s", device ? device : "");
-	snprintf(m.client, sizeof(m.client), "%s", client ? client : "");
-	TAILQ_FOREACH(s, &d->sessions, entry) {
-		if (!s->monitor || s->dead)
-			continue;
-		/* A monitor that cannot keep up misses events; nobody waits. */
-		(void)wire_send(s->fd, &m, sizeof(m), -1, MSG_DONTWAIT);
-	}
+	proto_hdr(&m.hdr, INTX_MSG_REVOKED, sizeof(m));
+	m.device_id = dev->id;
+	m.error = err;
+	snprintf(m.text, sizeof(m.text), "%s", why);
+	(void)session_send(s, &m, sizeof(m), -1);
 }
 
 /* The limits on sessions, total and per uid, checked at accept: a peer
@@ -574,12 +542,11 @@ int session_new(struct daemon *d, int fd)
 		return r;
 	}
 	s->subscribed = calloc(d->ndevices ? d->ndevices : 1, 1);
-	s->owed = calloc(d->ndevices ? d->ndevices : 1, sizeof(*s->owed));
 	s->ev_read = event_new(d->base, fd, EV_READ | EV_PERSIST, on_read, s);
 	s->ev_write = event_new(d->base, fd, EV_WRITE, on_write, s);
 	s->ev_kill = event_new(d->base, -1, 0, on_kill, s);
 	r = -ENOMEM;
-	if (!s->subscribed || !s->owed || !s->ev_read || !s->ev_write ||
+	if (!s->subscribed || !s->ev_read || !s->ev_write ||
 	    !s->ev_kill || event_add(s->ev_read, NULL) < 0)
 		goto fail;
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
@@ -592,21 +559,9 @@ fail:
 	return r;
 }
 
-void session_settle(struct session *s, uint32_t token)
-{
-	struct device *dev = daemon_device(s->daemon, token);
-
-	while (s->owed[token]) {
-		s->owed[token]--;
-		if (dev)
-			device_release(dev);
-	}
-}
-
 int session_grow(struct session *s, unsigned ndevices)
 {
 	uint8_t *sub;
-	uint32_t *owed;
 
 	if (ndevices <= s->ndevices)
 		return 0;
@@ -614,12 +569,7 @@ int session_grow(struct session *s, unsigned ndevices)
 	if (!sub)
 		return -ENOMEM;
 	s->subscribed = sub;
-	owed = realloc(s->owed, ndevices * sizeof(*owed));
-	if (!owed)
-		return -ENOMEM;
-	s->owed = owed;
 	memset(s->subscribed + s->ndevices, 0, ndevices - s->ndevices);
-	memset(s->owed + s->ndevices, 0, (ndevices - s->ndevices) * sizeof(*owed));
 	s->ndevices = ndevices;
 	return 0;
 }
@@ -638,14 +588,14 @@ void session_free(struct session *s)
 	}
 	if (s->monitor)
 		d->monitors--;
-	/* Stop hearing about devices first, then settle what is owed: the
-	 * last ack unmasks, and a device still asserting interrupts again
+	/* Stop hearing about devices, settling what is owed through each:
+	 * the last debt unmasks, and a device still asserting interrupts again
 	 * for the subscribers that remain (or waits, masked, for the next). */
 	for (i = 0; s->subscribed && i < s->ndevices; i++)
 		if (s->subscribed[i])
 			device_unsubscribe(d->devices[i], s);
-	for (i = 0; s->owed && i < s->ndevices; i++)
-		session_settle(s, i);
+	if (s->linked)
+		ledger_drop_session(d, s);
 	if (s->client)
 		s->client->sessions--;
 	if (s->ev_read)
@@ -658,7 +608,7 @@ void session_free(struct session *s)
 	if (s->nfd >= 0)
 		close(s->nfd);
 	free(s->subscribed);
-	free(s->owed);
+	free(s->groups);
 	free(s->backlog);
 	free(s);
 }

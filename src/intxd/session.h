@@ -33,9 +33,13 @@ struct session {
 	bool linked; /* on the daemon's list */
 	struct client *client;
 
-	/* by device id: subscribed?  acks owed, by token */
+	/* the supplementary groups it was admitted with (reload checks again) */
+	gid_t *groups;
+	unsigned ngroups;
+
+	/* by device id: subscribed? (device_subscribe keeps it; what the
+	 * session owes is the ledger's) */
 	uint8_t *subscribed;
-	uint32_t *owed;
 	unsigned ndevices;
 
 	/* notifications the socket had no room for; sent when it drains */
@@ -46,14 +50,10 @@ struct session {
 /* Take over an accepted connection. */
 int session_new(struct daemon *d, int fd);
 
-/* Settle every ack the session owes for token's interrupts (as if given
- * unclaimed): the device unmasks once nobody else owes one. */
-void session_settle(struct session *s, uint32_t token);
-
 /* Make room for device ids below ndevices (a reload added devices). */
 int session_grow(struct session *s, unsigned ndevices);
 
-/* Close, release subscriptions (owed acks count as given), unhook; NULL ok. */
+/* Close, release subscriptions (what it owes is settled), unhook; NULL ok. */
 void session_free(struct session *s);
 
 /* Send a reply; a peer with no room for it is killed.  0 or -errno. */
@@ -64,13 +64,14 @@ int session_error(struct session *s, int err, unsigned req_type,
 /* End the session (logged with why, if given); freed from the event loop. */
 void session_kill(struct session *s, const char *why);
 
-/* Send NOTIFY (queued if the socket is full). */
-void session_notify(struct session *s, struct device *dev, uint32_t token,
+/* Send NOTIFY (queued if the pipe is full).  Only the ledger calls it. */
+void session_notify(struct session *s, uint32_t device_id, uint32_t token,
 		    uint64_t seq, uint64_t ts);
 
-/* Send an EVENT to every monitoring session. */
-void session_broadcast_event(struct daemon *d, uint32_t kind, uint32_t flags,
-			     uint64_t seq, const char *device,
-			     const char *client);
+/* The session loses dev (a reload unbound, removed or could not reopen
+ * it): unsubscribe it, settle what it owed through dev, and tell it with
+ * REVOKED (err, why), so that the client knows and can act. */
+void session_revoke(struct session *s, struct device *dev, int err,
+		    const char *why);
 
 #endif

@@ -49,6 +49,7 @@ enum intx_msg_type {
 	INTX_MSG_UNSUBSCRIBED = 0x42,
 	INTX_MSG_NOTIFY = 0x43,
 	INTX_MSG_ERROR = 0x44,
+	INTX_MSG_REVOKED = 0x45,
 	INTX_MSG_STATUS = 0x50,
 	INTX_MSG_LINE = 0x51,
 	INTX_MSG_DEVICE = 0x52,
@@ -143,6 +144,18 @@ struct intx_msg_error {
 	int32_t error;       /* positive errno value */
 	uint16_t req_type;   /* the request that failed, 0 if none */
 	uint16_t reserved;
+	char text[INTX_TEXT_MAX];
+};
+
+/*
+ * REVOKED: the daemon took a device from this session (a reload unbound it
+ * from the client, removed it, or could not reopen it).  The subscription
+ * is gone and nothing is owed through it; SUBSCRIBE again if it comes back.
+ */
+struct intx_msg_revoked {
+	struct intx_hdr hdr;
+	uint32_t device_id;
+	int32_t error;       /* positive errno value: EACCES, ENOENT, ENODEV */
 	char text[INTX_TEXT_MAX];
 };
 
@@ -292,6 +305,7 @@ _Static_assert(sizeof(struct intx_msg_subscribed) == 80, "subscribed");
 _Static_assert(sizeof(struct intx_msg_unsubscribe) == 16, "unsubscribe");
 _Static_assert(sizeof(struct intx_msg_notify) == 32, "notify");
 _Static_assert(sizeof(struct intx_msg_ack) == 32, "ack");
+_Static_assert(sizeof(struct intx_msg_revoked) == 176, "revoked");
 _Static_assert(sizeof(struct intx_msg_error) == 176, "error");
 _Static_assert(sizeof(struct intx_msg_query) == 16, "query");
 _Static_assert(sizeof(struct intx_msg_admin) == 80, "admin");
