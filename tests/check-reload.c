@@ -6,6 +6,7 @@
  * running one in place.
  */
 #include <check.h>
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "check-run.h"
 #include "harness.h"
+#include "rawclient.h"
 
 #define T_MS 20000
 
@@ -207,6 +209,124 @@ START_TEST(sighup)
 }
 END_TEST
 
+static void reload_ok(void)
+{
+	char out[1024];
+
+	ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
+}
+
+/* The next message on x's socket is REVOKED for id, with err. */
+static void expect_revoked(struct rc *x, uint32_t id, int err)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_revoked r;
+
+	rc_reply(x, buf, sizeof(buf), INTX_MSG_REVOKED);
+	memcpy(&r, buf, sizeof(r));
+	ck_assert_uint_eq(r.device_id, id);
+	ck_assert_int_eq(r.error, err);
+}
+
+/*
+ * A reload unbinds d0 from x, a later one binds it again: x is told it
+ * lost d0 (REVOKED), so it knows to subscribe again, and hears d0 then.
+ * Removed and added back: told again, with ENOENT.
+ */
+START_TEST(unbind_rebind_tells_the_client)
+{
+	const char *d0 = h_sim(&env, "d0", 11), *d1 = h_sim(&env, "d1", 11);
+	struct intx_msg_notify n;
+	struct rc x;
+	uint32_t id;
+
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d0 d1\n", d0, d1);
+	h_daemon_start(&env);
+	rc_open(&env, &x, "x");
+	id = rc_sub(&x, "d0");
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d1\n", d0, d1);
+	reload_ok();
+	expect_revoked(&x, id, EACCES);
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d0 d1\n", d0, d1);
+	reload_ok();
+	ck_assert_uint_eq(rc_sub(&x, "d0"), id);
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n, T_MS));
+	ck_assert_uint_eq(n.device_id, id);
+	rc_lower(d0);
+	rc_ack(&x, &n, n.seq, true);
+	/* removed: told, with ENOENT */
+	h_conf(&env, "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d1\n", d1);
+	reload_ok();
+	expect_revoked(&x, id, ENOENT);
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* A client admitted by gid: when its gid changes, its session ends. */
+START_TEST(gid_change_ends_session)
+{
+	const char *d0 = h_sim(&env, "d0", 11);
+	unsigned char buf[INTX_MSG_MAX];
+	struct rc x;
+
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[client g]\ngid = 0\ndevices = d0\n", d0);
+	h_daemon_start(&env);
+	rc_open(&env, &x, "g");
+	rc_sub(&x, "d0");
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[client g]\ngid = 4242\ndevices = d0\n", d0);
+	reload_ok();
+	ck_assert_int_eq(h_recv(x.fd, buf, sizeof(buf), T_MS), 0);
+	ck_assert(h_log_has(&env, "no longer admits it"));
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * d0 redefined (another line) while x holds seq 1 of it, still asserting:
+ * the redefined device interrupts again, and its numbering goes on (seq 2)
+ * so that x's ACK of seq 1 is late and does not settle seq 2.
+ */
+START_TEST(redefined_device_keeps_numbering)
+{
+	const char *d0 = h_sim(&env, "d0", 11);
+	struct intx_msg_notify n1, n2;
+	struct rc x;
+
+	h_conf(&env, "ack-timeout-ms = 0\n[device d0]\nbackend = sim\npath = %s\n"
+		     "line = a\n[client x]\nuid = 0\ndevices = d0\n", d0);
+	h_daemon_start(&env);
+	h_monitor(&env);
+	rc_open(&env, &x, "x");
+	rc_sub(&x, "d0");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n1, T_MS));
+	ck_assert_uint_eq(n1.seq, 1);
+	h_conf(&env, "ack-timeout-ms = 0\n[device d0]\nbackend = sim\npath = %s\n"
+		     "line = b\n[client x]\nuid = 0\ndevices = d0\n", d0);
+	reload_ok();
+	ck_assert(rc_notify(&x, &n2, T_MS));
+	ck_assert_uint_eq(n2.seq, 2);
+	rc_ack(&x, &n1, n1.seq, true); /* late */
+	rc_lower(d0);
+	rc_ack(&x, &n2, n2.seq, true);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", 2, 0);
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reload");
@@ -218,6 +338,9 @@ int main(void)
 	tcase_add_test(t, move_asserting_device);
 	tcase_add_test(t, bad_config_keeps_running);
 	tcase_add_test(t, sighup);
+	tcase_add_test(t, unbind_rebind_tells_the_client);
+	tcase_add_test(t, gid_change_ends_session);
+	tcase_add_test(t, redefined_device_keeps_numbering);
 	suite_add_tcase(s, t);
 	return check_run(s);
 }

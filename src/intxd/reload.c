@@ -190,9 +190,9 @@ static void recheck_sessions(struct daemon *d, struct client **cl, unsigned ncl)
 		if (!nc) {
 			/* the old client goes away with the old config */
 			drop_all(d, s);
-			s->client = NULL;
 			session_kill(s, "its client is gone from the config, or no "
 					"longer admits it");
+			s->client = NULL;
 			continue;
 		}
 		s->client = nc;

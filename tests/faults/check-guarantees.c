@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check-guarantees.c - the acknowledgement promises of doc/protocol.md
+ * against the real intxd on sim devices, with raw-protocol clients, each
+ * one an interleaving that broke them once (issue 9):
+ *   - each client's ack deadline and policy are its own;
+ *   - a late ACK (an older seq) never settles the notification in flight;
+ *   - broadcast + redeliver: every owed ack is forgiven, nothing hangs;
+ *   - broadcast: an interrupt delivered at SUBSCRIBE gets its deadline;
+ *   - broadcast counters: one definition each.
+ * Waits are on the daemon's own MONITOR events and replies, never timers.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check-run.h"
+#include "harness.h"
+#include "rawclient.h"
+
+#define T_MS 20000
+
+static struct h_env env;
+
+static void setup(void)
+{
+	h_setup(&env);
+}
+
+static void teardown(void)
+{
+	h_teardown(&env);
+}
+
+static const char *const policies[] = { "wait", "redeliver", "drop" };
+
+/*
+ * Two clients on d0, the global deadline 100 ms: x keeps it, y waits
+ * forever (ack-timeout-ms = 0).  x acknowledges; y's deadline must not be
+ * x's, under any global policy: no time-out, no drop, no redelivery, and
+ * d0 stays masked until y acknowledges.  z, a third client with the global
+ * deadline on d1, notified after x and y, marks when 100 ms have passed.
+ */
+START_TEST(deadline_is_per_client)
+{
+	const char *pol = policies[_i];
+	struct rc x, y, z;
+	struct intx_msg_notify nx, ny, nz;
+	struct intx_msg_device d;
+	const char *d0 = h_sim(&env, "d0", 11), *d1 = h_sim(&env, "d1", 11);
+
+	h_conf(&env, "ack-timeout-ms = 100\nack-timeout-policy = %s\n"
+		     "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d0\n"
+		     "[client y]\nuid = 0\ndevices = d0\nack-timeout-ms = 0\n"
+		     "[client z]\nuid = 0\ndevices = d1\n", pol, d0, d1);
+	h_daemon_start(&env);
+	h_monitor(&env);
+	rc_open(&env, &x, "x");
+	rc_open(&env, &y, "y");
+	rc_open(&env, &z, "z");
+	rc_sub(&x, "d0");
+	rc_sub(&y, "d0");
+	rc_sub(&z, "d1");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &nx, T_MS));
+	ck_assert(rc_notify(&y, &ny, T_MS));
+	h_raise(d1);
+	ck_assert(rc_notify(&z, &nz, T_MS));
+	rc_lower(d0);
+	rc_ack(&x, &nx, nx.seq, true);
+	/* z's deadline passes (its time-out is reported); d0 has none */
+	rc_expect_event(&env, INTX_EV_TIMEOUT, "d1", 0, 0);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.timeouts, 0);
+	ck_assert_uint_eq(d.flags & (INTX_F_INFLIGHT | INTX_F_MASKED),
+			  INTX_F_INFLIGHT | INTX_F_MASKED);
+	ck_assert_uint_eq(d.raised, 1);
+	ck_assert(rc_alive(&y));
+	/* y's own acknowledgement is what ends it */
+	rc_ack(&y, &ny, ny.seq, false);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", 1, INTX_EV_TIMEOUT);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.acked, 2);
+	ck_assert_uint_eq(d.timeouts, 0);
+	rc_close(&x);
+	rc_close(&y);
+	rc_close(&z);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * redeliver: seq 1 is forgiven at its deadline; the device, still
+ * asserting, is notified again as seq 2.  The client's ACK of seq 1 now is
+ * late: it must not unmask the device for seq 2, whose handler has not
+ * run - the next event of d0 is seq 2's own time-out, not an unmask.
+ */
+START_TEST(late_ack_does_not_unmask)
+{
+	struct rc x;
+	struct intx_msg_notify n1, n2;
+	const char *d0 = h_sim(&env, "d0", 11);
+
+	h_conf(&env, "ack-timeout-ms = 50\nack-timeout-policy = redeliver\n"
+		     "[device d0]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d0\n", d0);
+	h_daemon_start(&env);
+	h_monitor(&env);
+	rc_open(&env, &x, "x");
+	rc_sub(&x, "d0");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n1, T_MS));
+	rc_expect_event(&env, INTX_EV_TIMEOUT, "d0", 1, 0);
+	rc_expect_event(&env, INTX_EV_RAISE, "d0", 2, 0);
+	rc_ack(&x, &n1, n1.seq, true); /* late */
+	rc_expect_event(&env, INTX_EV_TIMEOUT, "d0", 2, INTX_EV_UNMASK);
+	ck_assert(rc_notify(&x, &n2, T_MS));
+	ck_assert_uint_eq(n2.seq, 2);
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * Broadcast + redeliver: x is bound to d0 and d1 of one line and never
+ * acknowledges; it owes two acks for each interrupt (one through each
+ * device).  Both must be forgiven at the deadline: the still-asserting
+ * device interrupts again, again and again - never masked for good.
+ */
+START_TEST(broadcast_redeliver_forgives_all)
+{
+	struct rc x;
+	struct intx_msg_notify n;
+	const char *d0 = h_sim(&env, "d0", 11), *d1 = h_sim(&env, "d1", 11);
+	unsigned seen = 0;
+
+	h_conf(&env, "mode = broadcast\nack-timeout-ms = 50\n"
+		     "ack-timeout-policy = redeliver\n"
+		     "[device d0]\nbackend = sim\npath = %s\nline = l\n"
+		     "[device d1]\nbackend = sim\npath = %s\nline = l\n"
+		     "[client x]\nuid = 0\ndevices = d0, d1\n", d0, d1);
+	h_daemon_start(&env);
+	h_monitor(&env);
+	rc_open(&env, &x, "x");
+	rc_sub(&x, "d0");
+	rc_sub(&x, "d1");
+	h_raise(d0);
+	rc_expect_event(&env, INTX_EV_RAISE, "d0", 1, 0);
+	rc_expect_event(&env, INTX_EV_RAISE, "d0", 2, 0);
+	rc_expect_event(&env, INTX_EV_RAISE, "d0", 3, 0);
+	/* two notifications per interrupt, one through each device */
+	while (seen < 6 && rc_notify(&x, &n, T_MS)) {
+		ck_assert_uint_eq(n.token, 0);
+		seen++;
+	}
+	ck_assert_uint_eq(seen, 6);
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * Broadcast: raised while nobody listens (pending), delivered when x
+ * subscribes; x never acknowledges: the deadline applies all the same.
+ */
+START_TEST(broadcast_pending_gets_deadline)
+{
+	struct rc x;
+	struct intx_msg_notify n;
+	struct intx_msg_device d;
+	const char *d0 = h_sim(&env, "d0", 11), *d1 = h_sim(&env, "d1", 11);
+
+	h_conf(&env, "mode = broadcast\nack-timeout-ms = 100\n"
+		     "ack-timeout-policy = wait\n"
+		     "[device d0]\nbackend = sim\npath = %s\nline = l\n"
+		     "[device d1]\nbackend = sim\npath = %s\nline = l\n"
+		     "[client x]\nuid = 0\ndevices = d1\n", d0, d1);
+	h_daemon_start(&env);
+	h_monitor(&env);
+	h_raise(d0);
+	rc_expect_event(&env, INTX_EV_RAISE, "d0", 1, 0);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.flags & INTX_F_PENDING, INTX_F_PENDING);
+	rc_open(&env, &x, "x");
+	rc_sub(&x, "d1");
+	ck_assert(rc_notify(&x, &n, T_MS));
+	ck_assert_uint_eq(n.token, 0);
+	rc_expect_event(&env, INTX_EV_TIMEOUT, "d1", 1, 0);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.timeouts, 1);
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * Broadcast counters, one definition each: d0 raised once; both owners on
+ * the line are told (delivered 2, on d0's interrupt) and acknowledge it
+ * (acked 2); x claims it through d0 (handled 1 on d0); d1 raised nothing,
+ * and nothing is counted on it.  The raise shows in the monitor.
+ */
+START_TEST(broadcast_counters)
+{
+	struct rc x, y;
+	struct intx_msg_notify nx, ny;
+	struct intx_msg_device d;
+	const char *d0 = h_sim(&env, "d0", 11), *d1 = h_sim(&env, "d1", 11);
+
+	h_conf(&env, "mode = broadcast\n"
+		     "[device d0]\nbackend = sim\npath = %s\nline = l\n"
+		     "[device d1]\nbackend = sim\npath = %s\nline = l\n"
+		     "[client x]\nuid = 0\ndevices = d0\n"
+		     "[client y]\nuid = 0\ndevices = d1\n", d0, d1);
+	h_daemon_start(&env);
+	h_monitor(&env);
+	rc_open(&env, &x, "x");
+	rc_open(&env, &y, "y");
+	rc_sub(&x, "d0");
+	rc_sub(&y, "d1");
+	h_raise(d0);
+	rc_expect_event(&env, INTX_EV_RAISE, "d0", 1, 0);
+	ck_assert(rc_notify(&x, &nx, T_MS));
+	ck_assert(rc_notify(&y, &ny, T_MS));
+	rc_lower(d0);
+	rc_ack(&y, &ny, ny.seq, false);
+	rc_ack(&x, &nx, nx.seq, true);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", 1, 0);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.raised, 1);
+	ck_assert_uint_eq(d.delivered, 2);
+	ck_assert_uint_eq(d.acked, 2);
+	ck_assert_uint_eq(d.handled, 1);
+	h_device(&env, "d1", &d);
+	ck_assert_uint_eq(d.raised, 0);
+	ck_assert_uint_eq(d.delivered, 0);
+	ck_assert_uint_eq(d.acked, 0);
+	ck_assert_uint_eq(d.handled, 0);
+	rc_close(&x);
+	rc_close(&y);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("guarantees");
+	TCase *tc = tcase_create("ledger");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, deadline_is_per_client, 0, 3);
+	tcase_add_test(tc, late_ack_does_not_unmask);
+	tcase_add_test(tc, broadcast_redeliver_forgives_all);
+	tcase_add_test(tc, broadcast_pending_gets_deadline);
+	tcase_add_test(tc, broadcast_counters);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* rawclient.c - see rawclient.h. */
+#include <check.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "rawclient.h"
+#include "simdev.h"
+#include "wire.h"
+
+#define RC_TIMEOUT_MS 20000
+
+void rc_open(struct h_env *e, struct rc *c, const char *client)
+{
+	c->fd = h_connect(e);
+	ck_assert_int_eq(h_hello_pipe(c->fd, INTX_ROLE_CLIENT, client, &c->pfd),
+			 INTX_MSG_WELCOME);
+}
+
+void rc_close(struct rc *c)
+{
+	close(c->fd);
+	close(c->pfd);
+}
+
+long rc_reply(struct rc *c, void *buf, size_t size, int want)
+{
+	long n = h_recv(c->fd, buf, size, RC_TIMEOUT_MS);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON), want);
+	return n;
+}
+
+uint32_t rc_sub(struct rc *c, const char *dev)
+{
+	struct intx_msg_subscribe m;
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_subscribed r;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_SUBSCRIBE, sizeof(m));
+	ck_assert_int_eq(proto_strset(m.device, sizeof(m.device), dev), 0);
+	ck_assert_int_eq(wire_send(c->fd, &m, sizeof(m), -1, 0), 0);
+	rc_reply(c, buf, sizeof(buf), INTX_MSG_SUBSCRIBED);
+	memcpy(&r, buf, sizeof(r));
+	return r.device_id;
+}
+
+bool rc_notify(struct rc *c, struct intx_msg_notify *n, int timeout_ms)
+{
+	struct pollfd p = { .fd = c->pfd, .events = POLLIN };
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return false;
+	ck_assert_int_eq(read(c->pfd, n, sizeof(*n)), (ssize_t)sizeof(*n));
+	return true;
+}
+
+void rc_ack(struct rc *c, const struct intx_msg_notify *n, uint64_t seq,
+	    bool handled)
+{
+	struct intx_msg_ack a;
+
+	memset(&a, 0, sizeof(a));
+	proto_hdr(&a.hdr, INTX_MSG_ACK, sizeof(a));
+	a.device_id = n->device_id;
+	a.token = n->token;
+	a.seq = seq;
+	a.flags = handled ? INTX_ACK_HANDLED : 0;
+	ck_assert_int_eq(wire_send(c->fd, &a, sizeof(a), -1, 0), 0);
+}
+
+bool rc_alive(struct rc *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	char b;
+
+	if (poll(&p, 1, 0) == 0)
+		return true;
+	return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
+}
+
+void rc_expect_event(struct h_env *e, uint32_t kind, const char *dev,
+		     uint64_t seq, uint32_t never)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_event ev;
+
+	for (;;) {
+		long n = h_recv(e->monitor, buf, sizeof(buf), RC_TIMEOUT_MS);
+
+		ck_assert_msg(n > 0, "no event %u of %s (seq %llu) came", kind, dev,
+			      (unsigned long long)seq);
+		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) != INTX_MSG_EVENT)
+			continue;
+		memcpy(&ev, buf, sizeof(ev));
+		if (strcmp(ev.device, dev) != 0)
+			continue;
+		ck_assert_msg(ev.kind != never || kind == never,
+			      "event %u of %s (seq %llu) before the awaited %u", never,
+			      dev, (unsigned long long)ev.seq, kind);
+		if (ev.kind == kind && (!seq || ev.seq == seq))
+			return;
+	}
+}
+
+void rc_lower(const char *dir)
+{
+	struct simdev s;
+
+	ck_assert_int_eq(simdev_open(&s, dir), 0);
+	ck_assert_int_eq(simdev_lower(&s), 0);
+	simdev_close(&s);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rawclient.h - a client speaking the wire protocol by hand (no libintx),
+ * for tests that need to choose exactly what is sent and when: an ACK with
+ * a stale seq, one never sent, a session held open across a reload.
+ */
+#ifndef TESTS_RAWCLIENT_H
+#define TESTS_RAWCLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness.h"
+
+struct rc {
+	int fd, pfd; /* the socket, the notification pipe */
+};
+
+/* Connect and HELLO as client (as this process's uid). */
+void rc_open(struct h_env *e, struct rc *c, const char *client);
+void rc_close(struct rc *c);
+/* The next message on the socket, which must be of type want. */
+long rc_reply(struct rc *c, void *buf, size_t size, int want);
+/* SUBSCRIBE; returns the device id. */
+uint32_t rc_sub(struct rc *c, const char *dev);
+/* The next NOTIFY, waiting up to timeout_ms; false if none came. */
+bool rc_notify(struct rc *c, struct intx_msg_notify *n, int timeout_ms);
+void rc_ack(struct rc *c, const struct intx_msg_notify *n, uint64_t seq,
+	    bool handled);
+/* Is the session still open (no end of stream on its socket)? */
+bool rc_alive(struct rc *c);
+
+/* On e's MONITOR session: wait for an event of kind for dev (seq 0: any),
+ * failing if an event of kind `never` for dev comes first. */
+void rc_expect_event(struct h_env *e, uint32_t kind, const char *dev,
+		     uint64_t seq, uint32_t never);
+
+/* The sim device at dir stops asserting, as its driver's handler makes it. */
+void rc_lower(const char *dir);
+
+#endif
