@@ -16,6 +16,9 @@
  *      the read end of a pipe on which the daemon writes its NOTIFY
  *      messages (a pipe costs a third of a seqpacket message); a peer
  *      must also accept NOTIFY on the socket.
+ *   2  REVOKED (a reload took a device from the session).  An ACK settles
+ *      only the notification whose device_id, token and seq it echoes;
+ *      UNSUBSCRIBE settles what was owed through the device.
  */
 #ifndef INTX_PROTO_H
 #define INTX_PROTO_H
@@ -23,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INTX_PROTO_VERSION 1
+#define INTX_PROTO_VERSION 2
 
 #define INTX_DEFAULT_SOCKET "/run/intxd/intxd.sock"
 
