@@ -184,16 +184,6 @@ void ledger_drop_device(struct daemon *d, struct device *dev)
 			drop_matching(d->devices[i], NULL, dev);
 }
 
-unsigned ledger_owed_by(const struct daemon *d, const struct session *s)
-{
-	unsigned i, k, n = 0;
-
-	for (i = 0; i < d->ndevices; i++)
-		for (k = 0; d->devices[i] && k < d->devices[i]->owed.n; k++)
-			n += d->devices[i]->owed.debts[k].s == s;
-	return n;
-}
-
 static void report_timeout(struct device *tok, const struct ledger_debt *x)
 {
 	struct session *s = x->s;

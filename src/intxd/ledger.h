@@ -65,9 +65,6 @@ void ledger_drop_device(struct daemon *d, struct device *dev);
  * line), then offer each pending interrupt to whoever can now hear it. */
 void ledger_reconcile(struct daemon *d);
 
-/* Debts s has (for views and tests). */
-unsigned ledger_owed_by(const struct daemon *d, const struct session *s);
-
 /* Apply every deadline passed by now (the timer's work; tests call it). */
 void ledger_expire(struct daemon *d);
 
