@@ -189,11 +189,14 @@ static void keep_group(const struct vfio_group *g, bool keep)
 	keep ? fdstore_keep(name, g->container) : fdstore_forget(name);
 }
 
-static void vfio_log_open(const struct device *dev, const char *bdf,
+static void vfio_log_open(struct device *dev, const char *bdf,
 			  const char *what, int err, const char *hint)
 {
 	log_full(LOG_ERR, dev->name, NULL, NULL, "vfio %s: %s: %s%s%s", bdf, what,
 		 strerror(-err), hint ? "; " : "", hint ? hint : "");
+	/* for the clients it refuses (a SUBSCRIBE of a failed device) */
+	snprintf(dev->why, sizeof(dev->why), "vfio %s: %s%s%s", what, strerror(-err),
+		 hint ? "; " : "", hint ? hint : "");
 }
 
 static int group_get(struct device *dev, const char *bdf, struct vfio_group **out)
