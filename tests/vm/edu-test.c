@@ -1079,38 +1079,60 @@ static uint64_t ms_since(uint64_t t0)
 	return (now_ns() - t0) / 1000000u;
 }
 
+static bool sh(const char *scenario, const char *cmd)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fail("%s: '%s' failed (status %d)", scenario, cmd, st);
+		return false;
+	}
+	return true;
+}
+
 /*
  * Issue 9, item 10: intxd restarted (cmd: `intxctl restart`, or a service
  * restart through fake-systemd's fd store) while every driver, and
  * edu-test itself, keep BAR0 mapped through the device fds intxd gave
  * them.  Every device must come back open, every driver resubscribe on
  * its own (libintx), and every interrupt after reach its owner.
+ * COMMAND "STOP|START": every device is raised once between the two,
+ * while no intxd runs; each of those must reach its owner once too.
  */
 static void sc_restart(char *spec, unsigned long n)
 {
 	bool all3[MAXDEV] = { true, true, true, false };
+	bool all4[MAXDEV] = { true, true, true, true };
 	bool only_other[MAXDEV] = { false, false, false, true };
-	char *eq = strchr(spec, '='), name[64];
+	char *eq = strchr(spec, '='), *start_cmd, name[64];
 	uint64_t t0, end;
 	unsigned back = 0;
-	int st = 0;
-	pid_t pid;
 
 	if (!eq) {
 		fail("restart: expected LABEL=COMMAND, got %s", spec);
 		return;
 	}
 	*eq = 0;
+	start_cmd = strchr(eq + 1, '|');
+	if (start_cmd)
+		*start_cmd++ = 0;
 	snprintf(name, sizeof(name), "restart:%s", spec);
 	t0 = now_ns();
-	pid = fork();
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", eq + 1, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fail("%s: '%s' failed (status %d)", name, eq + 1, st);
+	if (!sh(name, eq + 1))
 		return;
+	if (start_cmd) {
+		/* no intxd: the kernel masks each device at its interrupt
+		 * (the trigger stays set) until the next one unmasks it */
+		reset_counts();
+		for (unsigned i = 0; i < ndevs; i++)
+			raise_irq(&devs[i]);
+		if (!sh(name, start_cmd))
+			return;
 	}
 	/* the restart ended our control session */
 	close(ctl);
@@ -1156,6 +1178,23 @@ static void sc_restart(char *spec, unsigned long n)
 	       "after the restart began\n", name, back, ndevs, (unsigned long long)ms_since(t0));
 	if (failures)
 		return;
+	if (start_cmd) {
+		unsigned long timeouts = 0;
+		char gap[96];
+		struct snap s;
+
+		for (unsigned i = 0; i < ndevs; i++)
+			if (!await(&devs[i], is_settled, WAIT_MS)) {
+				timeouts++;
+				diagnose(&devs[i]);
+			}
+		pump(0);
+		snapshot(&s);
+		/* the daemon that delivered them is new: its counters start
+		 * after the raises, so only the drivers' reports count */
+		snprintf(gap, sizeof(gap), "%s:raised-while-stopped", name);
+		check(gap, all4, &s, &s, now_ns() - t0, timeouts, false);
+	}
 	sc_roundrobin(name, all3, n);
 	snprintf(name + strlen(name), sizeof(name) - strlen(name), ":other-line");
 	sc_roundrobin(name, only_other, n / 10 ? n / 10 : 1);

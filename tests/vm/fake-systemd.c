@@ -10,9 +10,10 @@
  *   fake-systemd run CTLSOCK -- COMMAND [ARG...]
  *       runs COMMAND as the service; exits with its status once it exits
  *       on SIGTERM (forwarded) or on its own.
- *   fake-systemd restart CTLSOCK
- *       restarts the service; returns when the new one said READY=1 and
- *       prints how many fds it was given.
+ *   fake-systemd restart|stop|start CTLSOCK
+ *       restarts (stops, starts) the service; returns once it has exited,
+ *       and when the new one said READY=1, and prints how many fds the
+ *       store holds.
  *
  * Simplification: the store keeps one fd per name (systemd keeps one per
  * open file, whatever the names); intxd gives each fd its own name.
@@ -212,11 +213,13 @@ static int run(const char *ctl_path, char **cmd)
 				       { .fd = cs, .events = POLLIN } };
 
 		if (got_term) {
-			kill(pid, SIGTERM);
-			waitpid(pid, &st, 0);
+			if (pid > 0) {
+				kill(pid, SIGTERM);
+				waitpid(pid, &st, 0);
+			}
 			break;
 		}
-		if (waitpid(pid, &st, WNOHANG) == pid)
+		if (pid > 0 && waitpid(pid, &st, WNOHANG) == pid)
 			break;
 		if (poll(p, 2, 100) <= 0)
 			continue;
@@ -224,20 +227,29 @@ static int run(const char *ctl_path, char **cmd)
 			(void)notify_recv(ns);
 		if (p[1].revents) {
 			int c = accept4(cs, NULL, NULL, SOCK_CLOEXEC);
-			char reply[64];
-			bool ok;
+			char op[16] = "", reply[64];
+			ssize_t k;
+			bool ok = true;
 
 			if (c < 0)
 				continue;
+			k = read(c, op, sizeof(op) - 1);
+			op[k > 0 ? k : 0] = 0;
 			/* systemctl restart: stop, then start with the store */
-			kill(pid, SIGTERM);
-			waitpid(pid, &st, 0);
-			while (notify_recv(ns) >= 0)
-				;
-			fprintf(stderr, "fake-systemd: stopped (status %d); starting with %d stored fd(s)\n",
-				st, nstore);
-			pid = start(cmd, notify_path);
-			ok = pid > 0 && await_ready(ns, pid, &st);
+			if (pid > 0 && (!strcmp(op, "restart") || !strcmp(op, "stop"))) {
+				kill(pid, SIGTERM);
+				waitpid(pid, &st, 0);
+				pid = 0;
+				while (notify_recv(ns) >= 0)
+					;
+				fprintf(stderr, "fake-systemd: stopped (status %d); %d fd(s) in the store\n",
+					st, nstore);
+			}
+			if (pid == 0 && (!strcmp(op, "restart") || !strcmp(op, "start"))) {
+				fprintf(stderr, "fake-systemd: starting with %d stored fd(s)\n", nstore);
+				pid = start(cmd, notify_path);
+				ok = pid > 0 && await_ready(ns, pid, &st);
+			}
 			snprintf(reply, sizeof(reply), "%s %d\n", ok ? "ok" : "failed", nstore);
 			(void)!write(c, reply, strlen(reply));
 			close(c);
@@ -248,13 +260,13 @@ static int run(const char *ctl_path, char **cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static int restart(const char *ctl_path)
+static int control(const char *op, const char *ctl_path)
 {
 	char buf[64];
 	ssize_t n;
 	int c = unix_socket(ctl_path, SOCK_STREAM, false);
 
-	if (c < 0) {
+	if (c < 0 || write(c, op, strlen(op)) < 0) {
 		perror("fake-systemd: connect");
 		return 1;
 	}
@@ -262,7 +274,7 @@ static int restart(const char *ctl_path)
 	if (n <= 0)
 		return 1;
 	buf[n] = 0;
-	printf("fake-systemd restart: %s", buf);
+	printf("fake-systemd %s: %s", op, buf);
 	return strncmp(buf, "ok ", 3) == 0 ? 0 : 1;
 }
 
@@ -270,9 +282,10 @@ int main(int argc, char **argv)
 {
 	if (argc >= 5 && !strcmp(argv[1], "run") && !strcmp(argv[3], "--"))
 		return run(argv[2], argv + 4);
-	if (argc == 3 && !strcmp(argv[1], "restart"))
-		return restart(argv[2]);
+	if (argc == 3 && (!strcmp(argv[1], "restart") || !strcmp(argv[1], "stop") ||
+			  !strcmp(argv[1], "start")))
+		return control(argv[1], argv[2]);
 	fprintf(stderr, "usage: fake-systemd run CTLSOCK -- COMMAND [ARG...]\n"
-			"       fake-systemd restart CTLSOCK\n");
+			"       fake-systemd restart|stop|start CTLSOCK\n");
 	return 2;
 }

@@ -148,7 +148,8 @@ run() {
         "$FAKESD" run /tmp/fakesd.ctl -- "$INTXD" -c /tmp/intxd-$m.conf 2> /tmp/intxd-$m.log &
         set -- "$@" --reload-line /tmp/intxd-$m.conf=/tmp/intxd-$m-moved.conf \
             --restart "intxctl=$INTXCTL --socket $SOCK restart" \
-            --restart "service=$FAKESD restart /tmp/fakesd.ctl"
+            --restart "service=$FAKESD restart /tmp/fakesd.ctl" \
+            --restart "service-gap=$FAKESD stop /tmp/fakesd.ctl|$FAKESD start /tmp/fakesd.ctl"
     else
         "$INTXD" -c /tmp/intxd-$m.conf 2> /tmp/intxd-$m.log &
     fi
