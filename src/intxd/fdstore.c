@@ -266,8 +266,8 @@ int fdstore_exec(char **argv, int listen_fd)
 		set_cloexec(listen_fd, false);
 	for (i = 0; i < nkept; i++)
 		set_cloexec(kept[i].fd, false);
-	log_info("restart: executing again, keeping %u file descriptor(s)%s", nkept,
-		 listen_fd >= 0 ? " and the socket" : "");
+	log_info("restart: executing again, keeping %u file descriptor(s) and the socket",
+		 nkept);
 	execv("/proc/self/exe", argv);
 	r = -errno;
 	log_err("restart: exec /proc/self/exe: %s; going on as before", strerror(errno));

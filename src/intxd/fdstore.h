@@ -51,8 +51,10 @@ bool fdstore_kept_at_exit(const char *name);
 void fdstore_request_exec(void);
 bool fdstore_exec_requested(void);
 
-/* Re-execute /proc/self/exe with argv, keeping the kept fds (and listen_fd
- * if >= 0).  Returns only on failure: -errno (the process goes on). */
+/* Re-execute /proc/self/exe with argv, keeping the kept fds and the
+ * listening socket listen_fd, which the new image serves on at once (no
+ * connection attempt fails meanwhile, and it needs no privilege to listen
+ * again).  Returns only on failure: -errno (the process goes on). */
 int fdstore_exec(char **argv, int listen_fd);
 
 #endif

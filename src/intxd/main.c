@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "fdstore.h"
+#include "listener.h"
 #include "log.h"
 #include "watchdog.h"
 
@@ -165,8 +166,8 @@ int main(int argc, char **argv)
 	}
 	/* Acquire, drop, announce: devices and socket are open; what follows
 	 * needs no privilege (the fds stay ours). */
-	if (r == 0 && d->conf->run_uid >= 0)
-		r = drop_privileges(d->conf);
+	if (r == 0 && d->conf->run_uid >= 0 && (uid_t)d->conf->run_uid != getuid())
+		r = drop_privileges(d->conf);	/* not again after a restart */
 	if (r < 0) {
 		daemon_free(d);
 		event_base_free(base);
@@ -189,10 +190,11 @@ int main(int argc, char **argv)
 			   d->ndevices, d->nlines);
 		watchdog_start(base);
 		/* intxctl restart stops the loop to execute intxd again,
-		 * keeping the devices' fds (and an inherited socket) */
+		 * keeping the devices' fds and the socket */
 		do
 			event_base_dispatch(base);
-		while (fdstore_exec_requested() && fdstore_exec(argv, fd) < 0);
+		while (fdstore_exec_requested() &&
+		       fdstore_exec(argv, listener_fd(d->listener)) < 0);
 	}
 	fdstore_exiting();
 	if (d->sig_term)
