@@ -222,7 +222,9 @@ int main(int argc, char **argv)
 		/* bounded: a signal that lands between the test of stop and
 		 * the wait is seen within 100 ms instead of never */
 		r = intx_dispatch(c, 100);
-		if (r < 0 && r != -EINTR) {
+		/* -ENOTCONN: intxd is away (restarting); the next call
+		 * reconnects and resubscribes */
+		if (r < 0 && r != -EINTR && r != -ENOTCONN) {
 			fprintf(stderr, "intx-edu-driver: %s\n", intx_strerror(r));
 			break;
 		}

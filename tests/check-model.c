@@ -89,6 +89,7 @@ struct mdev {
 	int line;
 	bool present;  /* in the config */
 	bool admin;
+	bool alias;    /* its path written as DIR/. (a redefinition) */
 };
 
 struct mcli {
@@ -242,8 +243,9 @@ static void write_conf(struct model *m)
 		m->g_policy == CONF_ACK_DROP ? "drop" : "redeliver", m->storm);
 	for (i = 0; i < m->ndev; i++)
 		if (m->dev[i].present)
-			fprintf(f, "[device %s]\nbackend = sim\npath = %s\nline = l%d\n",
-				m->dev[i].name, m->dev[i].dir, m->dev[i].line);
+			fprintf(f, "[device %s]\nbackend = sim\npath = %s%s\nline = l%d\n",
+				m->dev[i].name, m->dev[i].dir,
+				m->dev[i].alias ? "/." : "", m->dev[i].line);
 	for (i = 0; i < m->ncli; i++) {
 		const struct mcli *c = &m->cli[i];
 		bool first = true;
@@ -760,9 +762,9 @@ static void do_reload(struct model *m, uint32_t a, uint32_t b, uint32_t c)
 {
 	char msg[INTX_TEXT_MAX];
 	int dv = (int)(b % (uint32_t)m->ndev), cl = (int)(c % (uint32_t)m->ncli);
-	int i, k, taken = -1;
+	int i, k, taken = -1, moved = -1;
 
-	switch (a % 7) {
+	switch (a % 8) {
 	case 0: /* bind or unbind */
 		m->cli[cl].bound[dv] = !m->cli[cl].bound[dv];
 		break;
@@ -770,8 +772,12 @@ static void do_reload(struct model *m, uint32_t a, uint32_t b, uint32_t c)
 		for (i = 0; i < m->ncli; i++)
 			m->cli[i].bound[dv] = i == cl;
 		break;
-	case 2: /* redefine: another line */
+	case 2: /* another line: the device is kept, and moved */
 		m->dev[dv].line = (m->dev[dv].line + 1) % MAX_LINES;
+		moved = dv;
+		break;
+	case 6: /* redefine: the same device under another path, reopened */
+		m->dev[dv].alias = !m->dev[dv].alias;
 		m->dev[dv].admin = false;
 		taken = dv;
 		break;
@@ -799,7 +805,8 @@ static void do_reload(struct model *m, uint32_t a, uint32_t b, uint32_t c)
 	/* What the reload takes away is released: all a session whose client
 	 * no longer admits it owed; what was owed through a device its client
 	 * loses; everything of a device removed or redefined (its interrupt,
-	 * and what was owed through it). */
+	 * and what was owed through it); on a broadcast line, what was owed
+	 * between a device that moves and the others of its old line. */
 	for (i = 0; i < m->nses; i++) {
 		struct mses *ms = &m->ses[i];
 		unsigned j;
@@ -809,7 +816,8 @@ static void do_reload(struct model *m, uint32_t a, uint32_t b, uint32_t c)
 			int t = dev_by_id(m, n->token), v = dev_by_id(m, n->via);
 
 			if (m->cli[ms->cli].refused || t < 0 || v < 0 ||
-			    !bound(m, ms->cli, v) || t == taken || v == taken)
+			    !bound(m, ms->cli, v) || t == taken || v == taken ||
+			    (t != v && (t == moved || v == moved)))
 				n->open = false;
 		}
 	}

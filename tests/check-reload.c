@@ -294,9 +294,10 @@ START_TEST(gid_change_ends_session)
 END_TEST
 
 /*
- * d0 redefined (another line) while x holds seq 1 of it, still asserting:
- * the redefined device interrupts again, and its numbering goes on (seq 2)
- * so that x's ACK of seq 1 is late and does not settle seq 2.
+ * d0 redefined (the same sim device under another path, so it is closed
+ * and opened again) while x holds seq 1 of it, still asserting: the
+ * redefined device interrupts again, and its numbering goes on (seq 2) so
+ * that x's ACK of seq 1 is late and does not settle seq 2.
  */
 START_TEST(redefined_device_keeps_numbering)
 {
@@ -305,7 +306,7 @@ START_TEST(redefined_device_keeps_numbering)
 	struct rc x;
 
 	h_conf(&env, "ack-timeout-ms = 0\n[device d0]\nbackend = sim\npath = %s\n"
-		     "line = a\n[client x]\nuid = 0\ndevices = d0\n", d0);
+		     "[client x]\nuid = 0\ndevices = d0\n", d0);
 	h_daemon_start(&env);
 	h_monitor(&env);
 	rc_open(&env, &x, "x");
@@ -313,9 +314,10 @@ START_TEST(redefined_device_keeps_numbering)
 	h_raise(d0);
 	ck_assert(rc_notify(&x, &n1, T_MS));
 	ck_assert_uint_eq(n1.seq, 1);
-	h_conf(&env, "ack-timeout-ms = 0\n[device d0]\nbackend = sim\npath = %s\n"
-		     "line = b\n[client x]\nuid = 0\ndevices = d0\n", d0);
+	h_conf(&env, "ack-timeout-ms = 0\n[device d0]\nbackend = sim\npath = %s/.\n"
+		     "[client x]\nuid = 0\ndevices = d0\n", d0);
 	reload_ok();
+	ck_assert(h_log_has(&env, "device redefined"));
 	ck_assert(rc_notify(&x, &n2, T_MS));
 	ck_assert_uint_eq(n2.seq, 2);
 	rc_ack(&x, &n1, n1.seq, true); /* late */

@@ -10,6 +10,8 @@
 #   ready        READY=1 and STATUS= arrive on a NOTIFY_SOCKET of our own
 #   watchdog     WATCHDOG=1 keeps arriving when WATCHDOG_USEC is set, and
 #                never when it is not
+#   restart      intxctl restart: intxd executes itself again in the same
+#                process and serves on the socket it inherited
 #
 # A check whose tool is missing is skipped; exit 77 when all were.
 # Environment: INTXD, INTXCTL, INTX_SIM (built programs), TOP_SRCDIR,
@@ -240,6 +242,25 @@ check_daemon() {
 	else
 		pass watchdog-pid
 	fi
+
+	# intxctl restart: the same process executes intxd again and goes on
+	# serving on the socket it was given (the vfio fds it keeps are
+	# tested in the VM test)
+	if ! activate re; then
+		fail restart "systemd-socket-activate did not listen"
+		return
+	fi
+	if "$INTXCTL" --socket "$tmp/re.sock" restart >"$tmp/re.out" 2>&1 &&
+	   "$INTXCTL" --socket "$tmp/re.sock" status >>"$tmp/re.out" 2>&1 &&
+	   kill -0 "$apid" 2>/dev/null &&
+	   grep -q 'executing again.* and the socket' "$tmp/re.log" &&
+	   [ "$(grep -c 'ready on an inherited socket' "$tmp/re.log")" = 2 ]; then
+		pass restart
+	else
+		fail restart "intxctl restart, then status through the same socket:"
+		sed 's/^/    /' "$tmp/re.out" "$tmp/re.log"
+	fi
+	stop "$apid"
 }
 
 if ! have systemd-analyze; then

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "discover.h"
@@ -364,6 +365,38 @@ static int cmd_reload(struct ctl *ctl, char **argv)
 	return admin(ctl, INTX_ADMIN_RELOAD, "");
 }
 
+/* intxd executes itself again, keeping its devices open; done when the
+ * new image answers (bounded: REPLY_TIMEOUT_MS). */
+static int cmd_restart(struct ctl *ctl, char **argv)
+{
+	struct timespec retry = { 0, 20 * 1000000 };
+	union msgbuf m;
+	int r, tries;
+
+	r = admin(ctl, INTX_ADMIN_RESTART, "");
+	if (r < 0)
+		return r;
+	/* the old image hangs up at its exec */
+	do
+		r = recv_msg(ctl, &m, REPLY_TIMEOUT_MS);
+	while (r >= 0);
+	if (r != -ECONNRESET)
+		return r;
+	close(ctl->fd);
+	ctl->fd = -1;
+	for (tries = REPLY_TIMEOUT_MS / 20; tries > 0; tries--) {
+		r = ctl_connect(ctl);
+		if (r == 0 || (r != -ECONNREFUSED && r != -ENOENT && r != -ECONNRESET))
+			return r;
+		if (ctl->fd >= 0)
+			close(ctl->fd);
+		ctl->fd = -1;
+		/* a retry interval: the condition is the HELLO answered */
+		nanosleep(&retry, NULL);
+	}
+	return r;
+}
+
 static int cmd_monitor(struct ctl *ctl, char **argv)
 {
 	struct intx_msg_monitor mon = { 0 };
@@ -454,6 +487,11 @@ static const struct cmd cmds[] = {
 		.name = "reload",
 		.help = "re-read the configuration",
 		.run = cmd_reload,
+	},
+	{
+		.name = "restart",
+		.help = "execute intxd again, keeping its devices open",
+		.run = cmd_restart,
 	},
 	{
 		.name = "discover",

@@ -80,6 +80,7 @@
 #include "backend.h"
 #include "conf.h"
 #include "device.h"
+#include "fdstore.h"
 #include "log.h"
 #include "pcidev.h"
 
@@ -103,6 +104,7 @@ static struct vfio_group *groups;
 
 struct vfio {
 	struct vfio_group *group;
+	char keep[64];     /* the device fd's name in the fd store */
 	int dev_fd;
 	int efd;           /* the INTx trigger */
 	uint64_t cfg_off;  /* of the config region in dev_fd */
@@ -119,11 +121,82 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : r;
 }
 
-static void vfio_log_open(const struct device *dev, const char *bdf,
+/*
+ * Restarts: the container, group and device fds are kept (fdstore.h), as a
+ * client's copy of the device fd keeps the group busy and a new intxd
+ * could not open it.  Names: vfio.container.N and vfio.group.N (group N),
+ * vfio.device.BDF (':' -> '_', which fd names cannot hold), with the suffix
+ * .nostatus for a device found unable to report Interrupt Status: the
+ * probe that found it cannot be run again on a device in use.
+ */
+static void keep_name(char *buf, size_t size, const char *kind, int no)
+{
+	snprintf(buf, size, "vfio.%s.%d", kind, no);
+}
+
+static void device_keep_name(char *buf, size_t size, const char *bdf, bool no_status)
+{
+	char *p;
+
+	snprintf(buf, size, "vfio.device.%s%s", bdf, no_status ? ".nostatus" : "");
+	for (p = buf; *p; p++)
+		if (*p == ':')
+			*p = '_';
+}
+
+/* The device fd kept from before a restart, or -1. */
+static int take_device(const char *bdf, bool *no_status)
+{
+	char name[64];
+	int fd;
+
+	device_keep_name(name, sizeof(name), bdf, false);
+	fd = fdstore_take(name);
+	*no_status = false;
+	if (fd < 0) {
+		device_keep_name(name, sizeof(name), bdf, true);
+		fd = fdstore_take(name);
+		*no_status = fd >= 0;
+	}
+	return fd;
+}
+
+/* The group and container kept from before a restart: both or neither. */
+static bool take_group(struct vfio_group *g)
+{
+	char name[48];
+
+	keep_name(name, sizeof(name), "group", g->no);
+	g->fd = fdstore_take(name);
+	keep_name(name, sizeof(name), "container", g->no);
+	g->container = fdstore_take(name);
+	if (g->fd >= 0 && g->container >= 0)
+		return true;
+	if (g->fd >= 0)
+		close(g->fd);
+	if (g->container >= 0)
+		close(g->container);
+	return false;
+}
+
+static void keep_group(const struct vfio_group *g, bool keep)
+{
+	char name[48];
+
+	keep_name(name, sizeof(name), "group", g->no);
+	keep ? fdstore_keep(name, g->fd) : fdstore_forget(name);
+	keep_name(name, sizeof(name), "container", g->no);
+	keep ? fdstore_keep(name, g->container) : fdstore_forget(name);
+}
+
+static void vfio_log_open(struct device *dev, const char *bdf,
 			  const char *what, int err, const char *hint)
 {
 	log_full(LOG_ERR, dev->name, NULL, NULL, "vfio %s: %s: %s%s%s", bdf, what,
 		 strerror(-err), hint ? "; " : "", hint ? hint : "");
+	/* for the clients it refuses (a SUBSCRIBE of a failed device) */
+	snprintf(dev->why, sizeof(dev->why), "vfio %s: %s%s%s", what, strerror(-err),
+		 hint ? "; " : "", hint ? hint : "");
 }
 
 static int group_get(struct device *dev, const char *bdf, struct vfio_group **out)
@@ -148,7 +221,18 @@ static int group_get(struct device *dev, const char *bdf, struct vfio_group **ou
 	if (!g)
 		return -ENOMEM;
 	g->no = no;
-	r = pcidev_vfio_group_open(no, &g->fd, &g->container, &g->noiommu);
+	if (take_group(g)) {
+		/* kept from before a restart: the container is set up */
+		char path[48];
+
+		snprintf(path, sizeof(path), "/dev/vfio/noiommu-%d", no);
+		g->noiommu = access(path, F_OK) == 0;
+		r = 0;
+		log_full(LOG_INFO, dev->name, NULL, NULL,
+			 "vfio %s: IOMMU group %d kept from before the restart", bdf, no);
+	} else {
+		r = pcidev_vfio_group_open(no, &g->fd, &g->container, &g->noiommu);
+	}
 	if (r < 0) {
 		char what[48];
 		const char *hint = NULL;
@@ -169,6 +253,7 @@ static int group_get(struct device *dev, const char *bdf, struct vfio_group **ou
 	g->refs = 1;
 	g->next = groups;
 	groups = g;
+	keep_group(g, true);
 	*out = g;
 	return 0;
 }
@@ -185,6 +270,7 @@ static void group_put(struct vfio_group *g)
 			break;
 		}
 	}
+	keep_group(g, false);
 	/* The group first: closing it detaches it from the container. */
 	close(g->fd);
 	close(g->container);
@@ -284,7 +370,8 @@ static int vfio_open(struct device *dev, const struct conf_device *cd)
 {
 	const char *bdf = cd->pci;
 	struct vfio *v;
-	int r, cfg;
+	int r, cfg, kept;
+	bool no_status;
 
 	r = pcidev_check_bdf(bdf);
 	if (r < 0) {
@@ -296,6 +383,13 @@ static int vfio_open(struct device *dev, const struct conf_device *cd)
 		return -ENOMEM;
 	v->dev_fd = v->efd = -1;
 
+	/* Kept over a restart: the device is open and in use, by its
+	 * clients too; what the probe found then is in the fd's name. */
+	kept = take_device(bdf, &no_status);
+	if (kept >= 0) {
+		dev->no_status = no_status;
+		goto group;
+	}
 	/* The INTx-masking probe must reach the hardware: VFIO virtualizes
 	 * the bit.  Done before vfio-pci enables the device (when its fd is
 	 * opened), so nobody else is using the device yet. */
@@ -314,10 +408,12 @@ static int vfio_open(struct device *dev, const struct conf_device *cd)
 	}
 	dev->no_status = r == 0;
 
+group:
 	r = group_get(dev, bdf, &v->group);
 	if (r < 0)
 		goto fail;
-	v->dev_fd = pcidev_vfio_device_open(v->group->fd, bdf);
+	v->dev_fd = kept >= 0 ? kept : pcidev_vfio_device_open(v->group->fd, bdf);
+	kept = -1;
 	if (v->dev_fd < 0) {
 		r = v->dev_fd;
 		vfio_log_open(dev, bdf, "VFIO_GROUP_GET_DEVICE_FD", r,
@@ -338,6 +434,17 @@ static int vfio_open(struct device *dev, const struct conf_device *cd)
 			      r == -EBUSY ? "the IRQ is in use: a device without INTx masking cannot share its line" : NULL);
 		goto fail;
 	}
+	/* A kept device may have interrupted into the old trigger and been
+	 * masked by the kernel since (Command bit 10 reads clear under VFIO,
+	 * so device_start() cannot see it): unmask; one still asserting
+	 * signals the new eventfd at once. */
+	r = intx_action(v->dev_fd, VFIO_IRQ_SET_ACTION_UNMASK);
+	if (r < 0) {
+		vfio_log_open(dev, bdf, "VFIO_DEVICE_SET_IRQS (INTx unmask)", r, NULL);
+		goto fail;
+	}
+	device_keep_name(v->keep, sizeof(v->keep), bdf, dev->no_status);
+	fdstore_keep(v->keep, v->dev_fd);
 	if (dev->no_status)
 		log_full(LOG_WARNING, dev->name, NULL, NULL,
 			 "vfio %s: Command bit 10 (Interrupt Disable) is not writable: "
@@ -348,6 +455,8 @@ static int vfio_open(struct device *dev, const struct conf_device *cd)
 		 v->group->no, v->group->noiommu ? " (no-IOMMU)" : "");
 	return v->efd;
 fail:
+	if (kept >= 0)
+		close(kept);
 	if (v->efd >= 0)
 		close(v->efd);
 	if (v->dev_fd >= 0)
@@ -364,8 +473,12 @@ static void vfio_close(struct device *dev)
 	if (!v)
 		return;
 	/* Tear the trigger down before the eventfd goes: vfio-pci frees its
-	 * IRQ here, leaving the device masked if it was. */
-	(void)set_trigger(v->dev_fd, -1);
+	 * IRQ here, leaving the device masked if it was.  Not for a device
+	 * that systemd's fd store keeps for the next intxd: a device without
+	 * a handler asserting a shared line would have it disabled. */
+	if (!fdstore_kept_at_exit(v->keep))
+		(void)set_trigger(v->dev_fd, -1);
+	fdstore_forget(v->keep);
 	close(v->efd);
 	close(v->dev_fd);
 	group_put(v->group);

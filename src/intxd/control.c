@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* control.c - snapshots of the model for intxctl, and administration. */
 #include <errno.h>
+#include <event2/event.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "backend.h"
 #include "daemon.h"
 #include "device.h"
+#include "fdstore.h"
 #include "line.h"
 #include "log.h"
 #include "session.h"
@@ -172,6 +174,14 @@ int control_admin(struct session *s, const struct intx_msg_admin *m)
 		if (r < 0)
 			return session_error(s, -r, INTX_MSG_ADMIN, msg);
 		return send_done(s, INTX_MSG_ADMIN);
+	}
+	if (m->op == INTX_ADMIN_RESTART) {
+		/* DONE first: the exec ends this session with the others */
+		log_info("restart asked by pid %d", (int)s->cred.pid);
+		r = send_done(s, INTX_MSG_ADMIN);
+		fdstore_request_exec();
+		event_base_loopexit(d->base, NULL);
+		return r;
 	}
 	if (m->op != INTX_ADMIN_MASK && m->op != INTX_ADMIN_UNMASK)
 		return session_error(s, EOPNOTSUPP, INTX_MSG_ADMIN,

@@ -76,6 +76,11 @@ struct listener *listener_new(struct daemon *d, int fd)
 	return l;
 }
 
+int listener_fd(const struct listener *l)
+{
+	return l->fd;
+}
+
 void listener_free(struct listener *l)
 {
 	if (!l)

@@ -9,5 +9,7 @@ struct listener;
 /* Accept on fd (listening, non-blocking; taken over). */
 struct listener *listener_new(struct daemon *d, int fd);
 void listener_free(struct listener *l);
+/* The listening socket (intxctl restart passes it on over the exec). */
+int listener_fd(const struct listener *l);
 
 #endif

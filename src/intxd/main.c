@@ -16,6 +16,8 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "fdstore.h"
+#include "listener.h"
 #include "log.h"
 #include "watchdog.h"
 
@@ -145,15 +147,17 @@ int main(int argc, char **argv)
 		conf_free(conf);
 		return 1;
 	}
+	/* Socket activation: systemd hands us the listening socket; and what
+	 * an earlier intxd kept over its restart (fdstore.h), which the
+	 * devices take as they open. */
+	fd = fdstore_init();
 	r = daemon_new(base, conf, conf_path, &d);
 	if (r < 0) {
 		log_err("cannot start: %s", strerror(-r));
 		event_base_free(base);
 		return 1;
 	}
-	/* Socket activation: systemd hands us the listening socket. */
-	if (sd_listen_fds(1) == 1)
-		fd = SD_LISTEN_FDS_START;
+	fdstore_close_unclaimed();
 	r = daemon_listen(d, fd);
 	if (r < 0) {
 		daemon_free(d);
@@ -162,8 +166,8 @@ int main(int argc, char **argv)
 	}
 	/* Acquire, drop, announce: devices and socket are open; what follows
 	 * needs no privilege (the fds stay ours). */
-	if (r == 0 && d->conf->run_uid >= 0)
-		r = drop_privileges(d->conf);
+	if (r == 0 && d->conf->run_uid >= 0 && (uid_t)d->conf->run_uid != getuid())
+		r = drop_privileges(d->conf);	/* not again after a restart */
 	if (r < 0) {
 		daemon_free(d);
 		event_base_free(base);
@@ -185,8 +189,14 @@ int main(int argc, char **argv)
 		sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)",
 			   d->ndevices, d->nlines);
 		watchdog_start(base);
-		event_base_dispatch(base);
+		/* intxctl restart stops the loop to execute intxd again,
+		 * keeping the devices' fds and the socket */
+		do
+			event_base_dispatch(base);
+		while (fdstore_exec_requested() &&
+		       fdstore_exec(argv, listener_fd(d->listener)) < 0);
 	}
+	fdstore_exiting();
 	if (d->sig_term)
 		event_free(d->sig_term);
 	if (d->sig_int)

@@ -50,13 +50,15 @@ static bool same_str(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* Is the running device what the new definition describes? */
+/* Is the running device what the new definition describes?  The line is
+ * not part of it: rebuild_lines() re-places every device, and reopening
+ * one only to move it would fail for a vfio device whose fd a subscriber
+ * holds (the group is busy: EBUSY). */
 static bool unchanged(const struct device *dev, const struct conf_device *old,
 		      const struct conf_device *cd)
 {
 	return !dev->failed && strcmp(old->backend, cd->backend) == 0 &&
-	       strcmp(old->pci, cd->pci) == 0 && same_str(old->path, cd->path) &&
-	       strcmp(old->line, cd->line) == 0;
+	       strcmp(old->pci, cd->pci) == 0 && same_str(old->path, cd->path);
 }
 
 static const struct conf_device *conf_dev(const struct conf *c, const char *name)
@@ -87,10 +89,11 @@ static void remove_device(struct daemon *d, struct device *dev)
 	device_free(dev);
 }
 
-/* A device redefined under the same name (another path, address, backend
- * or line) is reopened in the same slot: clients keep its id, and their
- * subscriptions carry over; so does its sequence number, so that an
- * acknowledgement of the old device's interrupt never matches the new one's. */
+/* A device redefined under the same name (another path, address or
+ * backend, or one that had failed) is reopened in the same slot: clients
+ * keep its id, and their subscriptions carry over; so does its sequence
+ * number, so that an acknowledgement of the old device's interrupt never
+ * matches the new one's. */
 static int replace_device(struct daemon *d, struct device *old,
 			  const struct conf_device *cd)
 {

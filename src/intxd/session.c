@@ -243,7 +243,8 @@ static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
 	}
 	if (dev->failed) {
 		session_refuse(s, ENODEV, INTX_MSG_SUBSCRIBE,
-			       "device '%s' has failed", dev->name);
+			       "device '%s' has failed (%s); a reload retries it",
+			       dev->name, dev->why[0] ? dev->why : "?");
 		return 0;
 	}
 	if (s->subscribed[dev->id]) {

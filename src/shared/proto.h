@@ -181,6 +181,9 @@ enum intx_admin_op {
 	INTX_ADMIN_MASK = 1,
 	INTX_ADMIN_UNMASK = 2,
 	INTX_ADMIN_RELOAD = 3,
+	/* intxd executes itself again, keeping its devices' fds; DONE comes
+	 * before the session ends with the exec */
+	INTX_ADMIN_RESTART = 5,
 };
 
 struct intx_msg_admin {

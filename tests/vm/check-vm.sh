@@ -35,7 +35,8 @@ BUILD=${INTXVM_BUILDDIR:-}
 if [ -z "$BUILD" ] && [ -n "${INTXD:-}" ]; then BUILD=${INTXD%/src/intxd/intxd}; fi
 [ -n "$BUILD" ] || BUILD=$(pwd)
 BUILD=$(cd "$BUILD" && pwd)
-for p in src/intxd/intxd src/intxctl/intxctl contrib/intx-edu-driver tests/vm/edu-test; do
+for p in src/intxd/intxd src/intxctl/intxctl contrib/intx-edu-driver tests/vm/edu-test \
+         tests/vm/fake-systemd; do
     [ -x "$BUILD/$p" ] || { echo "check-vm: $BUILD/$p is not built"; exit 1; }
 done
 case "$BUILD" in

@@ -22,6 +22,14 @@
  * --unbind-other: at the end, unbind OTHER from its kernel driver (uio):
  * intxd must mark it failed and serve the rest.
  *
+ * --reload-line LIVE=NEW: rename NEW (the config with the first device on
+ * another line) over LIVE and reload: the device must stay open on its
+ * new line and keep interrupting (vfio: its fd is held by its driver).
+ * --restart LABEL=COMMAND (repeatable): COMMAND restarts intxd; every
+ * device must come back with its driver, which kept BAR0 mapped through
+ * the vfio device fd, subscribed again, and every interrupt after must
+ * reach it.
+ *
  * Prints one "RESULT ..." line per scenario with its counts and rate, and
  * exits 0 only if nothing was misdelivered, lost or late.
  */
@@ -1009,10 +1017,195 @@ static void sc_gone(const char *kdriver, unsigned long n)
 	sc_roundrobin("device-gone:others-work", in_set, n);
 }
 
+/* ADMIN op on the control session: 0 on DONE, -errno. */
+static int ctl_admin(uint32_t op)
+{
+	struct intx_msg_admin m = { .op = op };
+	unsigned char buf[INTX_MSG_MAX];
+	int r;
+
+	proto_hdr(&m.hdr, INTX_MSG_ADMIN, sizeof(m));
+	r = wire_send(ctl, &m, sizeof(m), -1, 0);
+	if (r >= 0)
+		r = ctl_recv(ctl, buf, sizeof(buf), START_MS);
+	if (r == INTX_MSG_ERROR)
+		printf("  intxd said: %s\n", ((struct intx_msg_error *)buf)->text);
+	return r == INTX_MSG_DONE ? 0 : r < 0 ? r : -EPROTO;
+}
+
+/*
+ * Issue 9, item 9: a reload that changes only the line of a vfio device
+ * whose fd its driver holds (and maps BAR0 through, as edu-test does
+ * too) must keep the device open -- reopening it fails, the group is
+ * busy -- and its interrupts keep reaching its driver.  spec: LIVE=NEW,
+ * the running config and the one with edu0 on another line.
+ */
+static void sc_reload_line(char *spec, unsigned long n)
+{
+	bool all3[MAXDEV] = { true, true, true, false };
+	char *eq = strchr(spec, '='), before[INTX_NAME_MAX] = "?";
+	const struct intx_msg_device *x;
+	struct snap a, b;
+	int r;
+
+	if (!eq) {
+		fail("reload-line: expected LIVE=NEW, got %s", spec);
+		return;
+	}
+	*eq = 0;
+	snapshot(&a);
+	x = snap_dev(&a, devs[0].name);
+	if (x)
+		snprintf(before, sizeof(before), "%s", x->line);
+	if (rename(eq + 1, spec) < 0) {
+		fail("reload-line: rename %s: %s", eq + 1, strerror(errno));
+		return;
+	}
+	r = ctl_admin(INTX_ADMIN_RELOAD);
+	if (r < 0)
+		fail("reload-line: RELOAD: %s", strerror(-r));
+	snapshot(&b);
+	x = snap_dev(&b, devs[0].name);
+	printf("  reload with %s moved from line %s: now on line %s, %s, %u subscriber(s)\n",
+	       devs[0].name, before, x ? x->line : "?",
+	       x && (x->flags & INTX_F_FAILED) ? "FAILED" : "open", x ? x->subscribers : 0);
+	if (!x || (x->flags & INTX_F_FAILED) || !strcmp(x->line, before))
+		fail("reload-line: %s was not kept open on its new line", devs[0].name);
+	sc_roundrobin("reload-line:after", all3, n);
+}
+
+static uint64_t ms_since(uint64_t t0)
+{
+	return (now_ns() - t0) / 1000000u;
+}
+
+static bool sh(const char *scenario, const char *cmd)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fail("%s: '%s' failed (status %d)", scenario, cmd, st);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Issue 9, item 10: intxd restarted (cmd: `intxctl restart`, or a service
+ * restart through fake-systemd's fd store) while every driver, and
+ * edu-test itself, keep BAR0 mapped through the device fds intxd gave
+ * them.  Every device must come back open, every driver resubscribe on
+ * its own (libintx), and every interrupt after reach its owner.
+ * COMMAND "STOP|START": every device is raised once between the two,
+ * while no intxd runs; each of those must reach its owner once too.
+ */
+static void sc_restart(char *spec, unsigned long n)
+{
+	bool all3[MAXDEV] = { true, true, true, false };
+	bool all4[MAXDEV] = { true, true, true, true };
+	bool only_other[MAXDEV] = { false, false, false, true };
+	char *eq = strchr(spec, '='), *start_cmd, name[64];
+	uint64_t t0, end;
+	unsigned back = 0;
+
+	if (!eq) {
+		fail("restart: expected LABEL=COMMAND, got %s", spec);
+		return;
+	}
+	*eq = 0;
+	start_cmd = strchr(eq + 1, '|');
+	if (start_cmd)
+		*start_cmd++ = 0;
+	snprintf(name, sizeof(name), "restart:%s", spec);
+	t0 = now_ns();
+	if (!sh(name, eq + 1))
+		return;
+	if (start_cmd) {
+		/* no intxd: the kernel masks each device at its interrupt
+		 * (the trigger stays set) until the next one unmasks it */
+		reset_counts();
+		for (unsigned i = 0; i < ndevs; i++)
+			raise_irq(&devs[i]);
+		if (!sh(name, start_cmd))
+			return;
+	}
+	/* the restart ended our control session */
+	close(ctl);
+	ctl = ctl_open();
+	if (ctl < 0) {
+		fail("%s: intxd does not answer after the restart: %s", name, strerror(-ctl));
+		return;
+	}
+	/* Await every driver's resubscription (libintx reconnects with
+	 * back-off), querying with a short back-off, bounded. */
+	end = now_ns() + (uint64_t)START_MS * 1000000u;
+	for (;;) {
+		struct snap s;
+		unsigned ok = 0, failed = 0;
+
+		pump(0);
+		snapshot(&s);
+		for (unsigned i = 0; i < ndevs; i++) {
+			const struct intx_msg_device *x = snap_dev(&s, devs[i].name);
+
+			if (x && (x->flags & INTX_F_FAILED))
+				failed++;
+			else if (x && x->subscribers > 0)
+				ok++;
+		}
+		back = ok;
+		if (ok == ndevs || failed || now_ns() >= end) {
+			if (failed || ok != ndevs)
+				fail("%s: %u device(s) failed, %u of %u resubscribed", name,
+				     failed, ok, ndevs);
+			break;
+		}
+		{
+			struct timespec backoff = { 0, 10 * 1000000 };
+
+			nanosleep(&backoff, NULL);
+		}
+	}
+	for (unsigned i = 0; i < ndevs; i++)
+		if (devs[i].out < 0)
+			fail("%s: %s's driver is gone", name, devs[i].name);
+	printf("  %s: %u of %u devices open with their driver subscribed again %llu ms "
+	       "after the restart began\n", name, back, ndevs, (unsigned long long)ms_since(t0));
+	if (failures)
+		return;
+	if (start_cmd) {
+		unsigned long timeouts = 0;
+		char gap[96];
+		struct snap s;
+
+		for (unsigned i = 0; i < ndevs; i++)
+			if (!await(&devs[i], is_settled, WAIT_MS)) {
+				timeouts++;
+				diagnose(&devs[i]);
+			}
+		pump(0);
+		snapshot(&s);
+		/* the daemon that delivered them is new: its counters start
+		 * after the raises, so only the drivers' reports count */
+		snprintf(gap, sizeof(gap), "%s:raised-while-stopped", name);
+		check(gap, all4, &s, &s, now_ns() - t0, timeouts, false);
+	}
+	sc_roundrobin(name, all3, n);
+	snprintf(name + strlen(name), sizeof(name) - strlen(name), ":other-line");
+	sc_roundrobin(name, only_other, n / 10 ? n / 10 : 1);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: edu-test --socket PATH --driver PATH [--label TEXT] "
-			"[--count N] [--broadcast] [--unbind-other KDRIVER] A=BDF B=BDF C=BDF D=BDF\n");
+			"[--count N] [--broadcast] [--unbind-other KDRIVER]\n"
+			"                [--reload-line LIVE=NEW] [--restart LABEL=COMMAND]... "
+			"A=BDF B=BDF C=BDF D=BDF\n");
 	exit(2);
 }
 
@@ -1025,6 +1218,8 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "broadcast", no_argument, NULL, 'b' },
 		{ "unbind-other", required_argument, NULL, 'u' },
+		{ "reload-line", required_argument, NULL, 'L' },
+		{ "restart", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool all3[MAXDEV] = { true, true, true, false };
@@ -1032,6 +1227,8 @@ int main(int argc, char **argv)
 	bool only_other[MAXDEV] = { false, false, false, true };
 	unsigned long count = 10000;
 	const char *unbind = NULL;
+	char *reload_line = NULL, *restarts[4];
+	unsigned nrestarts = 0;
 	struct intx_client *raiser;
 	uint64_t t_start = now_ns();
 	int o;
@@ -1044,6 +1241,12 @@ int main(int argc, char **argv)
 		case 'n': count = strtoul(optarg, NULL, 0); break;
 		case 'b': broadcast = true; break;
 		case 'u': unbind = optarg; break;
+		case 'L': reload_line = optarg; break;
+		case 'R':
+			if (nrestarts == 4)
+				usage();
+			restarts[nrestarts++] = optarg;
+			break;
 		default: usage();
 		}
 	}
@@ -1107,6 +1310,10 @@ int main(int argc, char **argv)
 		sc_kill(count / 30 ? count / 30 : 2);
 		if (unbind)
 			sc_gone(unbind, count / 30 ? count / 30 : 3);
+		if (reload_line)
+			sc_reload_line(reload_line, count / 10 ? count / 10 : 3);
+		for (unsigned i = 0; i < nrestarts; i++)
+			sc_restart(restarts[i], count / 10 ? count / 10 : 3);
 	}
 	for (unsigned i = 0; i < ndevs; i++)
 		driver_end(&devs[i], SIGTERM);
