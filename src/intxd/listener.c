@@ -11,6 +11,7 @@
 #include "listener.h"
 #include "log.h"
 #include "session.h"
+#include "wire.h"
 
 struct listener {
 	struct daemon *daemon;
@@ -86,4 +87,43 @@ void listener_free(struct listener *l)
 		event_free(l->resume);
 	close(l->fd);
 	free(l);
+}
+
+static void explain(const char *path, int err, pid_t holder)
+{
+	if (err == -EADDRINUSE && holder > 0)
+		log_err("%s: another intxd (pid %d) is serving on this socket; "
+			"not starting (stop it first, or set another socket =)",
+			path, (int)holder);
+	else if (err == -EADDRINUSE)
+		log_err("%s: a live process is listening on this socket; not "
+			"starting (stop it first, or set another socket =)", path);
+	else if (err == -ENOTSOCK)
+		log_err("%s exists and is not a socket; intxd does not remove "
+			"it (remove it yourself, or set another socket =)", path);
+	else
+		log_err("cannot listen on %s: %s", path, strerror(-err));
+}
+
+int listener_check_path(const char *path)
+{
+	pid_t holder;
+	int r = wire_probe(path, &holder);
+
+	/* Other errors (a missing directory, say) are daemon_listen's to
+	 * deal with and explain. */
+	if (r != -EADDRINUSE && r != -ENOTSOCK)
+		return 0;
+	explain(path, r, holder);
+	return r;
+}
+
+void listener_explain(const char *path, int err)
+{
+	pid_t holder = 0;
+
+	/* Who holds it, for the message; probing again costs nothing. */
+	if (err == -EADDRINUSE)
+		(void)wire_probe(path, &holder);
+	explain(path, err, holder);
 }

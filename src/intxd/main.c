@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "listener.h"
 #include "log.h"
 #include "watchdog.h"
 
@@ -145,15 +146,22 @@ int main(int argc, char **argv)
 		conf_free(conf);
 		return 1;
 	}
+	/* Socket activation: systemd hands us the listening socket. */
+	if (sd_listen_fds(1) == 1)
+		fd = SD_LISTEN_FDS_START;
+	/* Before any device is opened: a second intxd must not touch the
+	 * devices of the one already serving. */
+	if (fd < 0 && listener_check_path(conf->socket) < 0) {
+		conf_free(conf);
+		event_base_free(base);
+		return 1;
+	}
 	r = daemon_new(base, conf, conf_path, &d);
 	if (r < 0) {
 		log_err("cannot start: %s", strerror(-r));
 		event_base_free(base);
 		return 1;
 	}
-	/* Socket activation: systemd hands us the listening socket. */
-	if (sd_listen_fds(1) == 1)
-		fd = SD_LISTEN_FDS_START;
 	r = daemon_listen(d, fd);
 	if (r < 0) {
 		daemon_free(d);
