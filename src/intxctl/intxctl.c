@@ -70,6 +70,7 @@ union msgbuf {
 	struct intx_msg_list_end list_end;
 	struct intx_msg_done done;
 	struct intx_msg_event event;
+	struct intx_msg_text text;
 	unsigned char raw[INTX_MSG_MAX];
 };
 
@@ -339,7 +340,9 @@ static int admin(struct ctl *ctl, uint32_t op, const char *device)
 	r = send_req(ctl, &a, sizeof(a));
 	if (r < 0)
 		return r;
-	r = recv_msg(ctl, &m, REPLY_TIMEOUT_MS);
+	/* a reload that fails says every problem first, a TEXT each */
+	while ((r = recv_msg(ctl, &m, REPLY_TIMEOUT_MS)) == INTX_MSG_TEXT)
+		fprintf(stderr, "%s\n", m.text.text);
 	if (r < 0)
 		return r;
 	if (r != INTX_MSG_DONE || m.done.req_type != INTX_MSG_ADMIN)
@@ -362,6 +365,11 @@ static int cmd_unmask(struct ctl *ctl, char **argv)
 static int cmd_reload(struct ctl *ctl, char **argv)
 {
 	return admin(ctl, INTX_ADMIN_RELOAD, "");
+}
+
+static int cmd_log_level(struct ctl *ctl, char **argv)
+{
+	return admin(ctl, INTX_ADMIN_LOG_LEVEL, argv[0]);
 }
 
 static int cmd_monitor(struct ctl *ctl, char **argv)
@@ -456,6 +464,19 @@ static const struct cmd cmds[] = {
 		.run = cmd_reload,
 	},
 	{
+		.name = "log-level",
+		.args = "LEVEL",
+		.help = "set intxd's log level: " INTX_LOG_LEVELS,
+		.nargs = 1,
+		.run = cmd_log_level,
+	},
+	{
+		.name = "help",
+		.args = "[COMMAND]",
+		.help = "this text, or a command's",
+		.offline = true,
+	},
+	{
 		.name = "discover",
 		.help = "list PCI devices and their INTx support",
 		.offline = true,
@@ -488,6 +509,51 @@ static const struct cmd *cmd_find(const char *name)
 		if (strcmp(cmds[i].name, name) == 0)
 			return &cmds[i];
 	return NULL;
+}
+
+/* intxctl CMD --help, intxctl help CMD */
+static void cmd_usage(FILE *out, const struct cmd *cmd)
+{
+	fprintf(out, "usage: intxctl [--socket PATH] [--json] %s%s%s\n  %s\n",
+		cmd->name, cmd->args ? " " : "", cmd->args ? cmd->args : "",
+		cmd->help);
+	if (!cmd->offline && strcmp(cmd->name, "help") != 0)
+		fputs("  (see intxctl(8) for its output and who may run it)\n", out);
+}
+
+static int run_help(char **args, int nargs)
+{
+	const struct cmd *cmd;
+
+	if (nargs == 0) {
+		usage(stdout);
+		return 0;
+	}
+	cmd = cmd_find(args[0]);
+	if (!cmd) {
+		fprintf(stderr, "intxctl: help: unknown command '%s'\n", args[0]);
+		return EXIT_USAGE;
+	}
+	cmd_usage(stdout, cmd);
+	return 0;
+}
+
+/* Why connecting failed, in the words a user needs. */
+static void report_connect(const struct ctl *ctl, int err)
+{
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		fprintf(stderr, "intxctl: intxd is not running (%s at %s)\n",
+			err == -ENOENT ? "no socket" : "nobody listens on the socket",
+			ctl->socket);
+	else if (err == -EACCES)
+		fprintf(stderr, "intxctl: permission denied on %s (run as root, "
+			"or join the socket's group)\n", ctl->socket);
+	else if (ctl->errtext[0])
+		fprintf(stderr, "intxctl: refused by intxd on %s: %s\n",
+			ctl->socket, ctl->errtext);
+	else
+		fprintf(stderr, "intxctl: cannot connect to %s: %s\n",
+			ctl->socket, strerror(-err));
 }
 
 /* Say what failed: the command, the errno text and intxd's own words. */
@@ -533,6 +599,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+s:jhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
+			if (!*optarg) {
+				fputs("intxctl: --socket: an empty path\n", stderr);
+				return EXIT_USAGE;
+			}
 			ctl.socket = optarg;
 			break;
 		case 'j':
@@ -570,6 +640,10 @@ int main(int argc, char **argv)
 
 		if (!opts_done && strcmp(a, "--") == 0) {
 			opts_done = 1;
+		} else if (!opts_done && strcmp(cmd->name, "help") != 0 &&
+			   (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+			cmd_usage(stdout, cmd);
+			return 0;
 		} else if (!opts_done && (strcmp(a, "--json") == 0 ||
 					  strcmp(a, "-j") == 0)) {
 			ctl.json = true;
@@ -584,9 +658,15 @@ int main(int argc, char **argv)
 			args[nargs++] = argv[i];
 		}
 	}
+	if (strcmp(cmd->name, "help") == 0)
+		return nargs <= 1 ? run_help(args, nargs) : (usage(stderr), EXIT_USAGE);
 	if (nargs != cmd->nargs) {
-		fprintf(stderr, "usage: intxctl %s %s\n", cmd->name,
-			cmd->args ? cmd->args : "");
+		cmd_usage(stderr, cmd);
+		return EXIT_USAGE;
+	}
+	if (cmd->run == cmd_log_level && proto_log_level(args[0]) < 0) {
+		fprintf(stderr, "intxctl: log-level: unknown level '%s': expected "
+			INTX_LOG_LEVELS "\n", args[0]);
 		return EXIT_USAGE;
 	}
 	if (ctl.prometheus && ctl.json) {
@@ -600,12 +680,8 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			if (r == -EPROTONOSUPPORT)
 				report(&ctl, args, nargs, r);
-			else if (ctl.errtext[0])
-				fprintf(stderr, "intxctl: %s: %s (intxd: %s)\n",
-					ctl.socket, strerror(-r), ctl.errtext);
 			else
-				fprintf(stderr, "intxctl: cannot connect to "
-					"%s: %s\n", ctl.socket, strerror(-r));
+				report_connect(&ctl, r);
 			if (ctl.fd >= 0)
 				close(ctl.fd);
 			return 1;

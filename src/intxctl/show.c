@@ -283,6 +283,7 @@ static void json_device(struct json *j, const struct intx_msg_device *d)
 	ju64(j, "handled", d->handled);
 	ju64(j, "timeouts", d->timeouts);
 	ju64(j, "storms", d->storms);
+	jstr(j, "reason", FIELD(d, reason));
 	jkey(j, "latency_ns");
 	jopen(j, '{');
 	ju64(j, "p50", d->latency_ns[0]);
@@ -463,6 +464,7 @@ void show_status(FILE *out, const struct intx_msg_status *st, bool json)
 		jstr(&j, "mode", mode_name(st->mode), 16);
 		ju64(&j, "lines", st->lines);
 		ju64(&j, "devices", st->devices);
+		ju64(&j, "failed", st->failed);
 		ju64(&j, "clients", st->clients);
 		ju64(&j, "sessions", st->sessions);
 		ju64(&j, "raised", st->raised);
@@ -484,6 +486,7 @@ void show_status(FILE *out, const struct intx_msg_status *st, bool json)
 	fprintf(out, "mode:      %s\n", mode_name(st->mode));
 	fprintf(out, "lines:     %" PRIu32 "\n", st->lines);
 	fprintf(out, "devices:   %" PRIu32 "\n", st->devices);
+	fprintf(out, "failed:    %" PRIu32 "\n", st->failed);
 	fprintf(out, "clients:   %" PRIu32 "\n", st->clients);
 	fprintf(out, "sessions:  %" PRIu32 "\n", st->sessions);
 	fprintf(out, "raised:    %" PRIu64 "\n", st->raised);
@@ -527,8 +530,8 @@ void show_devices(FILE *out, const struct show_data *d, bool json)
 {
 	static const char *const hdr[] = { "DEVICE", "LINE", "PCI", "BACKEND",
 		"IRQ", "STATE", "SUBS", "SEQ", "RAISED", "DELIVERED", "ACKED",
-		"HANDLED", "TIMEOUTS", "STORMS" };
-	struct table t = { 14, hdr, "llllrlrrrrrrrr", NULL, 0, 0 };
+		"HANDLED", "TIMEOUTS", "STORMS", "REASON" };
+	struct table t = { 15, hdr, "llllrlrrrrrrrrl", NULL, 0, 0 };
 
 	if (json) {
 		struct json j = { .out = out };
@@ -556,6 +559,7 @@ void show_devices(FILE *out, const struct show_data *d, bool json)
 		cell(&t, "%" PRIu64, v->handled);
 		cell(&t, "%" PRIu64, v->timeouts);
 		cell(&t, "%" PRIu64, v->storms);
+		cell_str(&t, FIELD(v, reason));
 	}
 	table_print(out, &t);
 }
@@ -725,6 +729,12 @@ static const struct prom_metric dev_metrics[] = {
 	PM("intxd_device_handled_total", "counter",
 	   "Acknowledgements that claimed the interrupt.",
 	   struct intx_msg_device, handled),
+	PM("intxd_device_ack_timeouts_total", "counter",
+	   "Notifications not acknowledged in time.",
+	   struct intx_msg_device, timeouts),
+	PM("intxd_device_storms_total", "counter",
+	   "Times the device was throttled for exceeding storm-limit.",
+	   struct intx_msg_device, storms),
 	PM("intxd_device_subscribers", "gauge",
 	   "Sessions subscribed to the device.",
 	   struct intx_msg_device, subscribers),
@@ -811,6 +821,9 @@ void show_prometheus(FILE *out, const struct show_data *d)
 		prom_family(out, "intxd_sessions", "gauge",
 			    "Connected sessions.");
 		fprintf(out, "intxd_sessions %" PRIu32 "\n", st->sessions);
+		prom_family(out, "intxd_devices_failed", "gauge",
+			    "Devices whose backend failed: not served.");
+		fprintf(out, "intxd_devices_failed %" PRIu32 "\n", st->failed);
 	}
 
 	for (k = 0; k < sizeof(dev_metrics) / sizeof(dev_metrics[0]); k++) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <linux/pci_regs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -28,6 +29,8 @@ void device_fail(struct device *dev, const char *what, int err)
 	if (dev->failed)
 		return;
 	dev->failed = true;
+	snprintf(dev->fail_reason, sizeof(dev->fail_reason), "%s: %s", what,
+		 strerror(-err));
 	if (dev->ev)
 		event_del(dev->ev);
 	device_log(LOG_ERR, dev, "device failed: %s: %s; not serviced any more",
@@ -133,6 +136,8 @@ int device_open(struct daemon *d, struct device *dev, const struct conf_device *
 	dev->ops = backend_find(cd->backend);
 	if (!dev->ops) {
 		dev->failed = true;
+		snprintf(dev->fail_reason, sizeof(dev->fail_reason),
+			 "backend '%s' is not built in", cd->backend);
 		log_full(LOG_ERR, dev->name, NULL, NULL,
 			 "backend '%s' is not built in", cd->backend);
 		return -ENOTSUP;
@@ -140,6 +145,8 @@ int device_open(struct daemon *d, struct device *dev, const struct conf_device *
 	fd = dev->ops->open(dev, cd);
 	if (fd < 0) {
 		dev->failed = true;
+		snprintf(dev->fail_reason, sizeof(dev->fail_reason), "cannot open %s: %s",
+			 cd->path ? cd->path : cd->pci, strerror(-fd));
 		device_log(LOG_ERR, dev, "cannot open device: %s: %s",
 			   cd->path ? cd->path : cd->pci, fd);
 		return fd;

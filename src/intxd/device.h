@@ -51,6 +51,7 @@ struct device {
 	enum device_state state;
 	bool admin_masked;
 	bool failed;
+	char fail_reason[INTX_TEXT_MAX]; /* why, for intxctl devices */
 	bool no_status; /* cannot report Interrupt Status: its line broadcasts */
 	bool stale;     /* found by another device's wakeup: its own signal may
 			 * still be queued, to be dropped before unmasking */

@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "device.h"
 #include "listener.h"
 #include "log.h"
 #include "watchdog.h"
@@ -47,12 +48,36 @@ static int drop_privileges(const struct conf *c)
 	return 0;
 }
 
+/* --check-config: a PCI address this host does not have is worth a
+ * warning (the config may be for another machine, or the device may come
+ * later), never a failure. */
+static void check_pci(const struct conf *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->ndevices; i++) {
+		const struct conf_device *cd = &c->devices[i];
+		char path[64];
+
+		if (!cd->pci[0])
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", cd->pci);
+		if (access(path, F_OK) < 0 && errno == ENOENT)
+			fprintf(stderr, "%s:%u: warning: device '%s': no PCI device "
+				"%s on this host (%s is missing)\n", cd->where.file,
+				cd->where.line, cd->name, cd->pci, path);
+	}
+}
+
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	char msg[INTX_TEXT_MAX];
 
+	struct daemon *d = arg;
+
 	log_info("SIGHUP: reloading");
-	(void)daemon_reload(arg, msg, sizeof(msg));
+	if (daemon_reload(d, msg, sizeof(msg)) == 0 && d->conf->log_level >= 0)
+		log_set_level(d->conf->log_level);
 }
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
@@ -122,11 +147,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
+		check_pci(conf);
 		printf("configuration OK: %u device(s), %u client(s)\n",
 		       conf->ndevices, conf->nclients);
 		conf_free(conf);
 		return 0;
 	}
+	/* -v asks for debug whatever the config says */
+	if (level != LOG_DEBUG && conf->log_level >= 0)
+		log_set_level(conf->log_level);
 	if (socket_path) {
 		char *p = strdup(socket_path);
 
@@ -190,8 +219,21 @@ int main(int argc, char **argv)
 		log_info("intxd %s ready on %s: %u device(s), %u line(s), %u client(s)",
 			 PKGVERSION, fd >= 0 ? "an inherited socket" : d->conf->socket,
 			 d->ndevices, d->nlines, d->nclients);
-		sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)",
-			   d->ndevices, d->nlines);
+		unsigned i, n = 0, failed = 0;
+		char extra[32] = "";
+
+		for (i = 0; i < d->ndevices; i++) {
+			n += d->devices[i] != NULL;
+			failed += d->devices[i] && d->devices[i]->failed;
+		}
+		if (failed) {
+			log_warn("%u device(s) failed and are not served "
+				 "(intxctl devices says why)", failed);
+			snprintf(extra, sizeof(extra), ", %u failed", failed);
+		}
+		/* a failed device is not served: not counted as such */
+		sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)%s",
+			   n - failed, d->nlines, extra);
 		watchdog_start(base);
 		event_base_dispatch(base);
 	}

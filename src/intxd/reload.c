@@ -27,18 +27,19 @@
 #include "log.h"
 #include "session.h"
 
-/* Log every error conf_load wrote; keep the first for the caller. */
+/* Log every error conf_load wrote, and give them all to the caller, a
+ * line each, as many as fit (intxctl reload prints every one). */
 static void report_errors(char *buf, char *msg, size_t msgsize)
 {
 	char *line, *save = NULL;
-	bool first = true;
+	size_t len = 0;
 
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		log_err("reload: %s", line);
-		if (first)
-			snprintf(msg, msgsize, "%s", line);
-		first = false;
+		if (len < msgsize)
+			len += (size_t)snprintf(msg + len, msgsize - len, "%s%s",
+						len ? "\n" : "", line);
 	}
 }
 

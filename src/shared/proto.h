@@ -16,6 +16,11 @@
  *      the read end of a pipe on which the daemon writes its NOTIFY
  *      messages (a pipe costs a third of a seqpacket message); a peer
  *      must also accept NOTIFY on the socket.
+ *      Later additions, all from the daemon to intxctl or from intxctl:
+ *      TEXT lines before the answer to ADMIN RELOAD (every config error);
+ *      ADMIN LOG_LEVEL; DEVICE.reason (why a failed device failed); the
+ *      STATUS.failed count.  A control session may be read-only
+ *      (the socket's group): ADMIN then answers ERROR EPERM.
  */
 #ifndef INTX_PROTO_H
 #define INTX_PROTO_H
@@ -56,6 +61,7 @@ enum intx_msg_type {
 	INTX_MSG_LIST_END = 0x54,
 	INTX_MSG_DONE = 0x55,
 	INTX_MSG_EVENT = 0x56,
+	INTX_MSG_TEXT = 0x57,
 };
 
 struct intx_hdr {
@@ -160,18 +166,32 @@ struct intx_msg_query {
 	uint32_t reserved;
 };
 
-/* ADMIN.op: answered by DONE or ERROR */
+/* ADMIN.op: answered by DONE or ERROR (EPERM for a read-only session) */
 enum intx_admin_op {
 	INTX_ADMIN_MASK = 1,
 	INTX_ADMIN_UNMASK = 2,
-	INTX_ADMIN_RELOAD = 3,
+	INTX_ADMIN_RELOAD = 3,    /* a failed one: TEXT lines, then ERROR */
+	INTX_ADMIN_LOG_LEVEL = 4, /* device holds the level's name */
 };
+#define INTX_ADMIN_OP_MAX INTX_ADMIN_LOG_LEVEL
 
 struct intx_msg_admin {
 	struct intx_hdr hdr;
 	uint32_t op;
 	uint32_t reserved;
-	char device[INTX_NAME_MAX]; /* "" for RELOAD */
+	/* MASK/UNMASK: the device; LOG_LEVEL: "error", "warning", "notice",
+	 * "info" or "debug"; RELOAD: "" */
+	char device[INTX_NAME_MAX];
+};
+
+/* One line of text that belongs to the answer that follows it (the
+ * problems of a configuration RELOAD found, one each). */
+#define INTX_LINE_MAX 400
+struct intx_msg_text {
+	struct intx_hdr hdr;
+	uint32_t req_type;
+	uint32_t reserved;
+	char text[INTX_LINE_MAX];
 };
 
 struct intx_msg_done {
@@ -191,8 +211,10 @@ struct intx_msg_status {
 	uint64_t uptime_ns;
 	uint32_t mode; /* enum intx_mode, the configured default */
 	uint32_t pid;
-	uint32_t lines, devices, clients, sessions;
+	uint32_t lines, devices, clients, sessions; /* sessions: drivers' */
 	uint64_t raised, delivered, acked, spurious;
+	uint32_t failed; /* devices failed, among devices: not served */
+	uint32_t reserved;
 };
 
 /* LINE/DEVICE.flags */
@@ -238,6 +260,7 @@ struct intx_msg_device {
 	uint64_t storms;   /* times throttled for exceeding storm-limit */
 	uint64_t latency_count;  /* samples behind latency_ns */
 	uint64_t latency_sum_ns; /* their sum */
+	char reason[INTX_TEXT_MAX]; /* INTX_F_FAILED: why; else "" */
 };
 
 struct intx_msg_client {
@@ -295,15 +318,16 @@ _Static_assert(sizeof(struct intx_msg_ack) == 32, "ack");
 _Static_assert(sizeof(struct intx_msg_error) == 176, "error");
 _Static_assert(sizeof(struct intx_msg_query) == 16, "query");
 _Static_assert(sizeof(struct intx_msg_admin) == 80, "admin");
-_Static_assert(sizeof(struct intx_msg_status) == 104, "status");
+_Static_assert(sizeof(struct intx_msg_status) == 112, "status");
 _Static_assert(sizeof(struct intx_msg_line) == 120, "line");
-_Static_assert(sizeof(struct intx_msg_device) == 272, "device");
+_Static_assert(sizeof(struct intx_msg_device) == 432, "device");
 _Static_assert(sizeof(struct intx_msg_client) == 128, "client");
 _Static_assert(sizeof(struct intx_msg_event) == 160, "event");
 _Static_assert(sizeof(struct intx_msg_unsubscribed) == 16, "unsubscribed");
 _Static_assert(sizeof(struct intx_msg_done) == 16, "done");
 _Static_assert(sizeof(struct intx_msg_list_end) == 16, "list_end");
 _Static_assert(sizeof(struct intx_msg_monitor) == 16, "monitor");
+_Static_assert(sizeof(struct intx_msg_text) == 416, "text");
 
 /* Which side may send a message type. */
 enum intx_side {
@@ -326,5 +350,11 @@ void proto_hdr(struct intx_hdr *h, enum intx_msg_type type, size_t len);
 int proto_strset(char *field, size_t size, const char *s);
 
 const char *proto_type_name(unsigned type);
+
+/* A log level by name, for ADMIN LOG_LEVEL and intxd's log-level =:
+ * "error", "warning", "notice", "info", "debug" (also "err", "warn") to
+ * syslog's numbers 3..7; -1 for anything else. */
+int proto_log_level(const char *name);
+#define INTX_LOG_LEVELS "error, warning, notice, info or debug"
 
 #endif
