@@ -448,6 +448,9 @@ START_TEST(log_level_at_runtime)
 		struct h_client c;
 
 		ck_assert(h_client_start(&e, &c, H_UID_A, "a", e.arg[0], NULL));
+		/* intxd logs it right after SUBSCRIBED, in the same wakeup:
+		 * any later answer proves the line is written */
+		ck_assert_int_eq(ctl(&e, out, sizeof(out), "status", NULL, NULL), 0);
 		h_client_stop(&c);
 	}
 	ck_assert(h_log_has(&e, "subscribed"));

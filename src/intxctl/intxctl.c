@@ -71,6 +71,7 @@ union msgbuf {
 	struct intx_msg_done done;
 	struct intx_msg_event event;
 	struct intx_msg_text text;
+	struct intx_msg_failure failure;
 	unsigned char raw[INTX_MSG_MAX];
 };
 
@@ -212,6 +213,27 @@ static int query_status(struct ctl *ctl, struct intx_msg_status *st)
 	return 0;
 }
 
+/* Why the failed devices among d->devices failed, when any did.  An intxd
+ * that does not know QUERY FAILED (EINVAL) just has no reasons to give. */
+static int query_failures(struct ctl *ctl, struct show_data *d)
+{
+	void *v;
+	int r;
+
+	if (!show_failed(d))
+		return 0;
+	r = query(ctl, INTX_Q_FAILED, INTX_MSG_FAILURE, sizeof(*d->failures), &v,
+		  &d->nfailures);
+	if (r == -EINVAL) {
+		ctl->errtext[0] = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	d->failures = v;
+	return 0;
+}
+
 static int query_all(struct ctl *ctl, struct show_data *d)
 {
 	void *v;
@@ -232,7 +254,7 @@ static int query_all(struct ctl *ctl, struct show_data *d)
 	if (r < 0)
 		return r;
 	d->clients = v;
-	return 0;
+	return query_failures(ctl, d);
 }
 
 static void data_free(struct show_data *d)
@@ -240,6 +262,7 @@ static void data_free(struct show_data *d)
 	free((void *)d->lines);
 	free((void *)d->devices);
 	free((void *)d->clients);
+	free((void *)d->failures);
 }
 
 /* --- commands ---------------------------------------------------------- */
@@ -247,13 +270,20 @@ static void data_free(struct show_data *d)
 static int cmd_status(struct ctl *ctl, char **argv)
 {
 	struct intx_msg_status st;
+	struct show_data d = { .status = &st };
+	void *v = NULL;
 	int r;
 
 	r = query_status(ctl, &st);
-	if (r < 0)
-		return r;
-	show_status(stdout, &st, ctl->json);
-	return 0;
+	/* the devices, to count the failed ones: they are not served */
+	if (r == 0)
+		r = query(ctl, INTX_Q_DEVICES, INTX_MSG_DEVICE, sizeof(*d.devices),
+			  &v, &d.ndevices);
+	d.devices = v;
+	if (r == 0)
+		show_status(stdout, &d, ctl->json);
+	data_free(&d);
+	return r;
 }
 
 static int cmd_list(struct ctl *ctl, uint32_t what)
@@ -274,6 +304,8 @@ static int cmd_list(struct ctl *ctl, uint32_t what)
 		r = query(ctl, what, INTX_MSG_DEVICE, sizeof(*d.devices), &v,
 			  &d.ndevices);
 		d.devices = v;
+		if (r == 0)
+			r = query_failures(ctl, &d);
 		if (r == 0)
 			show_devices(stdout, &d, ctl->json);
 		break;
@@ -364,7 +396,14 @@ static int cmd_unmask(struct ctl *ctl, char **argv)
 
 static int cmd_reload(struct ctl *ctl, char **argv)
 {
-	return admin(ctl, INTX_ADMIN_RELOAD, "");
+	int r = admin(ctl, INTX_ADMIN_RELOAD_REPORT, "");
+
+	/* an intxd older than RELOAD_REPORT: the first problem only */
+	if (r == -EOPNOTSUPP) {
+		ctl->errtext[0] = 0;
+		r = admin(ctl, INTX_ADMIN_RELOAD, "");
+	}
+	return r;
 }
 
 static int cmd_log_level(struct ctl *ctl, char **argv)

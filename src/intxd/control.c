@@ -67,7 +67,6 @@ static void make_status(struct session *s, struct intx_msg_status *m)
 	for (i = 0; i < d->ndevices; i++) {
 		if (!d->devices[i])
 			continue;
-		m->failed += d->devices[i]->failed;
 		m->raised += d->devices[i]->raised;
 		m->delivered += d->devices[i]->delivered;
 		m->acked += d->devices[i]->acked;
@@ -115,9 +114,15 @@ static void make_device(const struct device *dev, struct intx_msg_device *m)
 	m->storms = dev->storms;
 	m->latency_count = dev->lat_count;
 	m->latency_sum_ns = dev->lat_sum;
-	if (dev->failed)
-		proto_strset(m->reason, sizeof(m->reason), dev->fail_reason[0] ?
-			     dev->fail_reason : "see intxd's log");
+}
+
+static void make_failure(const struct device *dev, struct intx_msg_failure *m)
+{
+	memset(m, 0, sizeof(*m));
+	proto_hdr(&m->hdr, INTX_MSG_FAILURE, sizeof(*m));
+	memcpy(m->device, dev->name, sizeof(m->device));
+	proto_strset(m->reason, sizeof(m->reason), dev->fail_reason[0] ?
+		     dev->fail_reason : "see intxd's log");
 }
 
 static void make_client(const struct client *c, struct intx_msg_client *m)
@@ -144,6 +149,7 @@ union record {
 	struct intx_msg_line line;
 	struct intx_msg_device device;
 	struct intx_msg_client client;
+	struct intx_msg_failure failure;
 	struct intx_msg_list_end end;
 };
 
@@ -189,6 +195,15 @@ static bool make_next(struct control *ctl, union record *r)
 			ctl->next++;
 		if (ctl->next < d->ndevices) {
 			make_device(d->devices[ctl->next++], &r->device);
+			return true;
+		}
+		break;
+	case INTX_Q_FAILED:
+		while (ctl->next < d->ndevices &&
+		       !(d->devices[ctl->next] && d->devices[ctl->next]->failed))
+			ctl->next++;
+		if (ctl->next < d->ndevices) {
+			make_failure(d->devices[ctl->next++], &r->failure);
 			return true;
 		}
 		break;
@@ -258,7 +273,7 @@ int control_query(struct session *s, const struct intx_msg_query *q)
 {
 	struct control *ctl = s->ctl;
 
-	if (q->what < INTX_Q_STATUS || q->what > INTX_Q_CLIENTS)
+	if (q->what < INTX_Q_STATUS || q->what > INTX_Q_FAILED)
 		return session_error(s, EINVAL, INTX_MSG_QUERY, "unknown query");
 	ctl->busy = true;
 	ctl->what = q->what;
@@ -401,14 +416,16 @@ static bool may_admin(struct session *s, const char *what)
 	return false;
 }
 
-/* Every problem of the new config, a TEXT each, then ERROR; streamed
- * like a query's records, so a config with many errors gets through. */
-static int reload(struct session *s)
+/* RELOAD: a failure's ERROR says the first problem.  RELOAD_REPORT:
+ * every problem, a TEXT each, then ERROR; streamed like a query's
+ * records, so a config with many errors gets through. */
+static int reload(struct session *s, bool report)
 {
 	struct control *ctl = s->ctl;
 	size_t size = 64 * 1024;
 	char *msg = malloc(size);
 	unsigned n = 0;
+	bool lines;
 	int r;
 
 	if (!msg)
@@ -428,16 +445,16 @@ static int reload(struct session *s)
 	proto_hdr(&ctl->last.hdr, INTX_MSG_ERROR, sizeof(ctl->last));
 	ctl->last.error = -r;
 	ctl->last.req_type = INTX_MSG_ADMIN;
-	if (n > 1 || (n == 1 && strlen(msg) >= sizeof(ctl->last.text)))
+	/* lines: every problem as TEXT, unless one fits the ERROR itself */
+	lines = report && (n > 1 || strlen(msg) >= sizeof(ctl->last.text));
+	if (lines) {
 		snprintf(ctl->last.text, sizeof(ctl->last.text),
 			 "%u problem(s) in the configuration; the running one stays", n);
-	else
-		snprintf(ctl->last.text, sizeof(ctl->last.text), "%s",
-			 n ? msg : "reload failed; the running configuration stays");
-	/* one line fits the ERROR itself; more come as TEXT first */
-	if (n > 1 || (n == 1 && strlen(msg) >= sizeof(ctl->last.text))) {
 		ctl->text = msg;
 	} else {
+		msg[strcspn(msg, "\n")] = 0; /* the first problem */
+		snprintf(ctl->last.text, sizeof(ctl->last.text), "%s",
+			 n ? msg : "reload failed; the running configuration stays");
 		free(msg);
 		ctl->text = NULL;
 	}
@@ -478,6 +495,7 @@ static const char *op_name(uint32_t op)
 	case INTX_ADMIN_UNMASK:
 		return "unmask";
 	case INTX_ADMIN_RELOAD:
+	case INTX_ADMIN_RELOAD_REPORT:
 		return "reload";
 	case INTX_ADMIN_LOG_LEVEL:
 		return "log-level";
@@ -494,8 +512,8 @@ int control_admin(struct session *s, const struct intx_msg_admin *m)
 
 	if (!may_admin(s, op_name(m->op)))
 		return 0;
-	if (m->op == INTX_ADMIN_RELOAD)
-		return reload(s);
+	if (m->op == INTX_ADMIN_RELOAD || m->op == INTX_ADMIN_RELOAD_REPORT)
+		return reload(s, m->op == INTX_ADMIN_RELOAD_REPORT);
 	if (m->op == INTX_ADMIN_LOG_LEVEL)
 		return set_log_level(s, m->device);
 	if (m->op != INTX_ADMIN_MASK && m->op != INTX_ADMIN_UNMASK)

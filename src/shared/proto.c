@@ -14,7 +14,7 @@ struct proto_rule {
 	enum intx_side from;
 	unsigned short len;     /* exact length */
 	unsigned char fds;      /* most fds it may carry */
-	struct field strs[5];   /* NUL-terminated strings (size 0 ends) */
+	struct field strs[4];   /* NUL-terminated strings (size 0 ends) */
 	struct field zero[2];   /* reserved: must be zero */
 };
 
@@ -64,8 +64,7 @@ static const struct proto_rule rules[] = {
 		{ F(struct intx_msg_error, reserved) } },
 	[INTX_MSG_STATUS] = { "STATUS", INTX_FROM_DAEMON,
 		sizeof(struct intx_msg_status), 0,
-		{ F(struct intx_msg_status, version) },
-		{ F(struct intx_msg_status, reserved) } },
+		{ F(struct intx_msg_status, version) }, { { 0, 0 } } },
 	[INTX_MSG_LINE] = { "LINE", INTX_FROM_DAEMON,
 		sizeof(struct intx_msg_line), 0,
 		{ F(struct intx_msg_line, name) },
@@ -73,8 +72,7 @@ static const struct proto_rule rules[] = {
 	[INTX_MSG_DEVICE] = { "DEVICE", INTX_FROM_DAEMON,
 		sizeof(struct intx_msg_device), 0,
 		{ F(struct intx_msg_device, name), F(struct intx_msg_device, line),
-		  F(struct intx_msg_device, pci), F(struct intx_msg_device, backend),
-		  F(struct intx_msg_device, reason) },
+		  F(struct intx_msg_device, pci), F(struct intx_msg_device, backend) },
 		{ F(struct intx_msg_device, reserved) } },
 	[INTX_MSG_CLIENT] = { "CLIENT", INTX_FROM_DAEMON,
 		sizeof(struct intx_msg_client), 0,
@@ -92,6 +90,10 @@ static const struct proto_rule rules[] = {
 		sizeof(struct intx_msg_text), 0,
 		{ F(struct intx_msg_text, text) },
 		{ F(struct intx_msg_text, reserved) } },
+	[INTX_MSG_FAILURE] = { "FAILURE", INTX_FROM_DAEMON,
+		sizeof(struct intx_msg_failure), 0,
+		{ F(struct intx_msg_failure, device), F(struct intx_msg_failure, reason) },
+		{ { 0, 0 } } },
 };
 
 static const struct proto_rule *rule_of(unsigned type)
@@ -131,7 +133,7 @@ int proto_check(const void *buf, size_t len, unsigned nfds, enum intx_side from)
 	if (!r || r->from != from || h.len != len || len != r->len ||
 	    nfds > r->fds)
 		return -EBADMSG;
-	for (i = 0; i < 5 && r->strs[i].size; i++)
+	for (i = 0; i < 4 && r->strs[i].size; i++)
 		if (!memchr(p + r->strs[i].off, 0, r->strs[i].size))
 			return -EBADMSG;
 	for (i = 0; i < 2 && r->zero[i].size; i++)

@@ -16,11 +16,12 @@
  *      the read end of a pipe on which the daemon writes its NOTIFY
  *      messages (a pipe costs a third of a seqpacket message); a peer
  *      must also accept NOTIFY on the socket.
- *      Later additions, all from the daemon to intxctl or from intxctl:
- *      TEXT lines before the answer to ADMIN RELOAD (every config error);
- *      ADMIN LOG_LEVEL; DEVICE.reason (why a failed device failed); the
- *      STATUS.failed count.  A control session may be read-only
- *      (the socket's group): ADMIN then answers ERROR EPERM.
+ *      Additions within version 1, for the control role only, each asked
+ *      for by a request an older daemon refuses (EINVAL, EOPNOTSUPP), so
+ *      no existing message changes: QUERY FAILED (FAILURE records), ADMIN
+ *      RELOAD_REPORT (TEXT lines before the answer), ADMIN LOG_LEVEL.  A
+ *      control session may be read-only (the socket's group): ADMIN then
+ *      answers ERROR EPERM.
  */
 #ifndef INTX_PROTO_H
 #define INTX_PROTO_H
@@ -62,6 +63,7 @@ enum intx_msg_type {
 	INTX_MSG_DONE = 0x55,
 	INTX_MSG_EVENT = 0x56,
 	INTX_MSG_TEXT = 0x57,
+	INTX_MSG_FAILURE = 0x58,
 };
 
 struct intx_hdr {
@@ -158,6 +160,7 @@ enum intx_query {
 	INTX_Q_LINES = 2,   /* LINE records */
 	INTX_Q_DEVICES = 3, /* DEVICE records */
 	INTX_Q_CLIENTS = 4, /* CLIENT records */
+	INTX_Q_FAILED = 5,  /* FAILURE records, one per failed device */
 };
 
 struct intx_msg_query {
@@ -170,10 +173,11 @@ struct intx_msg_query {
 enum intx_admin_op {
 	INTX_ADMIN_MASK = 1,
 	INTX_ADMIN_UNMASK = 2,
-	INTX_ADMIN_RELOAD = 3,    /* a failed one: TEXT lines, then ERROR */
+	INTX_ADMIN_RELOAD = 3,    /* a failed one: ERROR with the first problem */
 	INTX_ADMIN_LOG_LEVEL = 4, /* device holds the level's name */
+	INTX_ADMIN_RELOAD_REPORT = 5, /* RELOAD; a failed one says every
+				       * problem in TEXT lines before ERROR */
 };
-#define INTX_ADMIN_OP_MAX INTX_ADMIN_LOG_LEVEL
 
 struct intx_msg_admin {
 	struct intx_hdr hdr;
@@ -213,8 +217,6 @@ struct intx_msg_status {
 	uint32_t pid;
 	uint32_t lines, devices, clients, sessions; /* sessions: drivers' */
 	uint64_t raised, delivered, acked, spurious;
-	uint32_t failed; /* devices failed, among devices: not served */
-	uint32_t reserved;
 };
 
 /* LINE/DEVICE.flags */
@@ -260,7 +262,13 @@ struct intx_msg_device {
 	uint64_t storms;   /* times throttled for exceeding storm-limit */
 	uint64_t latency_count;  /* samples behind latency_ns */
 	uint64_t latency_sum_ns; /* their sum */
-	char reason[INTX_TEXT_MAX]; /* INTX_F_FAILED: why; else "" */
+};
+
+/* A failed device and why it failed (QUERY FAILED). */
+struct intx_msg_failure {
+	struct intx_hdr hdr;
+	char device[INTX_NAME_MAX];
+	char reason[INTX_TEXT_MAX];
 };
 
 struct intx_msg_client {
@@ -318,9 +326,9 @@ _Static_assert(sizeof(struct intx_msg_ack) == 32, "ack");
 _Static_assert(sizeof(struct intx_msg_error) == 176, "error");
 _Static_assert(sizeof(struct intx_msg_query) == 16, "query");
 _Static_assert(sizeof(struct intx_msg_admin) == 80, "admin");
-_Static_assert(sizeof(struct intx_msg_status) == 112, "status");
+_Static_assert(sizeof(struct intx_msg_status) == 104, "status");
 _Static_assert(sizeof(struct intx_msg_line) == 120, "line");
-_Static_assert(sizeof(struct intx_msg_device) == 432, "device");
+_Static_assert(sizeof(struct intx_msg_device) == 272, "device");
 _Static_assert(sizeof(struct intx_msg_client) == 128, "client");
 _Static_assert(sizeof(struct intx_msg_event) == 160, "event");
 _Static_assert(sizeof(struct intx_msg_unsubscribed) == 16, "unsubscribed");
@@ -328,6 +336,7 @@ _Static_assert(sizeof(struct intx_msg_done) == 16, "done");
 _Static_assert(sizeof(struct intx_msg_list_end) == 16, "list_end");
 _Static_assert(sizeof(struct intx_msg_monitor) == 16, "monitor");
 _Static_assert(sizeof(struct intx_msg_text) == 416, "text");
+_Static_assert(sizeof(struct intx_msg_failure) == 232, "failure");
 
 /* Which side may send a message type. */
 enum intx_side {
