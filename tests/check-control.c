@@ -525,12 +525,15 @@ START_TEST(check_config_absent_pci)
 	h_setup(&e);
 	/* bus ff, device 1f, function 7: no host has it in practice */
 	h_conf(&e, "[device nic]\nbackend = uio\npci = 0000:ff:1f.7\n"
-		   "[client a]\nuid = %d\ndevices = nic\n", H_UID_A);
+		   "[device pretend]\nbackend = sim\npath = %s/sim\npci = 0000:fe:1f.7\n"
+		   "[client a]\nuid = %d\ndevices = nic\n", e.dir, H_UID_A);
 	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXD"), "-c", e.conf,
 			       "--check-config", (char *)NULL), 0);
 	ck_assert_msg(strstr(out, "warning: device 'nic': no PCI device 0000:ff:1f.7"),
 		      "%s", out);
 	ck_assert_msg(strstr(out, "configuration OK"), "%s", out);
+	/* a sim device's address is a name, not looked for */
+	ck_assert_msg(!strstr(out, "0000:fe:1f.7"), "%s", out);
 	h_teardown(&e);
 }
 END_TEST

@@ -59,7 +59,8 @@ static void check_pci(const struct conf *c)
 		const struct conf_device *cd = &c->devices[i];
 		char path[64];
 
-		if (!cd->pci[0])
+		/* a sim device's pci = is a name only */
+		if (!cd->pci[0] || strcmp(cd->backend, "sim") == 0)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", cd->pci);
 		if (access(path, F_OK) < 0 && errno == ENOENT)
