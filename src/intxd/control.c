@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -533,4 +534,23 @@ int control_admin(struct session *s, const struct intx_msg_admin *m)
 		return send_done(s, INTX_MSG_ADMIN);
 	}
 	return session_error(s, ENOENT, INTX_MSG_ADMIN, "no such device");
+}
+
+void control_notify_ready(struct daemon *d)
+{
+	unsigned i, n = 0, failed = 0;
+	char extra[32] = "";
+
+	for (i = 0; i < d->ndevices; i++) {
+		n += d->devices[i] != NULL;
+		failed += d->devices[i] && d->devices[i]->failed;
+	}
+	if (failed) {
+		log_warn("%u device(s) failed and are not served "
+			 "(intxctl devices says why)", failed);
+		snprintf(extra, sizeof(extra), ", %u failed", failed);
+	}
+	/* a failed device is not served: not counted as such */
+	sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)%s",
+		   n - failed, d->nlines, extra);
 }

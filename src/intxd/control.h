@@ -8,6 +8,7 @@
 
 #include "proto.h"
 
+struct daemon;
 struct session;
 
 /* What a control session may do. */
@@ -34,5 +35,9 @@ int control_query(struct session *s, const struct intx_msg_query *m);
 /* MASK/UNMASK/RELOAD/LOG_LEVEL: DONE or ERROR (EPERM without the
  * admin right). */
 int control_admin(struct session *s, const struct intx_msg_admin *m);
+
+/* READY=1 and STATUS= for the service manager: the devices served, and
+ * how many failed (which are not).  Logs the failed count. */
+void control_notify_ready(struct daemon *d);
 
 #endif

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "control.h"
 #include "daemon.h"
-#include "device.h"
 #include "listener.h"
 #include "log.h"
 #include "watchdog.h"
@@ -220,21 +220,7 @@ int main(int argc, char **argv)
 		log_info("intxd %s ready on %s: %u device(s), %u line(s), %u client(s)",
 			 PKGVERSION, fd >= 0 ? "an inherited socket" : d->conf->socket,
 			 d->ndevices, d->nlines, d->nclients);
-		unsigned i, n = 0, failed = 0;
-		char extra[32] = "";
-
-		for (i = 0; i < d->ndevices; i++) {
-			n += d->devices[i] != NULL;
-			failed += d->devices[i] && d->devices[i]->failed;
-		}
-		if (failed) {
-			log_warn("%u device(s) failed and are not served "
-				 "(intxctl devices says why)", failed);
-			snprintf(extra, sizeof(extra), ", %u failed", failed);
-		}
-		/* a failed device is not served: not counted as such */
-		sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)%s",
-			   n - failed, d->nlines, extra);
+		control_notify_ready(d);
 		watchdog_start(base);
 		event_base_dispatch(base);
 	}
