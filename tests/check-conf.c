@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "check-run.h"
@@ -136,6 +137,8 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->socket, INTX_DEFAULT_SOCKET);
 	ck_assert_uint_eq(c->socket_mode, 0660);
 	ck_assert_int_eq(c->socket_gid, -1);
+	ck_assert_int_eq(c->admin_gid, -1);
+	ck_assert_int_eq(c->log_level, -1);
 	ck_assert_int_eq(c->mode, INTX_MODE_SELECTIVE);
 	ck_assert_int_eq(c->ack_timeout_ms, 1000);
 	ck_assert_int_eq(c->storm_limit, 100000);
@@ -159,6 +162,8 @@ START_TEST(test_globals)
 	    "socket = /run/test/s.sock\n"
 	    "socket-mode = 0600\n"
 	    "socket-group = root\n"
+	    "admin-group = root\n"
+	    "log-level = debug\n"
 	    "mode = broadcast\n"
 	    "ack-timeout-ms = 0\n"
 	    "storm-limit = 0 ; no limit\n");
@@ -166,6 +171,8 @@ START_TEST(test_globals)
 	ck_assert_str_eq(c->socket, "/run/test/s.sock");
 	ck_assert_uint_eq(c->socket_mode, 0600);
 	ck_assert_int_eq(c->socket_gid, 0);
+	ck_assert_int_eq(c->admin_gid, 0);
+	ck_assert_int_eq(c->log_level, LOG_DEBUG);
 	ck_assert_int_eq(c->mode, INTX_MODE_BROADCAST);
 	ck_assert_int_eq(c->ack_timeout_ms, 0);
 	ck_assert_int_eq(c->storm_limit, 0);
@@ -174,12 +181,16 @@ START_TEST(test_globals)
 	put("intxd.conf",
 	    "[intxd]\n"
 	    "socket-group = 4321\n"
+	    "admin-group = 4322\n"
+	    "log-level = warning\n"
 	    "socket-mode = 777\n"
 	    "mode = selective\n"
 	    "ack-timeout-ms = 3600000\n"
 	    "storm-limit = 100000000\n");
 	c = load_ok();
 	ck_assert_int_eq(c->socket_gid, 4321);
+	ck_assert_int_eq(c->admin_gid, 4322);
+	ck_assert_int_eq(c->log_level, LOG_WARNING);
 	ck_assert_uint_eq(c->socket_mode, 0777);
 	ck_assert_int_eq(c->mode, INTX_MODE_SELECTIVE);
 	ck_assert_int_eq(c->ack_timeout_ms, 3600000);
@@ -520,6 +531,14 @@ static const struct {
 	  "longer than 107 characters\n" },
 	{ "socket-group", "[intxd]\nsocket-group = intxd-no-such-group\n",
 	  "@F:2: unknown group 'intxd-no-such-group'\n" },
+	{ "admin-group", "[intxd]\nadmin-group = intxd-no-such-group\n",
+	  "@F:2: unknown group 'intxd-no-such-group'\n" },
+	{ "admin-group range", "[intxd]\nadmin-group = 4294967295\n",
+	  "@F:2: invalid value '4294967295' for 'admin-group': expected an integer from 0 to 4294967294\n" },
+	{ "log-level", "[intxd]\nlog-level = loud\n",
+	  "@F:2: invalid value 'loud' for 'log-level': expected error, warning, notice, info or debug\n" },
+	{ "log-level in a client", "[client c]\ngid = 1\nlog-level = debug\n",
+	  "@F:3: unknown key 'log-level' in [client c]\n" },
 	{ "unknown user", "[client c]\nuser = intxd-no-such-user\n",
 	  "@F:2: unknown user 'intxd-no-such-user'\n" },
 	{ "unknown group", "[client c]\ngroup = intxd-no-such-group\n",

@@ -45,6 +45,8 @@ static const struct kind kinds[] = {
 	{ INTX_MSG_LIST_END, sizeof(struct intx_msg_list_end), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_DONE, sizeof(struct intx_msg_done), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_EVENT, sizeof(struct intx_msg_event), INTX_FROM_DAEMON, 0 },
+	{ INTX_MSG_TEXT, sizeof(struct intx_msg_text), INTX_FROM_DAEMON, 0 },
+	{ INTX_MSG_FAILURE, sizeof(struct intx_msg_failure), INTX_FROM_DAEMON, 0 },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -70,6 +72,10 @@ static const struct fld strings[] = {
 	FLD(INTX_MSG_DEVICE, struct intx_msg_device, name),
 	FLD(INTX_MSG_DEVICE, struct intx_msg_device, line),
 	FLD(INTX_MSG_DEVICE, struct intx_msg_device, pci),
+	FLD(INTX_MSG_DEVICE, struct intx_msg_device, backend),
+	FLD(INTX_MSG_TEXT, struct intx_msg_text, text),
+	FLD(INTX_MSG_FAILURE, struct intx_msg_failure, device),
+	FLD(INTX_MSG_FAILURE, struct intx_msg_failure, reason),
 	FLD(INTX_MSG_CLIENT, struct intx_msg_client, name),
 	FLD(INTX_MSG_EVENT, struct intx_msg_event, device),
 	FLD(INTX_MSG_EVENT, struct intx_msg_event, client),
@@ -88,6 +94,7 @@ static const struct fld reserved[] = {
 	FLD(INTX_MSG_LINE, struct intx_msg_line, reserved),
 	FLD(INTX_MSG_DEVICE, struct intx_msg_device, reserved),
 	FLD(INTX_MSG_MONITOR, struct intx_msg_monitor, reserved),
+	FLD(INTX_MSG_TEXT, struct intx_msg_text, reserved),
 };
 
 static const struct kind *kind_of(unsigned type)
@@ -250,7 +257,7 @@ START_TEST(rejects_unknown_types)
 	unsigned char buf[INTX_MSG_MAX + 16];
 	/* gaps in both ranges, both range ends, and far beyond */
 	static const uint16_t bad[] = { 0x00, 0x05, 0x0f, 0x13, 0x3f, 0x46,
-		0x4f, 0x57, 0x7f, 0x80, 0xffff };
+		0x4f, 0x59, 0x7f, 0x80, 0xffff };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct intx_hdr h;
@@ -262,6 +269,25 @@ START_TEST(rejects_unknown_types)
 		ck_assert_int_eq(proto_check(buf, 16, 0, INTX_FROM_DAEMON), -EBADMSG);
 		ck_assert_str_eq(proto_type_name(bad[i]), "UNKNOWN");
 	}
+}
+END_TEST
+
+/* ADMIN LOG_LEVEL's names, the one table intxctl and intxd share */
+START_TEST(log_levels)
+{
+	ck_assert_int_eq(proto_log_level("error"), 3);
+	ck_assert_int_eq(proto_log_level("err"), 3);
+	ck_assert_int_eq(proto_log_level("warning"), 4);
+	ck_assert_int_eq(proto_log_level("warn"), 4);
+	ck_assert_int_eq(proto_log_level("notice"), 5);
+	ck_assert_int_eq(proto_log_level("info"), 6);
+	ck_assert_int_eq(proto_log_level("debug"), 7);
+	ck_assert_int_eq(proto_log_level(""), -1);
+	ck_assert_int_eq(proto_log_level("crit"), -1);
+	ck_assert_int_eq(proto_log_level("Debug"), -1);
+	ck_assert_int_eq(proto_log_level("debug "), -1);
+	ck_assert_str_eq(proto_type_name(INTX_MSG_TEXT), "TEXT");
+	ck_assert_str_eq(proto_type_name(INTX_MSG_FAILURE), "FAILURE");
 }
 END_TEST
 
@@ -511,6 +537,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(t, rejects_extra_fds, 0, (int)NKINDS);
 	tcase_add_test(t, rejects_unknown_types);
 	tcase_add_test(t, strset);
+	tcase_add_test(t, log_levels);
 	suite_add_tcase(s, t);
 
 	tcase_add_test(w, wire_round_trip);

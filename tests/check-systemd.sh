@@ -8,6 +8,8 @@
 #   activation   systemd-socket-activate --seqpacket hands intxd its socket;
 #                intxctl status gets an answer through it
 #   ready        READY=1 and STATUS= arrive on a NOTIFY_SOCKET of our own
+#   reload       ExecReload= is intxctl reload, which fails (saying every
+#                problem) on a broken config and succeeds on a good one
 #   watchdog     WATCHDOG=1 keeps arriving when WATCHDOG_USEC is set, and
 #                never when it is not
 #   restart      intxctl restart: intxd executes itself again in the same
@@ -71,7 +73,9 @@ check_verify() {
 	local d=$tmp/units man=--man=no s
 
 	mkdir -p "$d" "$tmp/man/man3" "$tmp/man/man5" "$tmp/man/man8"
-	sed "s|^ExecStart=.*|ExecStart=$INTXD|" "$build/systemd/intxd.service" >"$d/intxd.service"
+	sed -e "s|^ExecStart=.*|ExecStart=$INTXD|" \
+	    -e "s|^ExecReload=[^ ]*|ExecReload=$INTXCTL|" \
+	    "$build/systemd/intxd.service" >"$d/intxd.service"
 	cp "$build/systemd/intxd.socket" "$d/intxd.socket"
 	if grep -q '@[a-z]*@' "$d/intxd.service" "$d/intxd.socket"; then
 		fail verify "unsubstituted @variables@ in the units"
@@ -170,6 +174,37 @@ activate() {
 	return 1
 }
 
+# systemctl reload runs ExecReload=: it must fail on a broken config
+check_reload() {
+	local cmd
+
+	cmd=$(sed -n 's/^ExecReload=//p' "$build/systemd/intxd.service")
+	case $cmd in
+	*/intxctl\ reload) ;;
+	*)
+		fail reload "ExecReload= is '$cmd', not intxctl reload"
+		return
+		;;
+	esac
+	cp "$tmp/intxd.conf" "$tmp/good.conf"
+	printf '[intxd]\nmode = sideways\nstorm-limit = lots\n' >>"$tmp/intxd.conf"
+	if "$INTXCTL" --socket "$tmp/plain.sock" reload >"$tmp/reload.out" 2>&1; then
+		fail reload "intxctl reload succeeded on a broken config"
+	elif ! grep -q "'sideways'" "$tmp/reload.out" || ! grep -q "'lots'" "$tmp/reload.out"; then
+		fail reload "not every problem was reported:"
+		sed 's/^/    /' "$tmp/reload.out"
+	else
+		cp "$tmp/good.conf" "$tmp/intxd.conf"
+		if "$INTXCTL" --socket "$tmp/plain.sock" reload >"$tmp/reload.out" 2>&1; then
+			pass reload
+		else
+			fail reload "intxctl reload failed on a good config:"
+			sed 's/^/    /' "$tmp/reload.out"
+		fi
+	fi
+	cp "$tmp/good.conf" "$tmp/intxd.conf"
+}
+
 check_daemon() {
 	local n
 
@@ -201,6 +236,7 @@ check_daemon() {
 		fail ready "no READY=1 and STATUS= on NOTIFY_SOCKET:"
 		sed 's/^/    /' "$tmp/plain.notes"
 	fi
+	check_reload
 	sleep 0.5
 	stop "$apid"
 	if grep -q '^WATCHDOG=1' "$tmp/plain.notes"; then

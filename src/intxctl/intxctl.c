@@ -71,6 +71,8 @@ union msgbuf {
 	struct intx_msg_list_end list_end;
 	struct intx_msg_done done;
 	struct intx_msg_event event;
+	struct intx_msg_text text;
+	struct intx_msg_failure failure;
 	unsigned char raw[INTX_MSG_MAX];
 };
 
@@ -212,6 +214,27 @@ static int query_status(struct ctl *ctl, struct intx_msg_status *st)
 	return 0;
 }
 
+/* Why the failed devices among d->devices failed, when any did.  An intxd
+ * that does not know QUERY FAILED (EINVAL) just has no reasons to give. */
+static int query_failures(struct ctl *ctl, struct show_data *d)
+{
+	void *v;
+	int r;
+
+	if (!show_failed(d))
+		return 0;
+	r = query(ctl, INTX_Q_FAILED, INTX_MSG_FAILURE, sizeof(*d->failures), &v,
+		  &d->nfailures);
+	if (r == -EINVAL) {
+		ctl->errtext[0] = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	d->failures = v;
+	return 0;
+}
+
 static int query_all(struct ctl *ctl, struct show_data *d)
 {
 	void *v;
@@ -232,7 +255,7 @@ static int query_all(struct ctl *ctl, struct show_data *d)
 	if (r < 0)
 		return r;
 	d->clients = v;
-	return 0;
+	return query_failures(ctl, d);
 }
 
 static void data_free(struct show_data *d)
@@ -240,6 +263,7 @@ static void data_free(struct show_data *d)
 	free((void *)d->lines);
 	free((void *)d->devices);
 	free((void *)d->clients);
+	free((void *)d->failures);
 }
 
 /* --- commands ---------------------------------------------------------- */
@@ -247,13 +271,20 @@ static void data_free(struct show_data *d)
 static int cmd_status(struct ctl *ctl, char **argv)
 {
 	struct intx_msg_status st;
+	struct show_data d = { .status = &st };
+	void *v = NULL;
 	int r;
 
 	r = query_status(ctl, &st);
-	if (r < 0)
-		return r;
-	show_status(stdout, &st, ctl->json);
-	return 0;
+	/* the devices, to count the failed ones: they are not served */
+	if (r == 0)
+		r = query(ctl, INTX_Q_DEVICES, INTX_MSG_DEVICE, sizeof(*d.devices),
+			  &v, &d.ndevices);
+	d.devices = v;
+	if (r == 0)
+		show_status(stdout, &d, ctl->json);
+	data_free(&d);
+	return r;
 }
 
 static int cmd_list(struct ctl *ctl, uint32_t what)
@@ -274,6 +305,8 @@ static int cmd_list(struct ctl *ctl, uint32_t what)
 		r = query(ctl, what, INTX_MSG_DEVICE, sizeof(*d.devices), &v,
 			  &d.ndevices);
 		d.devices = v;
+		if (r == 0)
+			r = query_failures(ctl, &d);
 		if (r == 0)
 			show_devices(stdout, &d, ctl->json);
 		break;
@@ -340,7 +373,9 @@ static int admin(struct ctl *ctl, uint32_t op, const char *device)
 	r = send_req(ctl, &a, sizeof(a));
 	if (r < 0)
 		return r;
-	r = recv_msg(ctl, &m, REPLY_TIMEOUT_MS);
+	/* a reload that fails says every problem first, a TEXT each */
+	while ((r = recv_msg(ctl, &m, REPLY_TIMEOUT_MS)) == INTX_MSG_TEXT)
+		fprintf(stderr, "%s\n", m.text.text);
 	if (r < 0)
 		return r;
 	if (r != INTX_MSG_DONE || m.done.req_type != INTX_MSG_ADMIN)
@@ -362,7 +397,19 @@ static int cmd_unmask(struct ctl *ctl, char **argv)
 
 static int cmd_reload(struct ctl *ctl, char **argv)
 {
-	return admin(ctl, INTX_ADMIN_RELOAD, "");
+	int r = admin(ctl, INTX_ADMIN_RELOAD_REPORT, "");
+
+	/* an intxd older than RELOAD_REPORT: the first problem only */
+	if (r == -EOPNOTSUPP) {
+		ctl->errtext[0] = 0;
+		r = admin(ctl, INTX_ADMIN_RELOAD, "");
+	}
+	return r;
+}
+
+static int cmd_log_level(struct ctl *ctl, char **argv)
+{
+	return admin(ctl, INTX_ADMIN_LOG_LEVEL, argv[0]);
 }
 
 /* intxd executes itself again, keeping its devices open; done when the
@@ -494,6 +541,19 @@ static const struct cmd cmds[] = {
 		.run = cmd_restart,
 	},
 	{
+		.name = "log-level",
+		.args = "LEVEL",
+		.help = "set intxd's log level: " INTX_LOG_LEVELS,
+		.nargs = 1,
+		.run = cmd_log_level,
+	},
+	{
+		.name = "help",
+		.args = "[COMMAND]",
+		.help = "this text, or a command's",
+		.offline = true,
+	},
+	{
 		.name = "discover",
 		.help = "list PCI devices and their INTx support",
 		.offline = true,
@@ -526,6 +586,51 @@ static const struct cmd *cmd_find(const char *name)
 		if (strcmp(cmds[i].name, name) == 0)
 			return &cmds[i];
 	return NULL;
+}
+
+/* intxctl CMD --help, intxctl help CMD */
+static void cmd_usage(FILE *out, const struct cmd *cmd)
+{
+	fprintf(out, "usage: intxctl [--socket PATH] [--json] %s%s%s\n  %s\n",
+		cmd->name, cmd->args ? " " : "", cmd->args ? cmd->args : "",
+		cmd->help);
+	if (!cmd->offline && strcmp(cmd->name, "help") != 0)
+		fputs("  (see intxctl(8) for its output and who may run it)\n", out);
+}
+
+static int run_help(char **args, int nargs)
+{
+	const struct cmd *cmd;
+
+	if (nargs == 0) {
+		usage(stdout);
+		return 0;
+	}
+	cmd = cmd_find(args[0]);
+	if (!cmd) {
+		fprintf(stderr, "intxctl: help: unknown command '%s'\n", args[0]);
+		return EXIT_USAGE;
+	}
+	cmd_usage(stdout, cmd);
+	return 0;
+}
+
+/* Why connecting failed, in the words a user needs. */
+static void report_connect(const struct ctl *ctl, int err)
+{
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		fprintf(stderr, "intxctl: intxd is not running (%s at %s)\n",
+			err == -ENOENT ? "no socket" : "nobody listens on the socket",
+			ctl->socket);
+	else if (err == -EACCES)
+		fprintf(stderr, "intxctl: permission denied on %s (run as root, "
+			"or join the socket's group)\n", ctl->socket);
+	else if (ctl->errtext[0])
+		fprintf(stderr, "intxctl: refused by intxd on %s: %s\n",
+			ctl->socket, ctl->errtext);
+	else
+		fprintf(stderr, "intxctl: cannot connect to %s: %s\n",
+			ctl->socket, strerror(-err));
 }
 
 /* Say what failed: the command, the errno text and intxd's own words. */
@@ -571,6 +676,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+s:jhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
+			if (!*optarg) {
+				fputs("intxctl: --socket: an empty path\n", stderr);
+				return EXIT_USAGE;
+			}
 			ctl.socket = optarg;
 			break;
 		case 'j':
@@ -608,6 +717,10 @@ int main(int argc, char **argv)
 
 		if (!opts_done && strcmp(a, "--") == 0) {
 			opts_done = 1;
+		} else if (!opts_done && strcmp(cmd->name, "help") != 0 &&
+			   (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+			cmd_usage(stdout, cmd);
+			return 0;
 		} else if (!opts_done && (strcmp(a, "--json") == 0 ||
 					  strcmp(a, "-j") == 0)) {
 			ctl.json = true;
@@ -622,9 +735,15 @@ int main(int argc, char **argv)
 			args[nargs++] = argv[i];
 		}
 	}
+	if (strcmp(cmd->name, "help") == 0)
+		return nargs <= 1 ? run_help(args, nargs) : (usage(stderr), EXIT_USAGE);
 	if (nargs != cmd->nargs) {
-		fprintf(stderr, "usage: intxctl %s %s\n", cmd->name,
-			cmd->args ? cmd->args : "");
+		cmd_usage(stderr, cmd);
+		return EXIT_USAGE;
+	}
+	if (cmd->run == cmd_log_level && proto_log_level(args[0]) < 0) {
+		fprintf(stderr, "intxctl: log-level: unknown level '%s': expected "
+			INTX_LOG_LEVELS "\n", args[0]);
 		return EXIT_USAGE;
 	}
 	if (ctl.prometheus && ctl.json) {
@@ -638,12 +757,8 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			if (r == -EPROTONOSUPPORT)
 				report(&ctl, args, nargs, r);
-			else if (ctl.errtext[0])
-				fprintf(stderr, "intxctl: %s: %s (intxd: %s)\n",
-					ctl.socket, strerror(-r), ctl.errtext);
 			else
-				fprintf(stderr, "intxctl: cannot connect to "
-					"%s: %s\n", ctl.socket, strerror(-r));
+				report_connect(&ctl, r);
 			if (ctl.fd >= 0)
 				close(ctl.fd);
 			return 1;

@@ -195,7 +195,7 @@ static void vfio_log_open(struct device *dev, const char *bdf,
 	log_full(LOG_ERR, dev->name, NULL, NULL, "vfio %s: %s: %s%s%s", bdf, what,
 		 strerror(-err), hint ? "; " : "", hint ? hint : "");
 	/* for the clients it refuses (a SUBSCRIBE of a failed device) */
-	snprintf(dev->why, sizeof(dev->why), "vfio %s: %s%s%s", what, strerror(-err),
+	snprintf(dev->fail_reason, sizeof(dev->fail_reason), "vfio %s: %s%s%s", what, strerror(-err),
 		 hint ? "; " : "", hint ? hint : "");
 }
 

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "log.h"
 
 #define ACK_TIMEOUT_MAX INT64_C(3600000)    /* an hour: longer is a mistake */
 #define SESSIONS_MAX INT64_C(65536)
@@ -56,6 +57,8 @@ enum key {
 	K_SOCKET,
 	K_SOCKET_MODE,
 	K_SOCKET_GROUP,
+	K_ADMIN_GROUP,
+	K_LOG_LEVEL,
 	K_MODE,
 	K_ACK_TIMEOUT,
 	K_STORM_LIMIT,
@@ -84,6 +87,8 @@ static const struct {
 	[K_SOCKET] = { "socket", IN(SEC_INTXD) },
 	[K_SOCKET_MODE] = { "socket-mode", IN(SEC_INTXD) },
 	[K_SOCKET_GROUP] = { "socket-group", IN(SEC_INTXD) },
+	[K_ADMIN_GROUP] = { "admin-group", IN(SEC_INTXD) },
+	[K_LOG_LEVEL] = { "log-level", IN(SEC_INTXD) },
 	[K_MODE] = { "mode", IN(SEC_INTXD) },
 	[K_ACK_TIMEOUT] = { "ack-timeout-ms", IN(SEC_INTXD) | IN(SEC_CLIENT) },
 	[K_STORM_LIMIT] = { "storm-limit", IN(SEC_INTXD) },
@@ -380,14 +385,25 @@ static void key_intxd(struct parser *p, enum key k, const char *value)
 		c->socket_mode = (unsigned)v;
 		return;
 	case K_SOCKET_GROUP:
+	case K_ADMIN_GROUP: {
+		const char *key = k == K_SOCKET_GROUP ? "socket-group" : "admin-group";
+		int64_t *gid = k == K_SOCKET_GROUP ? &c->socket_gid : &c->admin_gid;
+
 		if (value[0] >= '0' && value[0] <= '9') {
-			if (number(p, "socket-group", value, ID_MAX, &v) == 0)
-				c->socket_gid = v;
+			if (number(p, key, value, ID_MAX, &v) == 0)
+				*gid = v;
 		} else if (lookup_group(value, &v)) {
-			c->socket_gid = v;
+			*gid = v;
 		} else {
 			lookup_failed(p, "group", value);
 		}
+		return;
+	}
+	case K_LOG_LEVEL:
+		c->log_level = log_level_parse(value);
+		if (c->log_level < 0)
+			problem(p, p->line, "invalid value '%s' for 'log-level': expected %s",
+				value, LOG_LEVEL_NAMES);
 		return;
 	case K_MODE:
 		if (!strcmp(value, "selective"))
@@ -1000,6 +1016,8 @@ int conf_load(const char *path, FILE *errs, struct conf **out)
 		.socket = strdup(INTX_DEFAULT_SOCKET),
 		.socket_mode = 0660,
 		.socket_gid = -1,
+		.admin_gid = -1,
+		.log_level = -1,
 		.mode = INTX_MODE_SELECTIVE,
 		.ack_timeout_ms = 1000,
 		.storm_limit = 100000,

@@ -63,6 +63,8 @@ struct conf {
 	char *socket;             /* default INTX_DEFAULT_SOCKET */
 	unsigned socket_mode;     /* default 0660 */
 	int64_t socket_gid;       /* -1 = leave as is */
+	int64_t admin_gid;        /* admin-group: may mask/unmask/reload; -1 = none */
+	int log_level;            /* log-level: LOG_ERR..LOG_DEBUG; -1 = not set */
 	int mode;                 /* INTX_MODE_SELECTIVE | INTX_MODE_BROADCAST */
 	int64_t ack_timeout_ms;   /* default 1000; 0 = none */
 	int64_t storm_limit;      /* interrupts/s per device; default 100000; 0 = none */

@@ -128,17 +128,25 @@ fail:
 	return r;
 }
 
-/* Make the socket's directory (/run/intxd) when it is missing. */
+/* Make the socket's directory (/run/intxd) when it is missing; an
+ * existing one is used as it is, and anything else there is refused. */
 static int make_parent(const char *path)
 {
 	char *copy = strdup(path), *dir;
+	struct stat st;
 	int r = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	dir = dirname(copy);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0755) < 0) {
 		r = -errno;
+		if (r == -EEXIST)
+			r = stat(dir, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	}
+	if (r < 0)
+		log_err("cannot use %s as the socket's directory: %s", dir,
+			strerror(-r));
 	free(copy);
 	return r;
 }
@@ -150,14 +158,11 @@ int daemon_listen(struct daemon *d, int fd)
 
 	if (fd < 0) {
 		r = make_parent(c->socket);
-		if (r < 0) {
-			log_err("cannot create the directory of %s: %s", c->socket,
-				strerror(-r));
+		if (r < 0)
 			return r;
-		}
 		fd = wire_listen(c->socket, c->socket_mode, 128);
 		if (fd < 0) {
-			log_err("cannot listen on %s: %s", c->socket, strerror(-fd));
+			listener_explain(c->socket, fd);
 			return fd;
 		}
 		if (c->socket_gid >= 0 && chown(c->socket, (uid_t)-1, (gid_t)c->socket_gid) < 0) {

@@ -77,8 +77,8 @@ int daemon_place_device(struct daemon *d, struct device *dev,
 struct device *daemon_device(const struct daemon *d, uint32_t id);
 
 /* Re-read the config: parse, validate, diff, apply.  On any config error
- * the running config stays, the errors are logged and the first is put
- * in msg.  0 or -errno. */
+ * the running config stays, the errors are logged and put in msg, one a
+ * line, as many as fit.  0 or -errno. */
 int daemon_reload(struct daemon *d, char *msg, size_t msgsize);
 
 #endif

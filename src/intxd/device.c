@@ -31,7 +31,7 @@ void device_fail(struct device *dev, const char *what, int err)
 	if (dev->failed)
 		return;
 	dev->failed = true;
-	snprintf(dev->why, sizeof(dev->why), "%s: %s", what, strerror(err < 0 ? -err : err));
+	snprintf(dev->fail_reason, sizeof(dev->fail_reason), "%s: %s", what, strerror(err < 0 ? -err : err));
 	if (dev->ev)
 		event_del(dev->ev);
 	device_log(LOG_ERR, dev, "device failed: %s: %s; not serviced any more",
@@ -96,7 +96,7 @@ int device_open(struct daemon *d, struct device *dev, const struct conf_device *
 	dev->ops = backend_find(cd->backend);
 	if (!dev->ops) {
 		dev->failed = true;
-		snprintf(dev->why, sizeof(dev->why), "backend '%s' is not built in",
+		snprintf(dev->fail_reason, sizeof(dev->fail_reason), "backend '%s' is not built in",
 			 cd->backend);
 		log_full(LOG_ERR, dev->name, NULL, NULL,
 			 "backend '%s' is not built in", cd->backend);
@@ -106,8 +106,8 @@ int device_open(struct daemon *d, struct device *dev, const struct conf_device *
 	if (fd < 0) {
 		dev->failed = true;
 		/* the backend may have said better why */
-		if (!dev->why[0])
-			snprintf(dev->why, sizeof(dev->why), "cannot open %s: %s",
+		if (!dev->fail_reason[0])
+			snprintf(dev->fail_reason, sizeof(dev->fail_reason), "cannot open %s: %s",
 				 cd->path ? cd->path : cd->pci, strerror(-fd));
 		device_log(LOG_ERR, dev, "cannot open device: %s: %s",
 			   cd->path ? cd->path : cd->pci, fd);

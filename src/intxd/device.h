@@ -54,7 +54,8 @@ struct device {
 	enum device_state state;
 	bool admin_masked;
 	bool failed;
-	char why[96];   /* why it failed: told to a client it refuses */
+	char fail_reason[INTX_TEXT_MAX]; /* why it failed: for intxctl devices,
+					  * and told to a client it refuses */
 	bool no_status; /* cannot report Interrupt Status: its line broadcasts */
 	bool stale;     /* found by another device's wakeup: its own signal may
 			 * still be queued, to be dropped before unmasking */

@@ -2,6 +2,7 @@
 /* listener.c - accept connections; pause accepting while out of fds. */
 #include <errno.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,6 +12,7 @@
 #include "listener.h"
 #include "log.h"
 #include "session.h"
+#include "wire.h"
 
 struct listener {
 	struct daemon *daemon;
@@ -91,4 +93,68 @@ void listener_free(struct listener *l)
 		event_free(l->resume);
 	close(l->fd);
 	free(l);
+}
+
+/* The holder's command name (/proc/PID/comm), or "" when unknown. */
+static void holder_name(pid_t pid, char *buf, size_t n)
+{
+	char path[32];
+	FILE *f;
+
+	buf[0] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)n, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+static void explain(const char *path, int err, pid_t holder)
+{
+	char comm[32];
+
+	if (err == -EADDRINUSE && holder > 0) {
+		holder_name(holder, comm, sizeof(comm));
+		if (!comm[0] || strcmp(comm, "intxd") == 0)
+			log_err("%s: another intxd (pid %d) is serving on this socket; "
+				"not starting (stop it first, or set another socket =)",
+				path, (int)holder);
+		else
+			log_err("%s: pid %d (%s) is listening on this socket; not "
+				"starting (stop it first, or set another socket =)",
+				path, (int)holder, comm);
+	} else if (err == -EADDRINUSE) {
+		log_err("%s: a live process is listening on this socket; not "
+			"starting (stop it first, or set another socket =)", path);
+	} else if (err == -ENOTSOCK) {
+		log_err("%s exists and is not a socket; intxd does not remove "
+			"it (remove it yourself, or set another socket =)", path);
+	} else {
+		log_err("cannot listen on %s: %s", path, strerror(-err));
+	}
+}
+
+int listener_check_path(const char *path)
+{
+	pid_t holder;
+	int r = wire_probe(path, &holder);
+
+	/* Other errors (a missing directory, say) are daemon_listen's to
+	 * deal with and explain. */
+	if (r != -EADDRINUSE && r != -ENOTSOCK)
+		return 0;
+	explain(path, r, holder);
+	return r;
+}
+
+void listener_explain(const char *path, int err)
+{
+	pid_t holder = 0;
+
+	/* Who holds it, for the message; probing again costs nothing. */
+	if (err == -EADDRINUSE)
+		(void)wire_probe(path, &holder);
+	explain(path, err, holder);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "proto.h"
 
 /* The only logging state: set once by log_setup() at start-up. */
 static struct {
@@ -37,12 +38,33 @@ void log_setup(int max_level)
 	log_cfg.journal = stderr_is_journal();
 }
 
+void log_set_level(int max_level)
+{
+	log_cfg.max_level = max_level;
+}
+
+int log_get_level(void)
+{
+	return log_cfg.max_level;
+}
+
+static const char *const level_words[] = {
+	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
+};
+
 static const char *level_word(int level)
 {
-	static const char *const w[] = {
-		"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
-	};
-	return level >= 0 && level <= LOG_DEBUG ? w[level] : "?";
+	return level >= 0 && level <= LOG_DEBUG ? level_words[level] : "?";
+}
+
+const char *log_level_name(int level)
+{
+	return level_word(level);
+}
+
+int log_level_parse(const char *name)
+{
+	return proto_log_level(name); /* the one table, shared with intxctl */
 }
 
 void log_full(int level, const char *device, const char *line,

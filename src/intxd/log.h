@@ -11,6 +11,17 @@
  * most verbose level printed (LOG_INFO by default). */
 void log_setup(int max_level);
 
+/* Change the most verbose level printed, at any time (log-level =,
+ * intxctl log-level); and read it back. */
+void log_set_level(int max_level);
+int log_get_level(void);
+
+/* "error", "warning", "notice", "info", "debug" (and "err", "warn") to
+ * LOG_ERR..LOG_DEBUG; -1 for anything else (proto_log_level). */
+int log_level_parse(const char *name);
+const char *log_level_name(int level);
+#define LOG_LEVEL_NAMES "error, warning, notice, info or debug"
+
 /*
  * Log one message.  device, line and client name what it is about (NULL if
  * nothing); they become the journal fields INTX_DEVICE=, INTX_LINE= and

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "control.h"
 #include "daemon.h"
 #include "fdstore.h"
 #include "listener.h"
@@ -48,12 +49,37 @@ static int drop_privileges(const struct conf *c)
 	return 0;
 }
 
+/* --check-config: a PCI address this host does not have is worth a
+ * warning (the config may be for another machine, or the device may come
+ * later), never a failure. */
+static void check_pci(const struct conf *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->ndevices; i++) {
+		const struct conf_device *cd = &c->devices[i];
+		char path[64];
+
+		/* a sim device's pci = is a name only */
+		if (!cd->pci[0] || strcmp(cd->backend, "sim") == 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", cd->pci);
+		if (access(path, F_OK) < 0 && errno == ENOENT)
+			fprintf(stderr, "%s:%u: warning: device '%s': no PCI device "
+				"%s on this host (%s is missing)\n", cd->where.file,
+				cd->where.line, cd->name, cd->pci, path);
+	}
+}
+
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	char msg[INTX_TEXT_MAX];
 
+	struct daemon *d = arg;
+
 	log_info("SIGHUP: reloading");
-	(void)daemon_reload(arg, msg, sizeof(msg));
+	if (daemon_reload(d, msg, sizeof(msg)) == 0 && d->conf->log_level >= 0)
+		log_set_level(d->conf->log_level);
 }
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
@@ -123,11 +149,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
+		check_pci(conf);
 		printf("configuration OK: %u device(s), %u client(s)\n",
 		       conf->ndevices, conf->nclients);
 		conf_free(conf);
 		return 0;
 	}
+	/* -v asks for debug whatever the config says */
+	if (level != LOG_DEBUG && conf->log_level >= 0)
+		log_set_level(conf->log_level);
 	if (socket_path) {
 		char *p = strdup(socket_path);
 
@@ -151,6 +181,13 @@ int main(int argc, char **argv)
 	 * an earlier intxd kept over its restart (fdstore.h), which the
 	 * devices take as they open. */
 	fd = fdstore_init();
+	/* Before any device is opened: a second intxd must not touch the
+	 * devices of the one already serving. */
+	if (fd < 0 && listener_check_path(conf->socket) < 0) {
+		conf_free(conf);
+		event_base_free(base);
+		return 1;
+	}
 	r = daemon_new(base, conf, conf_path, &d);
 	if (r < 0) {
 		log_err("cannot start: %s", strerror(-r));
@@ -186,8 +223,7 @@ int main(int argc, char **argv)
 		log_info("intxd %s ready on %s: %u device(s), %u line(s), %u client(s)",
 			 PKGVERSION, fd >= 0 ? "an inherited socket" : d->conf->socket,
 			 d->ndevices, d->nlines, d->nclients);
-		sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)",
-			   d->ndevices, d->nlines);
+		control_notify_ready(d);
 		watchdog_start(base);
 		/* intxctl restart stops the loop to execute intxd again,
 		 * keeping the devices' fds and the socket */

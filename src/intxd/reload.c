@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "client.h"
 #include "conf.h"
+#include "control.h"
 #include "daemon.h"
 #include "device.h"
 #include "ledger.h"
@@ -30,18 +31,19 @@
 #include "log.h"
 #include "session.h"
 
-/* Log every error conf_load wrote; keep the first for the caller. */
+/* Log every error conf_load wrote, and give them all to the caller, a
+ * line each, as many as fit (intxctl reload prints every one). */
 static void report_errors(char *buf, char *msg, size_t msgsize)
 {
 	char *line, *save = NULL;
-	bool first = true;
+	size_t len = 0;
 
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		log_err("reload: %s", line);
-		if (first)
-			snprintf(msg, msgsize, "%s", line);
-		first = false;
+		if (len < msgsize)
+			len += (size_t)snprintf(msg + len, msgsize - len, "%s%s",
+						len ? "\n" : "", line);
 	}
 }
 
@@ -355,8 +357,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 			(void)device_start(d->devices[i]);
 	ledger_reconcile(d);
 	conf_free(oc);
-	sd_notifyf(0, "READY=1\nSTATUS=serving %u device(s) on %u line(s)",
-		   kept + redefined + added, d->nlines);
+	control_notify_ready(d);
 	log_info("reloaded %s: %u device(s) kept, %u redefined, %u added, "
 		 "%u removed; %u client(s), %u line(s)", d->conf_path, kept,
 		 redefined, added, removed, d->nclients, d->nlines);

@@ -190,6 +190,7 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 static int on_hello(struct session *s, const struct intx_msg_hello *m)
 {
 	struct intx_msg_welcome w;
+	char why[INTX_TEXT_MAX];
 
 	if (s->role) {
 		session_refuse(s, EPROTO, INTX_MSG_HELLO, "HELLO sent twice");
@@ -201,10 +202,8 @@ static int on_hello(struct session *s, const struct intx_msg_hello *m)
 		session_refuse(s, EINVAL, INTX_MSG_HELLO, "unknown role %u", m->role);
 		return -EINVAL;
 	}
-	if (s->cred.uid != 0) {
-		session_refuse(s, EPERM, INTX_MSG_HELLO,
-			       "control needs root, uid %u is not",
-			       (unsigned)s->cred.uid);
+	if (control_admit(s, why, sizeof(why)) < 0) {
+		session_refuse(s, EPERM, INTX_MSG_HELLO, "%s", why);
 		return -EPERM;
 	}
 	s->role = INTX_ROLE_CONTROL;
@@ -244,7 +243,7 @@ static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
 	if (dev->failed) {
 		session_refuse(s, ENODEV, INTX_MSG_SUBSCRIBE,
 			       "device '%s' has failed (%s); a reload retries it",
-			       dev->name, dev->why[0] ? dev->why : "?");
+			       dev->name, dev->fail_reason[0] ? dev->fail_reason : "?");
 		return 0;
 	}
 	if (s->subscribed[dev->id]) {
@@ -341,7 +340,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	unsigned char buf[INTX_MSG_MAX];
 	int k;
 
-	for (k = 0; k < SESSION_BATCH && !s->dead; k++) {
+	for (k = 0; k < SESSION_BATCH && !s->dead && !control_busy(s); k++) {
 		unsigned nfds = 0;
 		long n = wire_recv(fd, buf, sizeof(buf), NULL, &nfds, MSG_DONTWAIT);
 		int type;
@@ -599,6 +598,7 @@ void session_free(struct session *s)
 		ledger_drop_session(d, s);
 	if (s->client)
 		s->client->sessions--;
+	control_free(s);
 	if (s->ev_read)
 		event_free(s->ev_read);
 	if (s->ev_write)

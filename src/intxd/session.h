@@ -14,6 +14,7 @@
 #include "proto.h"
 
 struct client;
+struct control;
 struct daemon;
 struct device;
 struct event;
@@ -32,6 +33,7 @@ struct session {
 	bool dead;   /* killed; freed from the loop */
 	bool linked; /* on the daemon's list */
 	struct client *client;
+	struct control *ctl; /* CONTROL: rights and the reply in progress */
 
 	/* the supplementary groups it was admitted with (reload checks again) */
 	gid_t *groups;

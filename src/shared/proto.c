@@ -89,6 +89,14 @@ static const struct proto_rule rules[] = {
 		sizeof(struct intx_msg_event), 0,
 		{ F(struct intx_msg_event, device), F(struct intx_msg_event, client) },
 		{ { 0, 0 } } },
+	[INTX_MSG_TEXT] = { "TEXT", INTX_FROM_DAEMON,
+		sizeof(struct intx_msg_text), 0,
+		{ F(struct intx_msg_text, text) },
+		{ F(struct intx_msg_text, reserved) } },
+	[INTX_MSG_FAILURE] = { "FAILURE", INTX_FROM_DAEMON,
+		sizeof(struct intx_msg_failure), 0,
+		{ F(struct intx_msg_failure, device), F(struct intx_msg_failure, reason) },
+		{ { 0, 0 } } },
 };
 
 static const struct proto_rule *rule_of(unsigned type)
@@ -154,4 +162,23 @@ int proto_strset(char *field, size_t size, const char *s)
 	if (n)
 		memcpy(field, s, n);
 	return 0;
+}
+
+int proto_log_level(const char *name)
+{
+	/* syslog's numbering; below error nothing is worth choosing */
+	static const char *const names[] = {
+		[3] = "error", [4] = "warning", [5] = "notice", [6] = "info",
+		[7] = "debug",
+	};
+	int i;
+
+	if (!strcmp(name, "err"))
+		return 3;
+	if (!strcmp(name, "warn"))
+		return 4;
+	for (i = 3; i <= 7; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
 }

@@ -18,7 +18,11 @@
  *      must also accept NOTIFY on the socket.
  *   2  REVOKED (a reload took a device from the session).  An ACK settles
  *      only the notification whose device_id, token and seq it echoes;
- *      UNSUBSCRIBE settles what was owed through the device.
+ *      UNSUBSCRIBE settles what was owed through the device.  For the
+ *      control role: QUERY FAILED (FAILURE records), ADMIN RELOAD_REPORT
+ *      (TEXT lines before the answer), ADMIN LOG_LEVEL, ADMIN RESTART; a
+ *      control session may be read-only (the socket's group): ADMIN then
+ *      answers ERROR EPERM.
  */
 #ifndef INTX_PROTO_H
 #define INTX_PROTO_H
@@ -60,6 +64,8 @@ enum intx_msg_type {
 	INTX_MSG_LIST_END = 0x54,
 	INTX_MSG_DONE = 0x55,
 	INTX_MSG_EVENT = 0x56,
+	INTX_MSG_TEXT = 0x57,
+	INTX_MSG_FAILURE = 0x58,
 };
 
 struct intx_hdr {
@@ -168,6 +174,7 @@ enum intx_query {
 	INTX_Q_LINES = 2,   /* LINE records */
 	INTX_Q_DEVICES = 3, /* DEVICE records */
 	INTX_Q_CLIENTS = 4, /* CLIENT records */
+	INTX_Q_FAILED = 5,  /* FAILURE records, one per failed device */
 };
 
 struct intx_msg_query {
@@ -176,21 +183,36 @@ struct intx_msg_query {
 	uint32_t reserved;
 };
 
-/* ADMIN.op: answered by DONE or ERROR */
+/* ADMIN.op: answered by DONE or ERROR (EPERM for a read-only session) */
 enum intx_admin_op {
 	INTX_ADMIN_MASK = 1,
 	INTX_ADMIN_UNMASK = 2,
-	INTX_ADMIN_RELOAD = 3,
+	INTX_ADMIN_RELOAD = 3,    /* a failed one: ERROR with the first problem */
+	INTX_ADMIN_LOG_LEVEL = 4, /* device holds the level's name */
+	INTX_ADMIN_RELOAD_REPORT = 5, /* RELOAD; a failed one says every
+				       * problem in TEXT lines before ERROR */
 	/* intxd executes itself again, keeping its devices' fds; DONE comes
 	 * before the session ends with the exec */
-	INTX_ADMIN_RESTART = 5,
+	INTX_ADMIN_RESTART = 6,
 };
 
 struct intx_msg_admin {
 	struct intx_hdr hdr;
 	uint32_t op;
 	uint32_t reserved;
-	char device[INTX_NAME_MAX]; /* "" for RELOAD */
+	/* MASK/UNMASK: the device; LOG_LEVEL: "error", "warning", "notice",
+	 * "info" or "debug"; RELOAD: "" */
+	char device[INTX_NAME_MAX];
+};
+
+/* One line of text that belongs to the answer that follows it (the
+ * problems of a configuration RELOAD found, one each). */
+#define INTX_LINE_MAX 400
+struct intx_msg_text {
+	struct intx_hdr hdr;
+	uint32_t req_type;
+	uint32_t reserved;
+	char text[INTX_LINE_MAX];
 };
 
 struct intx_msg_done {
@@ -210,7 +232,7 @@ struct intx_msg_status {
 	uint64_t uptime_ns;
 	uint32_t mode; /* enum intx_mode, the configured default */
 	uint32_t pid;
-	uint32_t lines, devices, clients, sessions;
+	uint32_t lines, devices, clients, sessions; /* sessions: drivers' */
 	uint64_t raised, delivered, acked, spurious;
 };
 
@@ -257,6 +279,13 @@ struct intx_msg_device {
 	uint64_t storms;   /* times throttled for exceeding storm-limit */
 	uint64_t latency_count;  /* samples behind latency_ns */
 	uint64_t latency_sum_ns; /* their sum */
+};
+
+/* A failed device and why it failed (QUERY FAILED). */
+struct intx_msg_failure {
+	struct intx_hdr hdr;
+	char device[INTX_NAME_MAX];
+	char reason[INTX_TEXT_MAX];
 };
 
 struct intx_msg_client {
@@ -324,6 +353,8 @@ _Static_assert(sizeof(struct intx_msg_unsubscribed) == 16, "unsubscribed");
 _Static_assert(sizeof(struct intx_msg_done) == 16, "done");
 _Static_assert(sizeof(struct intx_msg_list_end) == 16, "list_end");
 _Static_assert(sizeof(struct intx_msg_monitor) == 16, "monitor");
+_Static_assert(sizeof(struct intx_msg_text) == 416, "text");
+_Static_assert(sizeof(struct intx_msg_failure) == 232, "failure");
 
 /* Which side may send a message type. */
 enum intx_side {
@@ -346,5 +377,11 @@ void proto_hdr(struct intx_hdr *h, enum intx_msg_type type, size_t len);
 int proto_strset(char *field, size_t size, const char *s);
 
 const char *proto_type_name(unsigned type);
+
+/* A log level by name, for ADMIN LOG_LEVEL and intxd's log-level =:
+ * "error", "warning", "notice", "info", "debug" (also "err", "warn") to
+ * syslog's numbers 3..7; -1 for anything else. */
+int proto_log_level(const char *name);
+#define INTX_LOG_LEVELS "error, warning, notice, info or debug"
 
 #endif

@@ -112,6 +112,41 @@ static int fill_addr(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
+int wire_probe(const char *path, pid_t *holder)
+{
+	struct sockaddr_un sa;
+	struct ucred cred;
+	struct stat st;
+	int fd, r;
+
+	if (holder)
+		*holder = 0;
+	r = fill_addr(&sa, path);
+	if (r < 0)
+		return r;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? WIRE_ABSENT : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	/* Non-blocking: a live daemon with a full backlog says EAGAIN. */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		if (holder && wire_peercred(fd, &cred) == 0)
+			*holder = cred.pid;
+		r = -EADDRINUSE;
+	} else if (errno == ECONNREFUSED) {
+		r = WIRE_STALE; /* nobody listens: left behind by a crash */
+	} else {
+		/* EAGAIN (backlog full), EPROTOTYPE (someone else's stream
+		 * socket), EACCES...: someone owns it; not ours to remove */
+		r = -EADDRINUSE;
+	}
+	close(fd);
+	return r;
+}
+
 int wire_listen(const char *path, unsigned mode, int backlog)
 {
 	struct sockaddr_un sa;
@@ -123,14 +158,25 @@ int wire_listen(const char *path, unsigned mode, int backlog)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
+	/* Bind first: only when the path is taken is it looked at, and only
+	 * a socket nobody listens on is removed. */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = errno == EADDRINUSE ? wire_probe(path, NULL) : -errno;
+		if (r == WIRE_STALE && unlink(path) < 0 && errno != ENOENT)
+			r = -errno;
+		if (r >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			r = -errno;
+		if (r < 0)
+			goto fail;
+	}
+	if (chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
 		r = -errno;
-		close(fd);
-		return r;
+		goto fail;
 	}
 	return fd;
+fail:
+	close(fd);
+	return r;
 }
 
 int wire_connect(const char *path)

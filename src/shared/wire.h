@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 /* Send one message, optionally with one fd (passfd < 0: none).
  * flags: extra send flags such as MSG_DONTWAIT.  0 or -errno. */
@@ -25,8 +26,18 @@ long wire_recv(int sock, void *buf, size_t bufsize, int *fd_out,
 /* The peer's pid/uid/gid as the kernel saw them at connect().  0 or -errno. */
 int wire_peercred(int sock, struct ucred *cred);
 
-/* A listening SOCK_SEQPACKET socket at path (an old socket file is
- * replaced), close-on-exec and non-blocking.  Returns the fd or -errno. */
+/* What is at a socket path: WIRE_ABSENT (nothing), WIRE_STALE (a socket
+ * nobody listens on: connect() is refused), -EADDRINUSE (a live listener;
+ * its pid in *holder when the kernel tells, else 0), -ENOTSOCK (something
+ * that is not a socket), or another -errno. */
+#define WIRE_ABSENT 0
+#define WIRE_STALE 1
+int wire_probe(const char *path, pid_t *holder);
+
+/* A listening SOCK_SEQPACKET socket at path, close-on-exec and
+ * non-blocking.  Only a stale socket is replaced: a live listener gives
+ * -EADDRINUSE and anything that is not a socket -ENOTSOCK, both left
+ * untouched.  Returns the fd or -errno. */
 int wire_listen(const char *path, unsigned mode, int backlog);
 
 /* Connect to path; close-on-exec, blocking.  Returns the fd or -errno. */
