@@ -69,7 +69,8 @@ check_verify() {
 	local d=$tmp/units man=--man=no s
 
 	mkdir -p "$d" "$tmp/man/man3" "$tmp/man/man5" "$tmp/man/man8"
-	sed "s|^ExecStart=.*|ExecStart=$INTXD|" "$build/systemd/intxd.service" >"$d/intxd.service"
+	# quoted: the build tree may be in a path with a space
+	sed "s|^ExecStart=.*|ExecStart=\"$INTXD\"|" "$build/systemd/intxd.service" >"$d/intxd.service"
 	cp "$build/systemd/intxd.socket" "$d/intxd.socket"
 	if grep -q '@[a-z]*@' "$d/intxd.service" "$d/intxd.socket"; then
 		fail verify "unsubstituted @variables@ in the units"
