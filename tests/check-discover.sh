@@ -16,7 +16,8 @@
 #   probe-root   discover --probe refuses to run when not root
 #
 # Exit 77 when not root or without a mount namespace.  Environment:
-# INTXCTL (the built intxctl).
+# INTXCTL (the built intxctl); INTX_LIBDIR (where the build's libintx is,
+# for the copy of intxctl run as another uid; optional).
 set -eu
 
 if [ ! -x "${INTXCTL:-}" ]; then
@@ -25,6 +26,10 @@ if [ ! -x "${INTXCTL:-}" ]; then
 fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "check-discover.sh: SKIP: needs root (a mount namespace)"
+	exit 77
+fi
+if [ ! -d /sys/bus/pci/devices ]; then
+	echo "check-discover.sh: SKIP: no /sys/bus/pci/devices to mount over"
 	exit 77
 fi
 if ! unshare -m --propagation private true 2>/dev/null; then
