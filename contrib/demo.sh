@@ -8,17 +8,26 @@
 # Run from a built tree (./configure && make), or set INTXD, INTXCTL,
 # INTX_SIM and INTX_DRIVER to installed binaries.  Needs root (the clients
 # run as other uids).
+#
+# The clients' uids may not read this tree (it may be in /root, mode 0700),
+# and libtool cannot give an uninstalled program a RUNPATH with a space in
+# it: so the driver, with the libintx of INTX_LIBDIR (the build tree's when
+# INTX_DRIVER is not set; none for an installed driver), is copied into
+# the demo's own temporary directory and run from there.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 INTXD=${INTXD:-$top/src/intxd/intxd}
 INTXCTL=${INTXCTL:-$top/src/intxctl/intxctl}
 INTX_SIM=${INTX_SIM:-$top/src/intx-sim/intx-sim}
-INTX_DRIVER=${INTX_DRIVER:-$top/contrib/intx-example-driver}
+if [ -z "${INTX_DRIVER:-}" ]; then
+	INTX_DRIVER=$top/contrib/intx-example-driver
+	INTX_LIBDIR=${INTX_LIBDIR-$top/src/libintx/.libs}
+fi
+INTX_LIBDIR=${INTX_LIBDIR:-}
 CONF=${DEMO_CONF:-$top/conf/demo-sim.conf}
 ROUNDS=${ROUNDS:-25}
-dir=/tmp/intxd-demo
-sock=$dir/intxd.sock
+dir=
 devices=(nic0 disk0 gpu0 usb0 snd0 tty0)
 declare -A irq=([nic0]=11 [disk0]=11 [gpu0]=11 [usb0]=11 [snd0]=10 [tty0]=10)
 declare -A uid=([vm1]=61101 [vm2]=61102 [dpdk]=61103)
@@ -33,7 +42,7 @@ done
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	rm -rf "$dir"
+	if [ -n "$dir" ]; then rm -rf "$dir"; fi
 }
 trap cleanup EXIT
 
@@ -42,24 +51,26 @@ wait_for() {
 	local i
 	for i in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
 	echo "demo.sh: timed out waiting for: $*" >&2
-	exit 1
+	return 1
 }
 
 run_mode() {
 	local mode=$1 c d r
 	local conf=$dir/intxd-$mode.conf
-	sed "s/^mode = .*/mode = $mode/" "$CONF" > "$conf"
+	# the devices and the socket live in this run's directory
+	sed -e "s/^mode = .*/mode = $mode/" -e "s|/tmp/intxd-demo|$dir|g" "$CONF" > "$conf"
 	"$INTXD" -c "$conf" 2> "$dir/intxd-$mode.log" &
 	pids+=($!)
-	wait_for "$INTXCTL" --socket "$sock" status
+	wait_for "$INTXCTL" --socket "$sock" status || { cat "$dir/intxd-$mode.log" >&2; exit 1; }
 	for c in vm1 vm2 dpdk; do
 		local args=()
 		for d in ${owns[$c]}; do args+=("$d=$dir/sim/$d"); done
+		LD_LIBRARY_PATH=$dir/bin \
 		setpriv --reuid="${uid[$c]}" --regid="${uid[$c]}" --clear-groups \
-			"$INTX_DRIVER" --socket "$sock" --client "$c" "${args[@]}" \
+			"$dir/bin/intx-example-driver" --socket "$sock" --client "$c" "${args[@]}" \
 			> "$dir/$c-$mode.log" 2>&1 &
 		pids+=($!)
-		wait_for grep -q '^ready' "$dir/$c-$mode.log"
+		wait_for grep -q '^ready' "$dir/$c-$mode.log" || { cat "$dir/$c-$mode.log" >&2; exit 1; }
 	done
 	# round-robin over all six devices; each raise waits until intxd has
 	# seen it acknowledged (the device is unmasked again)
@@ -84,9 +95,18 @@ run_mode() {
 	pids=()
 }
 
-rm -rf "$dir"
-mkdir -p "$dir/sim"
+dir=$(mktemp -d /tmp/intxd-demo.XXXXXX)
+sock=$dir/intxd.sock
+# the clients reach the socket, their devices and their program through it
 chmod 755 "$dir"
+mkdir -m 755 "$dir/sim" "$dir/bin"
+install -m 755 "$INTX_DRIVER" "$dir/bin/intx-example-driver"
+if [ -n "$INTX_LIBDIR" ]; then
+	libs=("$INTX_LIBDIR"/libintx.so*)
+	[ -e "${libs[0]}" ] || { echo "demo.sh: no libintx.so* in $INTX_LIBDIR: build first" >&2; exit 1; }
+	cp -L "${libs[@]}" "$dir/bin/"
+	chmod 644 "$dir"/bin/libintx.so*
+fi
 for d in "${devices[@]}"; do
 	"$INTX_SIM" create "$dir/sim/$d" --irq "${irq[$d]}"
 	# the owning client acknowledges its device through the image

@@ -4,10 +4,18 @@
 # tests).  Installs only what is missing; runs apt-get update once, first.
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 pkgs=(build-essential autoconf automake libtool pkg-config util-linux
       libevent-dev libpciaccess-dev libsystemd-dev libinih-dev linux-libc-dev)
 if [ "${1:-}" = --test ]; then
-	pkgs+=(check mandoc systemd python3 valgrind clang libclang-rt-14-dev)
+	# procps: /bin/kill, which systemd-analyze verify wants for ExecReload=
+	pkgs+=(check mandoc systemd procps python3 valgrind clang libclang-rt-14-dev)
+	# the real-kernel tests' packages, from tests/vm/setup.sh's one list,
+	# installed here with the rest so apt-get update runs once
+	vm_pkgs=$(sed -n 's/^PKGS="\(.*\)"$/\1/p' "$here/../tests/vm/setup.sh")
+	[ -n "$vm_pkgs" ] || { echo "deps.sh: no PKGS= in tests/vm/setup.sh" >&2; exit 1; }
+	read -r -a more <<<"$vm_pkgs"
+	pkgs+=("${more[@]}")
 fi
 
 missing=()
@@ -45,5 +53,5 @@ if [ "${1:-}" = --test ] && ! command -v promtool >/dev/null 2>&1; then
 fi
 # the real-kernel tests: QEMU, Debian's kernel, busybox (one list, theirs)
 if [ "${1:-}" = --test ]; then
-	"$(dirname "$0")/../tests/vm/setup.sh"
+	"$here/../tests/vm/setup.sh"
 fi

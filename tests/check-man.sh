@@ -6,6 +6,7 @@
 #   conf-keys   every key of src/intxd/conf.c is in intxd.conf(5)
 #   lib-calls   every call of src/libintx/intx.h is in libintx(3)
 #   ctl-cmds    every command of src/intxctl/intxctl.c is in intxctl(8)
+#   ctl-opts    and every option a command takes (discover --probe, ...)
 #
 # Skipped (77) when mandoc is missing.  Environment: TOP_SRCDIR.
 set -eu
@@ -64,6 +65,22 @@ complete lib-calls libintx.3 Fn "${calls[@]}"
 # .name = "status",
 mapfile -t cmds < <(sed -n 's/^[[:space:]]*\.name = "\([a-z-]*\)",.*/\1/p' "$top/src/intxctl/intxctl.c")
 complete ctl-cmds intxctl.8 Cm "${cmds[@]}"
+
+# strcmp(a, "--probe"): every option intxctl takes after its command
+mapfile -t copts < <(sed -n 's/.*strcmp(a, "--\([a-z][a-z-]*\)").*/\1/p' "$top/src/intxctl/intxctl.c" | sort -u)
+if [ "${#copts[@]}" -eq 0 ]; then
+	fail ctl-opts "found no command options (did the source change shape?)"
+else
+	missing=""
+	for o in "${copts[@]}"; do
+		grep -q -E "Fl -$o( |\$)" "$top/man/intxctl.8" || missing="$missing --$o"
+	done
+	if [ -z "$missing" ]; then
+		pass "ctl-opts (${#copts[@]} documented)"
+	else
+		fail ctl-opts "not in intxctl.8:$missing"
+	fi
+fi
 
 echo "check-man.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -73,8 +73,9 @@ check_verify() {
 	local d=$tmp/units man=--man=no s
 
 	mkdir -p "$d" "$tmp/man/man3" "$tmp/man/man5" "$tmp/man/man8"
-	sed -e "s|^ExecStart=.*|ExecStart=$INTXD|" \
-	    -e "s|^ExecReload=[^ ]*|ExecReload=$INTXCTL|" \
+	# quoted: the build tree may be in a path with a space
+	sed -e "s|^ExecStart=.*|ExecStart=\"$INTXD\"|" \
+	    -e "s|^ExecReload=[^ ]*|ExecReload=\"$INTXCTL\"|" \
 	    "$build/systemd/intxd.service" >"$d/intxd.service"
 	cp "$build/systemd/intxd.socket" "$d/intxd.socket"
 	if grep -q '@[a-z]*@' "$d/intxd.service" "$d/intxd.socket"; then

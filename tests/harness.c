@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* harness.c - the real daemon, real tools and real client processes. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -262,6 +264,74 @@ int h_run(char *out, size_t outsize, const char *prog, ...)
 	return wait_status(pid);
 }
 
+/* Copy the file src (symlinks followed) to dst with mode. */
+static void copy_file(const char *src, const char *dst, mode_t mode)
+{
+	char buf[65536];
+	int in = open(src, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n;
+
+	ck_assert_msg(in >= 0, "%s: %s", src, strerror(errno));
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	ck_assert_msg(out >= 0, "%s: %s", dst, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert_int_eq(write(out, buf, (size_t)n), n);
+	ck_assert_int_eq(n, 0);
+	close(in);
+	/* the umask must not take what the other uid needs */
+	ck_assert_int_eq(fchmod(out, mode), 0);
+	ck_assert_int_eq(close(out), 0);
+}
+
+/* e->bin, with the libintx of $INTX_LIBDIR (if set) in it. */
+static void stage_dir(struct h_env *e)
+{
+	const char *libdir = getenv("INTX_LIBDIR");
+	DIR *d;
+	struct dirent *de;
+	unsigned libs = 0;
+
+	if (e->bin[0])
+		return;
+	snprintf(e->bin, sizeof(e->bin), "%s/bin", e->dir);
+	ck_assert_int_eq(mkdir(e->bin, 0755), 0);
+	ck_assert_int_eq(chmod(e->bin, 0755), 0);
+	if (!libdir || !*libdir)
+		return; /* an installed libintx */
+	d = opendir(libdir);
+	ck_assert_msg(d != NULL, "INTX_LIBDIR %s: %s", libdir, strerror(errno));
+	while ((de = readdir(d))) {
+		char src[4096], dst[400];
+
+		/* libintx.so.1 and friends, not the .la/.lai files */
+		if (fnmatch("libintx.so*", de->d_name, 0) != 0)
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", libdir, de->d_name);
+		snprintf(dst, sizeof(dst), "%s/%s", e->bin, de->d_name);
+		copy_file(src, dst, 0644);
+		libs++;
+	}
+	closedir(d);
+	ck_assert_msg(libs > 0, "no libintx.so* in INTX_LIBDIR %s", libdir);
+}
+
+void h_stage(struct h_env *e, const char *prog, char *out, size_t size)
+{
+	const char *base = strrchr(prog, '/');
+
+	stage_dir(e);
+	snprintf(out, size, "%s/%s", e->bin, base ? base + 1 : prog);
+	if (access(out, X_OK) != 0)
+		copy_file(prog, out, 0755);
+}
+
+void h_exec_staged(struct h_env *e, const char *staged, char *const argv[])
+{
+	if (setenv("LD_LIBRARY_PATH", e->bin, 1) == 0)
+		execv(staged, argv);
+	_exit(127);
+}
+
 /* Read more of c's output; false at EOF or time-out. */
 static bool client_fill(struct h_client *c, int64_t deadline)
 {
@@ -307,6 +377,8 @@ bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,
 	va_list ap;
 
 	memset(c, 0, sizeof(*c));
+	if (!e->driver[0])
+		h_stage(e, env_or_fail("INTX_DRIVER"), e->driver, sizeof(e->driver));
 	argv[n++] = "intx-example-driver";
 	argv[n++] = "--socket";
 	argv[n++] = e->sock;
@@ -329,8 +401,7 @@ bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,
 		/* one identity per client: its own unused uid and gid */
 		if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
 			_exit(126);
-		execv(env_or_fail("INTX_DRIVER"), (char *const *)argv);
-		_exit(127);
+		h_exec_staged(e, e->driver, (char *const *)argv);
 	}
 	close(pipefd[1]);
 	c->out = pipefd[0];

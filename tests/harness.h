@@ -3,7 +3,11 @@
  * harness.h - run the real intxd, real intx-sim and real client processes
  * on a private socket in a temporary directory.  Clients are forked
  * children that drop to their own unused uid before exec, so peer
- * credentials are tested for real.  Nothing here sleeps to synchronise:
+ * credentials are tested for real.  What a client runs as another uid is
+ * a copy in the test's own directory: the driver ($INTX_DRIVER) and the
+ * libintx it loads ($INTX_LIBDIR/libintx.so*), so nothing a client needs
+ * lies in the checkout, which may be private (/root, mode 0700) or in a
+ * path with a space.  Nothing here sleeps to synchronise:
  * readiness comes from sd_notify, client progress from their output, and
  * daemon progress from a MONITOR stream; time-outs only guard failures.
  */
@@ -31,6 +35,8 @@ struct h_env {
 	pid_t daemon;
 	int notify_fd;
 	char notify_path[128];
+	char bin[96];    /* the staged driver and libintx, once a client ran */
+	char driver[128];
 	int monitor; /* a MONITOR session, or -1 */
 	int settle;  /* h_settle's own MONITOR session, or -1 */
 	unsigned nofile;          /* RLIMIT_NOFILE for the daemon; 0 = as is */
@@ -65,7 +71,14 @@ void h_daemon_stop(struct h_env *e);
  * out, if given, receives up to outsize-1 bytes of stdout+stderr. */
 int h_run(char *out, size_t outsize, const char *prog, ...);
 
-/* Start the example driver as uid, for client (NULL: any) and DEV=DIR
+/* Copy prog into the test's directory, where another uid can run it, with
+ * the libintx it loads; out receives the copy's path.  h_exec_staged()
+ * (in a child, after setuid) runs such a copy with that libintx. */
+void h_stage(struct h_env *e, const char *prog, char *out, size_t size);
+void h_exec_staged(struct h_env *e, const char *staged, char *const argv[])
+	__attribute__((noreturn));
+
+/* Start the example driver (staged) as uid, for client (NULL: any) and DEV=DIR
  * arguments (NULL-terminated); waits for "ready".  Returns false if it
  * exited instead (what it printed is in c->early). */
 bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,

@@ -5,17 +5,21 @@
  * (and so report Interrupt Status), which functions share each IRQ, and an
  * intxd.conf stanza for each function that has an interrupt pin.
  *
+ * By default it only reads (sysfs and config space, opened read-only):
+ * looking must not change a running system.
+ *
  * The IRQ a function reads in sysfs is only the routed one once the kernel
- * enabled it (on q35 a disabled function reads a stale number).  So, as
- * root, a function that nobody enabled is enabled for the read: through
- * sysfs `enable` when it has no driver (and disabled again), by opening its
- * VFIO group and device when it is bound to vfio-pci (closed again).  The
- * masking probe writes Command bit 10 and restores it; it is done only on
- * functions nobody uses (no driver, or a vfio-pci function whose group we
- * hold for the moment); uio_pci_generic accepted its functions by that
- * same test, and a function whose bit reads set has shown it is writable.
- * Functions bound to other drivers, in use, or bridges (chipset functions)
- * are not touched.
+ * enabled it (on q35 a disabled function reads a stale number).  So with
+ * --probe, as root, a function that nobody enabled is enabled for the read:
+ * through sysfs `enable` when it has no driver (and disabled again), by
+ * opening its VFIO group and device when it is bound to vfio-pci (closed
+ * again, which resets it).  The masking probe writes Command bit 10 and
+ * restores it; it too needs --probe and is done only on functions nobody
+ * uses (no driver, or a vfio-pci function whose group we hold for the
+ * moment); uio_pci_generic accepted its functions by that same test, and a
+ * function whose bit reads set has shown it is writable.  Functions bound
+ * to other drivers, in use, or bridges (chipset functions) are never
+ * touched.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +35,10 @@
 #include "show.h"
 
 enum tri { T_UNKNOWN = -1, T_NO = 0, T_YES = 1 };
+
+/* What only --probe (as root) finds out, said where it is missing. */
+#define NOTE_NOT_ENABLED "not enabled: IRQ unknown without --probe"
+#define NOTE_NOT_PROBED "masking not probed (--probe)"
 
 struct entry {
 	char bdf[16];
@@ -129,7 +137,7 @@ static void look_vfio(struct entry *e, bool enabled)
 	close(cfd);
 }
 
-static void look(struct pci_device *pd, struct entry *e, bool root)
+static void look(struct pci_device *pd, struct entry *e, bool probe)
 {
 	int enabled;
 	uint8_t pin = 0;
@@ -165,11 +173,11 @@ static void look(struct pci_device *pd, struct entry *e, bool root)
 		return;
 	}
 	if (!strcmp(e->driver, "vfio-pci")) {
-		if (!root) {
+		if (!probe) {
 			e->irq = enabled > 0 ? pcidev_irq(e->bdf) : -1;
-			e->irq_note = enabled > 0 ? NULL : "not enabled (run as root)";
+			e->irq_note = enabled > 0 ? NULL : NOTE_NOT_ENABLED;
 			if (e->masking == T_UNKNOWN)
-				e->mask_note = "needs root";
+				e->mask_note = NOTE_NOT_PROBED;
 			return;
 		}
 		if (e->masking == T_YES && enabled > 0) {
@@ -188,19 +196,21 @@ static void look(struct pci_device *pd, struct entry *e, bool root)
 		if (e->masking == T_UNKNOWN)
 			e->mask_note = "bridge: not probed";
 		return;
-	} else if (!e->driver[0] && root) {
+	} else if (e->driver[0]) {
+		e->irq_note = "not enabled by its driver";
+	} else if (probe) {
 		pci_device_enable(pd);
 		e->irq = pcidev_irq(e->bdf);
 		set_enable(e->bdf, false);
 	} else {
-		e->irq_note = root ? "not enabled by its driver" : "not enabled (run as root)";
+		e->irq_note = NOTE_NOT_ENABLED;
 	}
 	if (e->masking != T_UNKNOWN)
 		return;
 	if (e->driver[0])
 		e->mask_note = "bound to a host driver: not probed";
-	else if (!root)
-		e->mask_note = "needs root";
+	else if (!probe)
+		e->mask_note = NOTE_NOT_PROBED;
 	else
 		probe_masking(e);
 }
@@ -433,15 +443,19 @@ static int by_bdf(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->bdf, ((const struct entry *)b)->bdf);
 }
 
-int discover_run(FILE *out, bool json)
+int discover_run(FILE *out, bool json, bool probe)
 {
 	struct pci_device_iterator *it;
 	struct pci_device *pd;
 	struct entry *v = NULL;
 	size_t n = 0, cap = 0, i, j;
-	bool root = geteuid() == 0;
 	int r;
 
+	if (probe && geteuid() != 0) {
+		fprintf(stderr, "intxctl: discover --probe: needs root (it enables "
+			"idle functions and writes their Command register)\n");
+		return -EPERM;
+	}
 	r = pci_system_init();
 	if (r != 0) {
 		/* libpciaccess returns a positive errno */
@@ -484,7 +498,7 @@ int discover_run(FILE *out, bool json)
 		}
 		/* The names point into libpciaccess: valid until
 		 * pci_system_cleanup(), after the printing. */
-		look(pd, &v[n], root);
+		look(pd, &v[n], probe);
 		n++;
 	}
 	pci_iterator_destroy(it);

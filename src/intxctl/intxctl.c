@@ -44,6 +44,7 @@ struct ctl {
 	const char *cmd;
 	bool json;
 	bool prometheus;
+	bool probe;
 	int fd;
 	char errtext[INTX_TEXT_MAX]; /* the daemon's ERROR text, if any */
 	unsigned peer_version;       /* set on -EPROTONOSUPPORT */
@@ -55,6 +56,7 @@ struct cmd {
 	const char *help;
 	int nargs;           /* positional arguments required */
 	bool prometheus;     /* accepts --prometheus */
+	bool probe;          /* accepts --probe */
 	bool offline;        /* runs without a daemon */
 	int (*run)(struct ctl *ctl, char **argv);
 };
@@ -480,7 +482,7 @@ static int cmd_monitor(struct ctl *ctl, char **argv)
 static int cmd_discover(struct ctl *ctl, char **argv)
 {
 	/* discover_run() explains its own failures on stderr */
-	return discover_run(stdout, ctl->json) < 0 ? -ENOSYS : 0;
+	return discover_run(stdout, ctl->json, ctl->probe) < 0 ? -ENOSYS : 0;
 }
 
 static const struct cmd cmds[] = {
@@ -555,7 +557,9 @@ static const struct cmd cmds[] = {
 	},
 	{
 		.name = "discover",
-		.help = "list PCI devices and their INTx support",
+		.args = "[--probe]",
+		.help = "list PCI devices and their INTx support (--probe: root, writes)",
+		.probe = true,
 		.offline = true,
 		.run = cmd_discover,
 	},
@@ -727,6 +731,8 @@ int main(int argc, char **argv)
 		} else if (!opts_done && cmd->prometheus &&
 			   strcmp(a, "--prometheus") == 0) {
 			ctl.prometheus = true;
+		} else if (!opts_done && cmd->probe && strcmp(a, "--probe") == 0) {
+			ctl.probe = true;
 		} else if (!opts_done && a[0] == '-' && a[1]) {
 			fprintf(stderr, "intxctl: %s: unknown option '%s'\n",
 				cmd->name, a);

@@ -103,13 +103,15 @@ static int uio_open(struct device *dev, const struct conf_device *cd)
 	}
 	r = pcidev_uio_name(cd->pci, u->node, sizeof(u->node));
 	if (r < 0) {
-		char what[96];
+		char what[96], hint[128];
 
 		snprintf(what, sizeof(what), "no uio node (driver: %s)",
 			 drv[0] ? drv : "none");
-		uio_log_open(dev, cd->pci, what, r,
-			     "bind it to uio_pci_generic, e.g. echo VENDOR DEVICE > "
-			     "/sys/bus/pci/drivers/uio_pci_generic/new_id");
+		/* driver_override binds this function only, where new_id
+		 * would take every device with its ID */
+		snprintf(hint, sizeof(hint), "bind it: driverctl set-override %s "
+			 "uio_pci_generic (doc/hardware.md)", cd->pci);
+		uio_log_open(dev, cd->pci, what, r, hint);
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "/dev/%s", u->node);

@@ -234,12 +234,14 @@ static int group_get(struct device *dev, const char *bdf, struct vfio_group **ou
 		r = pcidev_vfio_group_open(no, &g->fd, &g->container, &g->noiommu);
 	}
 	if (r < 0) {
-		char what[48];
+		char what[48], bind[128];
 		const char *hint = NULL;
 
 		snprintf(what, sizeof(what), "IOMMU group %d", no);
+		snprintf(bind, sizeof(bind), "bind it: driverctl set-override %s "
+			 "vfio-pci (doc/hardware.md)", bdf);
 		if (r == -ENOENT)
-			hint = "is the device bound to vfio-pci?";
+			hint = bind;
 		else if (r == -EBUSY)
 			hint = "the group is held by another process (QEMU, another intxd, or clients of an earlier intxd)";
 		else if (r == -EPERM)
