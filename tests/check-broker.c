@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "check-run.h"
 #include "harness.h"
+#include "intx.h"
 #include "wire.h"
 
 #define T_MS 20000
@@ -493,6 +495,42 @@ START_TEST(prometheus_format)
 }
 END_TEST
 
+static int h_claim(const struct intx_event *ev, void *unused)
+{
+	(void)ev;
+	(void)unused;
+	return INTX_HANDLED;
+}
+
+/*
+ * A libintx client that gives up on a wedged daemon (its reply time-out,
+ * 10 s) must end its session then, not at its next reconnect: the daemon,
+ * once it runs again, sees the session gone and unmasks the device whose
+ * acknowledgement the client owed.  (Kept open, the session held d5 masked
+ * for good with ack-timeout-ms = 0, and a slot of max-sessions-per-uid.)
+ */
+START_TEST(client_timeout_ends_session)
+{
+	struct intx_client *c;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	c = intx_open(env.sock, "root");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d5", h_claim, NULL), 0);
+	h_monitor(&env);
+	h_raise(dev[5]);
+	/* delivered; the client does not dispatch, so it owes the ack */
+	ck_assert(h_monitor_wait(&env, INTX_EV_DELIVER, "d5", T_MS));
+	ck_assert_int_eq(kill(env.daemon, SIGSTOP), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d0", h_claim, NULL), -ETIMEDOUT);
+	ck_assert_int_eq(kill(env.daemon, SIGCONT), 0);
+	ck_assert_msg(h_monitor_wait(&env, INTX_EV_UNMASK, "d5", T_MS),
+		      "the timed-out session lives on: d5 stays masked");
+	intx_close(c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("broker");
@@ -514,6 +552,11 @@ static Suite *suite(void)
 	tcase_add_test(t, refuse_unknown_uid);
 	tcase_add_test(t, refuse_unbound_device);
 	tcase_add_test(t, refuse_bad_messages);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("libintx");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, client_timeout_ends_session);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("intxctl");
