@@ -88,6 +88,16 @@ int req_recv(struct req *r, void *buf, int timeout_ms, int flags)
 			return e;
 	}
 	n = wire_recv(r->fd, buf, INTX_MSG_MAX, &fd, &nfds, flags);
+	if (n == -ECONNRESET) {
+		/* The daemon hung up with our request unread: the kernel
+		 * says so first, then hands over what it sent before
+		 * closing (its reason, at a session limit). */
+		long again = wire_recv(r->fd, buf, INTX_MSG_MAX, &fd, &nfds,
+				       MSG_DONTWAIT);
+
+		if (again > 0)
+			n = again;
+	}
 	if (n == 0)
 		return -ECONNRESET;
 	if (n < 0)
@@ -125,10 +135,19 @@ int req_call(struct req *r, const void *msg, size_t len, int reply_type,
 
 	forget(r);
 	e = req_send(r, msg, len);
-	if (e < 0)
-		return e;
 	for (;;) {
-		int type = req_recv(r, buf, timeout_ms, 0);
+		int type;
+
+		if (e < 0) {
+			/* A daemon that refuses a peer at accept (a session
+			 * limit) says why and hangs up, maybe before our
+			 * request went out: its reason is still waiting. */
+			type = req_recv(r, buf, -1, MSG_DONTWAIT);
+			if (type != INTX_MSG_ERROR)
+				return e;
+		} else {
+			type = req_recv(r, buf, timeout_ms, 0);
+		}
 
 		if (type < 0)
 			return type;
