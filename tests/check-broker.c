@@ -523,6 +523,13 @@ START_TEST(client_timeout_ends_session)
 	ck_assert(h_monitor_wait(&env, INTX_EV_DELIVER, "d5", T_MS));
 	ck_assert_int_eq(kill(env.daemon, SIGSTOP), 0);
 	ck_assert_int_eq(intx_subscribe(c, "d0", h_claim, NULL), -ETIMEDOUT);
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want), "intxd at %s did not answer in "
+			 "time (is it stopped?)", env.sock);
+		ck_assert_str_eq(intx_last_error(c), want);
+	}
 	ck_assert_int_eq(kill(env.daemon, SIGCONT), 0);
 	ck_assert_msg(h_monitor_wait(&env, INTX_EV_UNMASK, "d5", T_MS),
 		      "the timed-out session lives on: d5 stays masked");

@@ -261,6 +261,11 @@ const char *req_explain(const struct req *r, int err, char *buf, size_t len)
 		snprintf(buf, len, "refused by intxd: %s", r->errtext);
 		return buf;
 	}
+	if (err == -ETIMEDOUT && r->path[0]) {
+		snprintf(buf, len, "intxd at %s did not answer in time (is it "
+			 "stopped?)", r->path);
+		return buf;
+	}
 	if (err == -EPROTONOSUPPORT && r->peer_version) {
 		snprintf(buf, len, "intxd speaks protocol version %u, this "
 			 "program %u", r->peer_version, INTX_PROTO_VERSION);

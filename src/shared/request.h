@@ -89,7 +89,7 @@ int req_call(struct req *r, const void *msg, size_t len, int reply_type,
  * The sentence for err after the last req_hello()/req_call(), when there is
  * more to say than the errno: "intxd is not running (no socket at PATH)",
  * "permission denied on PATH (add the user to group G)", "refused by
- * intxd: TEXT", a version mismatch.  Returns buf, or NULL when err has no
+ * intxd: TEXT", a daemon that does not answer, a version mismatch.  Returns buf, or NULL when err has no
  * such story (the caller words it itself).
  */
 const char *req_explain(const struct req *r, int err, char *buf, size_t len);
