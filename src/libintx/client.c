@@ -104,6 +104,7 @@ struct intx_client {
 
 	struct lost *lost; /* not yet reported by intx_dispatch() */
 	unsigned nlost, lostcap;
+	bool lost_unnamed; /* one more, not recorded for want of memory */
 	intx_lost_fn on_lost;
 	void *lost_arg;
 
@@ -314,10 +315,9 @@ static void device_lost(struct intx_client *c, struct sub *s, int err,
 		memcpy(l->name, s->name, sizeof(l->name));
 		l->err = err;
 		snprintf(l->text, sizeof(l->text), "%s", text ? text : "");
+	} else {
+		c->lost_unnamed = true; /* still -ENODEV, without the name */
 	}
-	/* else out of memory: the device is still dropped and the nlost of
-	 * an earlier entry, or none, reports it; never keep handlers of a
-	 * device we are not subscribed to */
 	if (s->live) {
 		for (unsigned i = 0; i < c->nqueue;) {
 			struct intx_msg_notify *n = &c->queue[c->qhead + i];
@@ -909,7 +909,7 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 
 		/* A lost device is news the caller must have now, not
 		 * after the next interrupt. */
-		if (c->nlost > 0)
+		if (c->nlost > 0 || c->lost_unnamed)
 			return done;
 		if (c->rq.fd < 0) {
 			r = reconnect(c, deadline);
@@ -979,10 +979,14 @@ static int dispatch(struct intx_client *c, int timeout_ms)
  */
 static int report_lost(struct intx_client *c)
 {
-	const struct lost *l = &c->lost[0];
+	const struct lost *l = c->lost; /* the first */
 	unsigned n = c->nlost;
 
-	if (l->text[0])
+	c->lost_unnamed = false;
+	if (n == 0)
+		snprintf(c->errbuf, sizeof(c->errbuf), "lost a device "
+			 "(out of memory to say which)");
+	else if (l->text[0])
 		snprintf(c->errbuf, sizeof(c->errbuf),
 			 "lost device %s: refused by intxd: %s", l->name, l->text);
 	else
@@ -997,7 +1001,8 @@ static int report_lost(struct intx_client *c)
 			c->on_lost(c, one.name, one.err,
 				   one.text[0] ? one.text : NULL, c->lost_arg);
 	}
-	memmove(c->lost, c->lost + n, (c->nlost - n) * sizeof(*c->lost));
+	if (c->nlost > n)
+		memmove(c->lost, c->lost + n, (c->nlost - n) * sizeof(*c->lost));
 	c->nlost -= n;
 	return -ENODEV;
 }
@@ -1011,8 +1016,8 @@ int intx_dispatch(struct intx_client *c, int timeout_ms)
 	if (c->in_dispatch)
 		return -EDEADLK;
 	c->in_dispatch = true;
-	r = c->nlost > 0 ? 0 : dispatch(c, timeout_ms);
-	if (c->nlost > 0)
+	r = c->nlost > 0 || c->lost_unnamed ? 0 : dispatch(c, timeout_ms);
+	if (c->nlost > 0 || c->lost_unnamed)
 		r = report_lost(c);
 	else
 		r = fail(c, r);
