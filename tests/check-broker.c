@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "check-run.h"
 #include "harness.h"
+#include "intx.h"
 #include "wire.h"
 
 #define T_MS 20000
@@ -493,6 +495,139 @@ START_TEST(prometheus_format)
 }
 END_TEST
 
+static int h_claim(const struct intx_event *ev, void *unused)
+{
+	(void)ev;
+	(void)unused;
+	return INTX_HANDLED;
+}
+
+/*
+ * A libintx client that gives up on a wedged daemon (its reply time-out,
+ * 10 s) must end its session then, not at its next reconnect: the daemon,
+ * once it runs again, sees the session gone and unmasks the device whose
+ * acknowledgement the client owed.  (Kept open, the session held d5 masked
+ * for good with ack-timeout-ms = 0, and a slot of max-sessions-per-uid.)
+ */
+START_TEST(client_timeout_ends_session)
+{
+	struct intx_client *c;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	c = intx_open(env.sock, "root");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d5", h_claim, NULL), 0);
+	h_monitor(&env);
+	h_raise(dev[5]);
+	/* delivered; the client does not dispatch, so it owes the ack */
+	ck_assert(h_monitor_wait(&env, INTX_EV_DELIVER, "d5", T_MS));
+	ck_assert_int_eq(kill(env.daemon, SIGSTOP), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d0", h_claim, NULL), -ETIMEDOUT);
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want), "intxd at %s did not answer in "
+			 "time (is it stopped?)", env.sock);
+		ck_assert_str_eq(intx_last_error(c), want);
+	}
+	ck_assert_int_eq(kill(env.daemon, SIGCONT), 0);
+	ck_assert_msg(h_monitor_wait(&env, INTX_EV_UNMASK, "d5", T_MS),
+		      "the timed-out session lives on: d5 stays masked");
+	intx_close(c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* d5's handler: intxd restarts, its new config no longer binds d5 to
+ * root, while the handler runs. */
+static int h_restart_without_d5(const struct intx_event *ev, void *ran)
+{
+	(void)ev;
+	(*(int *)ran)++;
+	h_daemon_stop(&env);
+	h_conf(&env, "ack-timeout-ms = 0\n"
+		     "[device d4]\nbackend = sim\npath = %s\n"
+		     "[device d5]\nbackend = sim\npath = %s\n"
+		     "[client root]\nuid = 0\ndevices = d4\n", dev[4], dev[5]);
+	h_daemon_start(&env);
+	return INTX_HANDLED;
+}
+
+struct lost_seen {
+	int n, err;
+	char device[INTX_NAME_MAX];
+};
+
+static void on_lost(struct intx_client *c, const char *device, int err,
+		    const char *reason, void *p)
+{
+	struct lost_seen *l = p;
+
+	(void)c;
+	(void)reason;
+	l->n++;
+	l->err = err;
+	snprintf(l->device, sizeof(l->device), "%s", device);
+}
+
+/*
+ * The connection is lost while a handler runs and the restarted daemon
+ * refuses the device: intx_dispatch() must say so (-ENODEV, and the lost
+ * callback names the device) rather than count the notification handled
+ * and drop the device's handlers in silence.  Issue 9 item 12.
+ */
+START_TEST(device_lost_across_restart)
+{
+	struct lost_seen lost = { 0 };
+	struct intx_client *c;
+	int ran = 0;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	c = intx_open(env.sock, "root");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_on_lost(c, on_lost, &lost), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d5", h_restart_without_d5, &ran), 0);
+	h_raise(dev[5]);
+	ck_assert_int_eq(intx_dispatch(c, T_MS), -ENODEV);
+	ck_assert_int_eq(ran, 1);
+	ck_assert_int_eq(lost.n, 1);
+	ck_assert_str_eq(lost.device, "d5");
+	ck_assert_int_eq(lost.err, -EACCES);
+	ck_assert_int_eq(intx_unsubscribe(c, "d5"), -ENOENT);
+	/* the session itself is up on the new daemon */
+	ck_assert_int_ge(intx_fd(c), 0);
+	intx_close(c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* intxctl says what to do when there is no daemon to talk to, and passes
+ * on the daemon's own reason for a refusal. */
+START_TEST(intxctl_says_why)
+{
+	char out[4096], want[256];
+	int fd;
+
+	h_world(&env, "max-sessions = 1");
+	/* the one session allowed, so the next is refused with a reason */
+	fd = h_connect(&env);
+	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "status", NULL), 1);
+	ck_assert_msg(strstr(out, "refused by intxd: intxd has 1 sessions, its "
+			     "limit"), "%s", out);
+	close(fd);
+	h_daemon_stop(&env);
+
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXCTL"), "--socket",
+			       env.sock, "status", NULL), 1);
+	/* no daemon: the socket is gone or nobody listens on it */
+	snprintf(want, sizeof(want), "%s)", env.sock);
+	ck_assert_msg(strstr(out, "intxctl: intxd is not running (") &&
+		      strstr(out, want), "%s", out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("broker");
@@ -514,6 +649,13 @@ static Suite *suite(void)
 	tcase_add_test(t, refuse_unknown_uid);
 	tcase_add_test(t, refuse_unbound_device);
 	tcase_add_test(t, refuse_bad_messages);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("libintx");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, client_timeout_ends_session);
+	tcase_add_test(t, device_lost_across_restart);
+	tcase_add_test(t, intxctl_says_why);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("intxctl");

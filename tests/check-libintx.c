@@ -12,13 +12,17 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check-run.h"
@@ -44,6 +48,7 @@ struct fake {
 	int nsubs;
 	uint32_t unsub_id;
 	int pass_fd; /* an fd to send with SUBSCRIBED, -1 for none */
+	int pipe_w;  /* the write end of the notification pipe, or -1 */
 };
 
 static char tmpdir[64], sockpath[96];
@@ -224,6 +229,8 @@ static void *peer_main(void *arg)
 	 * stream exactly as it would from a daemon that exits. */
 	if (f->cfd >= 0)
 		close(f->cfd);
+	if (f->pipe_w >= 0)
+		close(f->pipe_w);
 	close(f->lfd);
 	return NULL;
 }
@@ -234,6 +241,7 @@ static void fake_start_fd(struct fake *f, void (*script)(struct fake *),
 {
 	memset(f, 0, sizeof(*f));
 	f->cfd = -1;
+	f->pipe_w = -1;
 	f->pass_fd = pass_fd;
 	f->script = script;
 	f->lfd = wire_listen(sockpath, 0600, 4);
@@ -305,6 +313,27 @@ static int h_handled(const struct intx_event *ev, void *arg)
 {
 	record(arg, "H", ev);
 	return INTX_HANDLED;
+}
+
+/* What the lost-device callback was told, last call. */
+struct lost_calls {
+	int n;
+	struct intx_client *c;
+	char name[INTX_NAME_MAX];
+	int err;
+	char reason[INTX_TEXT_MAX];
+};
+
+static void on_lost(struct intx_client *c, const char *device, int err,
+		    const char *reason, void *arg)
+{
+	struct lost_calls *l = arg;
+
+	l->n++;
+	l->c = c;
+	snprintf(l->name, sizeof(l->name), "%s", device);
+	l->err = err;
+	snprintf(l->reason, sizeof(l->reason), "%s", reason ? reason : "(null)");
 }
 
 /* Dispatch until want notifications ran; each call must make progress. */
@@ -381,6 +410,9 @@ START_TEST(open_refused)
 	errno = 0;
 	ck_assert_ptr_null(intx_open(sockpath, "vm1"));
 	ck_assert_int_eq(errno, EPERM);
+	/* the daemon's own words reach the caller */
+	ck_assert_str_eq(intx_last_error(NULL),
+			 "refused by intxd: uid 1000 matches no client");
 	fake_join(&f);
 }
 END_TEST
@@ -415,9 +447,92 @@ END_TEST
 
 START_TEST(open_no_daemon)
 {
+	char want[256];
+	int fd;
+
+	/* no socket at all: not "no such device" */
 	errno = 0;
 	ck_assert_ptr_null(intx_open(sockpath, "vm1"));
-	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	ck_assert_str_eq(intx_strerror(errno), "intxd is not running");
+	snprintf(want, sizeof(want), "intxd is not running (no socket at %s)",
+		 sockpath);
+	ck_assert_str_eq(intx_last_error(NULL), want);
+
+	/* a socket left behind by a daemon that died */
+	fd = wire_listen(sockpath, 0600, 1);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	errno = 0;
+	ck_assert_ptr_null(intx_open(sockpath, "vm1"));
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	snprintf(want, sizeof(want), "intxd is not running (nobody listens "
+		 "on %s)", sockpath);
+	ck_assert_str_eq(intx_last_error(NULL), want);
+	ck_assert_int_eq(unlink(sockpath), 0);
+
+	/* a file that is no socket: a wrong path, not a dead daemon */
+	fd = open(sockpath, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_ptr_null(intx_open(sockpath, "vm1"));
+	snprintf(want, sizeof(want), "%s is not a socket: is intxd configured "
+		 "with another path?", sockpath);
+	ck_assert_str_eq(intx_last_error(NULL), want);
+}
+END_TEST
+
+/* An uid and gid nobody has (checked), for a peer without access. */
+#define OUTSIDER 61077
+
+START_TEST(open_permission_denied)
+{
+	struct group *g = getgrgid(65534);
+	char want[256], got[256] = "";
+	int lfd, p[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	ck_assert_ptr_null(getpwuid(OUTSIDER));
+	ck_assert_ptr_nonnull(g);
+	/* the socket is the group's, as intxd makes it for group "intx";
+	 * the directory lets anyone reach it */
+	lfd = wire_listen(sockpath, 0660, 1);
+	ck_assert_int_ge(lfd, 0);
+	ck_assert_int_eq(chown(sockpath, 0, g->gr_gid), 0);
+	ck_assert_int_eq(chmod(tmpdir, 0711), 0);
+	snprintf(want, sizeof(want), "permission denied on %s (add the user "
+		 "to group %s)", sockpath, g->gr_name);
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		const char *e;
+		int err;
+
+		if (setgroups(0, NULL) < 0 || setgid(OUTSIDER) < 0 ||
+		    setuid(OUTSIDER) < 0)
+			_exit(3);
+		errno = 0;
+		if (intx_open(sockpath, "vm1"))
+			_exit(4);
+		err = errno;
+		e = intx_last_error(NULL);
+		if (dprintf(p[1], "%d %s", err, e ? e : "(null)") < 0)
+			_exit(5);
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], got, sizeof(got) - 1);
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child status %#x", status);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(atoi(got), EACCES);
+	ck_assert_str_eq(strchr(got, ' ') + 1, want);
+	close(lfd);
 }
 END_TEST
 
@@ -461,7 +576,8 @@ START_TEST(subscribe_ok_and_refused)
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(intx_subscribe(c, "nic0", h_handled, &k), 0);
 	ck_assert_int_eq(intx_subscribe(c, "disk9", h_handled, &k), -EACCES);
-	ck_assert_str_eq(intx_strerror(-EACCES), "client not bound to this device");
+	ck_assert_str_eq(intx_last_error(c),
+			 "refused by intxd: vm1 is not bound to disk9");
 	ck_assert_int_eq(intx_subscribe(c, "nope", h_handled, &k), -ENOENT);
 	/* refused devices leave no trace */
 	ck_assert_int_eq(intx_unsubscribe(c, "disk9"), -ENOENT);
@@ -707,6 +823,13 @@ START_TEST(reconnect_and_resubscribe)
 	 * library says so and has no fd to offer. */
 	ck_assert_int_eq(intx_dispatch(c, 0), -ENOTCONN);
 	ck_assert_int_eq(intx_fd(c), -ENOTCONN);
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want), "intxd is not running (nobody "
+			 "listens on %s)", sockpath);
+		ck_assert_str_eq(intx_last_error(c), want);
+	}
 
 	/* A new daemon listens on the same path. */
 	fake_start(&b, script_second_life);
@@ -746,6 +869,7 @@ static void script_second_life_refuses(struct fake *f)
 
 START_TEST(reconnect_reports_refused_resubscription)
 {
+	struct lost_calls lost = { 0 };
 	struct intx_client *c;
 	struct calls k = { 0 };
 	struct fake a, b;
@@ -757,12 +881,22 @@ START_TEST(reconnect_reports_refused_resubscription)
 	ck_assert_int_eq(intx_subscribe(c, "d2", h_handled, &k), 0);
 	fake_join(&a);
 
+	ck_assert_int_eq(intx_on_lost(c, on_lost, &lost), 0);
 	fake_start(&b, script_second_life_refuses);
-	/* the refusal is reported once; d2 keeps working */
-	ck_assert_int_eq(intx_dispatch(c, 2000), -EACCES);
+	/* the loss is reported once, with the device and the reason; d2
+	 * keeps working */
+	ck_assert_int_eq(intx_dispatch(c, 2000), -ENODEV);
+	ck_assert_int_eq(lost.n, 1);
+	ck_assert_str_eq(lost.name, "d1");
+	ck_assert_int_eq(lost.err, -EACCES);
+	ck_assert_str_eq(lost.reason, "not bound");
+	ck_assert_ptr_eq(lost.c, c);
+	ck_assert_str_eq(intx_last_error(c),
+			 "lost device d1: refused by intxd: not bound");
 	ck_assert_int_eq(intx_unsubscribe(c, "d1"), -ENOENT);
 	dispatch_n(c, 1);
 	fake_join(&b);
+	ck_assert_int_eq(lost.n, 1);
 	ck_assert_int_eq(k.n, 1);
 	ck_assert_str_eq(k.log[0], "H:d2");
 	ck_assert_int_eq(b.nacks, 1);
@@ -795,9 +929,220 @@ START_TEST(reconnect_reports_refused_hello)
 }
 END_TEST
 
+/* --- a connection given up is closed at once ---------------------------- */
+
+/* After the library gave up on the connection, the daemon's end must see
+ * end of stream while the client lives on: an open socket is a live
+ * session that keeps its devices masked and counts against
+ * max-sessions-per-uid. */
+static void peer_expect_eof(struct fake *f)
+{
+	struct pollfd p = { .fd = f->cfd, .events = POLLIN };
+	char b[INTX_MSG_MAX];
+	ssize_t n;
+
+	if (poll(&p, 1, PEER_WAIT_MS) != 1) {
+		peer_fail(f, "the library kept the connection open");
+		return;
+	}
+	n = recv(f->cfd, b, sizeof(b), 0);
+	if (n != 0)
+		peer_fail(f, "wanted end of stream, got %zd", n);
+}
+
+static void script_bogus_message(struct fake *f)
+{
+	struct intx_msg_unsubscribed u = { .device_id = 1 };
+
+	if (peer_welcome(f) < 0 || peer_subscribe(f, 1) < 0)
+		return;
+	/* a reply to nothing: the daemon broke the contract */
+	if (peer_send(f, &u, INTX_MSG_UNSUBSCRIBED, sizeof(u), -1) < 0)
+		return;
+	peer_expect_eof(f);
+}
+
+START_TEST(protocol_error_closes_connection)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake f;
+	int oldfd;
+
+	fake_start(&f, script_bogus_message);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_handled, &k), 0);
+	oldfd = intx_fd(c);
+	ck_assert_int_eq(intx_dispatch(c, 2000), -EPROTO);
+	/* the fake sees end of stream before intx_close() */
+	fake_join(&f);
+	ck_assert_int_eq(intx_fd(c), -ENOTCONN);
+	/* the old number stays taken, so a new connection's differs */
+	ck_assert_int_ge(fcntl(oldfd, F_GETFD), 0);
+	intx_close(c);
+}
+END_TEST
+
+static void script_bogus_reply(struct fake *f)
+{
+	struct intx_msg_unsubscribed u = { .device_id = 1 };
+
+	if (peer_welcome(f) < 0 || peer_subscribe_req(f) < 0)
+		return;
+	/* SUBSCRIBE answered with UNSUBSCRIBED */
+	if (peer_send(f, &u, INTX_MSG_UNSUBSCRIBED, sizeof(u), -1) < 0)
+		return;
+	peer_expect_eof(f);
+}
+
+START_TEST(bad_reply_closes_connection)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake f;
+
+	fake_start(&f, script_bogus_reply);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_handled, &k), -EPROTO);
+	fake_join(&f);
+	intx_close(c);
+}
+END_TEST
+
+/* WELCOME with a notification pipe, as intxd sends it; then a torn
+ * record on the pipe. */
+static void script_torn_pipe(struct fake *f)
+{
+	struct intx_msg_welcome w = { .session = 5 };
+	struct pollfd p;
+	int pp[2];
+
+	if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0)
+		return;
+	if (pipe2(pp, O_CLOEXEC) < 0) {
+		peer_fail(f, "pipe: %s", strerror(errno));
+		return;
+	}
+	f->pipe_w = pp[1];
+	strcpy(w.client, "vm1");
+	if (peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), pp[0]) < 0)
+		return;
+	close(pp[0]);
+	if (peer_subscribe(f, 1) < 0)
+		return;
+	if (write(f->pipe_w, "xyz", 3) != 3) {
+		peer_fail(f, "write: %s", strerror(errno));
+		return;
+	}
+	peer_expect_eof(f);
+	/* and nobody reads the pipe any more: a writer hears of it */
+	p = (struct pollfd){ .fd = f->pipe_w, .events = POLLOUT };
+	if (poll(&p, 1, PEER_WAIT_MS) != 1 || !(p.revents & POLLERR))
+		peer_fail(f, "the library kept the notification pipe open");
+}
+
+START_TEST(torn_pipe_closes_connection_and_pipe)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake f;
+
+	fake_start(&f, script_torn_pipe);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_handled, &k), 0);
+	ck_assert_int_eq(intx_dispatch(c, 2000), -EPROTO);
+	fake_join(&f);
+	ck_assert_int_eq(k.n, 0);
+	intx_close(c);
+}
+END_TEST
+
+/* --- a device lost while its handler runs -------------------------------- */
+
+static void script_notify_then_die(struct fake *f)
+{
+	if (peer_welcome(f) < 0 || peer_subscribe(f, 1) < 0 ||
+	    peer_subscribe(f, 2) < 0)
+		return;
+	(void)peer_notify(f, 1, 1, 7);
+	/* and the daemon dies before the ack */
+}
+
+static void script_restart_without_d1(struct fake *f)
+{
+	if (peer_welcome(f) < 0 || peer_subscribe_req(f) < 0)
+		return;
+	/* the restarted daemon's config no longer has d1 */
+	if (peer_error(f, ENOENT, INTX_MSG_SUBSCRIBE, "no device d1") < 0 ||
+	    peer_subscribe(f, 22) < 0)
+		return;
+	if (peer_notify(f, 22, 22, 1) < 0 || peer_ack(f) < 0)
+		return;
+	peer_linger(f);
+}
+
+struct restart {
+	struct fake *a, *b;
+	struct calls k;
+};
+
+/* d1's handler: the daemon dies and comes back while it runs. */
+static int h_restart(const struct intx_event *ev, void *arg)
+{
+	struct restart *rs = arg;
+
+	record(&rs->k, "R", ev);
+	fake_join(rs->a);
+	fake_start(rs->b, script_restart_without_d1);
+	return INTX_HANDLED;
+}
+
+START_TEST(device_lost_while_handler_runs)
+{
+	struct lost_calls lost = { 0 };
+	struct restart rs = { 0 };
+	struct intx_client *c;
+	struct fake a, b;
+
+	rs.a = &a;
+	rs.b = &b;
+	fake_start(&a, script_notify_then_die);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_on_lost(c, on_lost, &lost), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_restart, &rs), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d2", h_handled, &rs.k), 0);
+	/* the handler ran, its ack met a dead daemon, the new one refused
+	 * d1: that is what the caller must hear, not "1 handled" */
+	ck_assert_int_eq(intx_dispatch(c, 2000), -ENODEV);
+	ck_assert_int_eq(rs.k.n, 1);
+	ck_assert_str_eq(rs.k.log[0], "R:d1");
+	ck_assert_int_eq(lost.n, 1);
+	ck_assert_str_eq(lost.name, "d1");
+	ck_assert_int_eq(lost.err, -ENOENT);
+	ck_assert_str_eq(lost.reason, "no device d1");
+	ck_assert_str_eq(intx_last_error(c),
+			 "lost device d1: refused by intxd: no device d1");
+	/* d1 is gone, d2 lives on */
+	ck_assert_int_eq(intx_unsubscribe(c, "d1"), -ENOENT);
+	dispatch_n(c, 1);
+	ck_assert_str_eq(rs.k.log[1], "H:d2");
+	ck_assert_int_eq(lost.n, 1);
+	intx_close(c);
+	fake_join(&b);
+	ck_assert_int_eq(b.nacks, 1);
+	ck_assert_uint_eq(b.acks[0].device_id, 22);
+}
+END_TEST
+
 START_TEST(strerror_texts)
 {
 	ck_assert_str_eq(intx_strerror(-ENOENT), "no such device");
+	/* the limit on sessions at accept (libintx(3) lists it) */
+	ck_assert_str_eq(intx_strerror(-EAGAIN), "intxd is at its session limit");
 	ck_assert_str_eq(intx_strerror(ENOTCONN), "not connected to intxd");
 	ck_assert_str_eq(intx_strerror(0), "success");
 	/* anything else falls back to the C library's words */
@@ -818,6 +1163,7 @@ static Suite *suite(void)
 	tcase_add_test(t, open_refused);
 	tcase_add_test(t, open_version_mismatch);
 	tcase_add_test(t, open_no_daemon);
+	tcase_add_test(t, open_permission_denied);
 	tcase_add_test(t, subscribe_ok_and_refused);
 	tcase_add_test(t, notify_runs_chain_in_order);
 	tcase_add_test(t, notify_before_reply_is_queued);
@@ -825,6 +1171,10 @@ static Suite *suite(void)
 	tcase_add_test(t, reconnect_and_resubscribe);
 	tcase_add_test(t, reconnect_reports_refused_resubscription);
 	tcase_add_test(t, reconnect_reports_refused_hello);
+	tcase_add_test(t, protocol_error_closes_connection);
+	tcase_add_test(t, bad_reply_closes_connection);
+	tcase_add_test(t, torn_pipe_closes_connection_and_pipe);
+	tcase_add_test(t, device_lost_while_handler_runs);
 	tcase_add_test(t, strerror_texts);
 	suite_add_tcase(s, t);
 	return s;

@@ -22,8 +22,8 @@
 
 #include "discover.h"
 #include "proto.h"
+#include "request.h"
 #include "show.h"
-#include "wire.h"
 
 #ifndef PKGVERSION
 #define PKGVERSION "unknown"
@@ -45,9 +45,9 @@ struct ctl {
 	bool json;
 	bool prometheus;
 	bool probe;
-	int fd;
-	char errtext[INTX_TEXT_MAX]; /* the daemon's ERROR text, if any */
-	unsigned peer_version;       /* set on -EPROTONOSUPPORT */
+	/* the connection; its errtext: the daemon's ERROR text, if any;
+	 * its peer_version: set on -EPROTONOSUPPORT */
+	struct req rq;
 };
 
 struct cmd {
@@ -88,63 +88,32 @@ static void on_signal(int sig)
 
 static int send_req(struct ctl *ctl, const void *msg, size_t len)
 {
-	return wire_send(ctl->fd, msg, len, -1, 0);
+	return req_send(&ctl->rq, msg, len);
 }
 
 /*
  * Receive and check one message; timeout_ms -1 waits forever.  Returns the
  * type or a negative errno: -ECONNRESET when the daemon hung up, -EINTR
- * when a signal arrived, -ETIMEDOUT, -EPROTONOSUPPORT (peer_version set).
+ * when a signal arrived, -ETIMEDOUT, -EPROTONOSUPPORT (peer_version set),
+ * the errno of an ERROR (its text in errtext).
  */
 static int recv_msg(struct ctl *ctl, union msgbuf *m, int timeout_ms)
 {
-	struct pollfd p = { .fd = ctl->fd, .events = POLLIN };
-	unsigned nfds = 0;
-	long n;
-	int r;
+	int r = req_recv(&ctl->rq, m, timeout_ms, 0);
 
-	r = poll(&p, 1, timeout_ms);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -ETIMEDOUT;
-	/* fd_out NULL: nothing intxctl asks for comes with an fd, so any
-	 * that does is closed by wire_recv and refused by proto_check. */
-	n = wire_recv(ctl->fd, m->raw, sizeof(m->raw), NULL, &nfds, 0);
-	if (n == 0)
-		return -ECONNRESET;
-	if (n < 0)
-		return (int)n;
-	r = proto_check(m->raw, (size_t)n, nfds, INTX_FROM_DAEMON);
-	if (r == -EPROTONOSUPPORT)
-		ctl->peer_version = m->hdr.version;
-	if (r == INTX_MSG_ERROR) {
-		snprintf(ctl->errtext, sizeof(ctl->errtext), "%s", m->error.text);
-		if (m->error.error <= 0 || m->error.error >= 4096)
-			return -EPROTO;
-		return -m->error.error;
-	}
+	/* nothing intxctl asks for comes with an fd: proto_check refuses
+	 * one that does */
+	if (r == INTX_MSG_ERROR)
+		return req_error(&ctl->rq, &m->error);
 	return r;
 }
 
 static int ctl_connect(struct ctl *ctl)
 {
-	struct intx_msg_hello h = { .role = INTX_ROLE_CONTROL };
 	union msgbuf m;
-	int r;
 
-	r = wire_connect(ctl->socket);
-	if (r < 0)
-		return r;
-	ctl->fd = r;
-	proto_hdr(&h.hdr, INTX_MSG_HELLO, sizeof(h));
-	r = send_req(ctl, &h, sizeof(h));
-	if (r < 0)
-		return r;
-	r = recv_msg(ctl, &m, REPLY_TIMEOUT_MS);
-	if (r < 0)
-		return r;
-	return r == INTX_MSG_WELCOME ? 0 : -EPROTO;
+	return req_hello(&ctl->rq, ctl->socket, INTX_ROLE_CONTROL, "",
+			 REPLY_TIMEOUT_MS, NULL, NULL, &m);
 }
 
 /* QUERY what; the records must be of rectype (size recsize) and end with
@@ -228,7 +197,7 @@ static int query_failures(struct ctl *ctl, struct show_data *d)
 	r = query(ctl, INTX_Q_FAILED, INTX_MSG_FAILURE, sizeof(*d->failures), &v,
 		  &d->nfailures);
 	if (r == -EINVAL) {
-		ctl->errtext[0] = 0;
+		ctl->rq.errtext[0] = 0;
 		return 0;
 	}
 	if (r < 0)
@@ -403,7 +372,7 @@ static int cmd_reload(struct ctl *ctl, char **argv)
 
 	/* an intxd older than RELOAD_REPORT: the first problem only */
 	if (r == -EOPNOTSUPP) {
-		ctl->errtext[0] = 0;
+		ctl->rq.errtext[0] = 0;
 		r = admin(ctl, INTX_ADMIN_RELOAD, "");
 	}
 	return r;
@@ -431,15 +400,12 @@ static int cmd_restart(struct ctl *ctl, char **argv)
 	while (r >= 0);
 	if (r != -ECONNRESET)
 		return r;
-	close(ctl->fd);
-	ctl->fd = -1;
+	req_close(&ctl->rq);
 	for (tries = REPLY_TIMEOUT_MS / 20; tries > 0; tries--) {
 		r = ctl_connect(ctl);
 		if (r == 0 || (r != -ECONNREFUSED && r != -ENOENT && r != -ECONNRESET))
 			return r;
-		if (ctl->fd >= 0)
-			close(ctl->fd);
-		ctl->fd = -1;
+		req_close(&ctl->rq);
 		/* a retry interval: the condition is the HELLO answered */
 		nanosleep(&retry, NULL);
 	}
@@ -619,41 +585,23 @@ static int run_help(char **args, int nargs)
 	return 0;
 }
 
-/* Why connecting failed, in the words a user needs. */
-static void report_connect(const struct ctl *ctl, int err)
-{
-	if (err == -ENOENT || err == -ECONNREFUSED)
-		fprintf(stderr, "intxctl: intxd is not running (%s at %s)\n",
-			err == -ENOENT ? "no socket" : "nobody listens on the socket",
-			ctl->socket);
-	else if (err == -EACCES)
-		fprintf(stderr, "intxctl: permission denied on %s (run as root, "
-			"or join the socket's group)\n", ctl->socket);
-	else if (ctl->errtext[0])
-		fprintf(stderr, "intxctl: refused by intxd on %s: %s\n",
-			ctl->socket, ctl->errtext);
-	else
-		fprintf(stderr, "intxctl: cannot connect to %s: %s\n",
-			ctl->socket, strerror(-err));
-}
-
 /* Say what failed: the command, the errno text and intxd's own words. */
 static void report(const struct ctl *ctl, char **argv, int nargs, int err)
 {
 	fprintf(stderr, "intxctl: %s", ctl->cmd);
 	for (int i = 0; i < nargs; i++)
 		fprintf(stderr, " %s", argv[i]);
-	if (err == -EPROTONOSUPPORT && ctl->peer_version)
+	if (err == -EPROTONOSUPPORT && ctl->rq.peer_version)
 		fprintf(stderr, ": intxd speaks protocol version %u, intxctl "
-			"speaks %u\n", ctl->peer_version, INTX_PROTO_VERSION);
-	else if (err == -ECONNRESET && !ctl->errtext[0])
+			"speaks %u\n", ctl->rq.peer_version, INTX_PROTO_VERSION);
+	else if (err == -ECONNRESET && !ctl->rq.errtext[0])
 		fputs(": intxd closed the connection\n", stderr);
 	else if (err == -EPROTO)
 		fprintf(stderr, ": unexpected reply from intxd (%s)\n",
 			strerror(-err));
-	else if (ctl->errtext[0])
+	else if (ctl->rq.errtext[0])
 		fprintf(stderr, ": %s (intxd: %s)\n", strerror(-err),
-			ctl->errtext);
+			ctl->rq.errtext);
 	else
 		fprintf(stderr, ": %s\n", strerror(-err));
 }
@@ -667,7 +615,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	struct ctl ctl = { .fd = -1 };
+	struct ctl ctl = { 0 };
 	const struct cmd *cmd;
 	char **args;
 	int c, nargs = 0, r;
@@ -712,6 +660,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ctl.cmd = cmd->name;
+	req_init(&ctl.rq);
 
 	/* After the command: its positional arguments, --json (as a
 	 * convenience) and the command's own options.  Compacted in place. */
@@ -761,18 +710,23 @@ int main(int argc, char **argv)
 	if (!cmd->offline) {
 		r = ctl_connect(&ctl);
 		if (r < 0) {
+			char why[256];
+
+			/* "intxd is not running (no socket at PATH)",
+			 * "refused by intxd: ...": what to do about it */
 			if (r == -EPROTONOSUPPORT)
 				report(&ctl, args, nargs, r);
+			else if (req_explain(&ctl.rq, r, why, sizeof(why)))
+				fprintf(stderr, "intxctl: %s\n", why);
 			else
-				report_connect(&ctl, r);
-			if (ctl.fd >= 0)
-				close(ctl.fd);
+				fprintf(stderr, "intxctl: cannot connect to "
+					"%s: %s\n", ctl.socket, strerror(-r));
+			req_close(&ctl.rq);
 			return 1;
 		}
 	}
 	r = cmd->run(&ctl, args);
-	if (ctl.fd >= 0)
-		close(ctl.fd);
+	req_close(&ctl.rq);
 	if (r == -ENOSYS)
 		return 1; /* discover said so itself */
 	if (r < 0) {

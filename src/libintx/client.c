@@ -12,6 +12,13 @@
  * When the daemon goes away the queue is dropped (its tokens belong to the
  * dead session) and intx_dispatch() reconnects and resubscribes; the daemon
  * re-delivers whatever still asserts, which is what level triggering buys.
+ * Whenever the library gives up on a connection it closes it at once: an
+ * open socket is a live session to the daemon, which would keep it
+ * subscribed, its devices masked and its place under max-sessions-per-uid.
+ *
+ * A device that a new connection refuses (or that the daemon takes away)
+ * is "lost": its handlers go, and intx_dispatch() says so (-ENODEV, and
+ * the lost-device callback) instead of carrying on silently.
  *
  * Library code never logs: every failure is a negative errno.
  */
@@ -19,6 +26,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,6 +36,7 @@
 
 #include "intx.h"
 #include "proto.h"
+#include "request.h"
 #include "wire.h"
 
 /* A reply that takes longer than this means the daemon is wedged; the
@@ -62,16 +71,25 @@ struct sub {
 	unsigned nhandlers, cap;
 };
 
+/* A device taken from us, told to the caller at the next intx_dispatch(). */
+struct lost {
+	char name[INTX_NAME_MAX];
+	int err;                  /* negative errno: why */
+	char text[INTX_TEXT_MAX]; /* the daemon's words, or "" */
+};
+
 struct intx_client {
-	int fd; /* -1 while disconnected */
-	/* The last connected fd, held open (dead) until a new connection
-	 * is up, so that the new fd never reuses its number: a caller that
+	/* The socket (rq.fd, -1 while disconnected), an fd that came with a
+	 * reply (rq.rx_fd) and what the daemon last said. */
+	struct req rq;
+	/* The number of the last connected fd, held by a placeholder (a
+	 * pipe at end of file, not the dead socket) until a new connection
+	 * is up, so that the new fd never reuses the number: a caller that
 	 * watches intx_fd() in epoll can tell it changed by comparing. */
 	int stale_fd;
-	int rx_fd; /* the fd that came with the last SUBSCRIBED, or -1 */
 	/* The notification pipe WELCOME handed over (read end, blocking):
 	 * NOTIFYs arrive there, replies on the socket.  -1 with a daemon
-	 * that sends NOTIFY on the socket.  Kept stale like fd. */
+	 * that sends NOTIFY on the socket.  Its number is held like fd's. */
 	int nfd, stale_nfd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char want[INTX_NAME_MAX]; /* the name asked for in HELLO */
@@ -84,10 +102,21 @@ struct intx_client {
 	struct intx_msg_notify *queue; /* FIFO: head .. head+nqueue */
 	unsigned qhead, nqueue, qcap;
 
+	struct lost *lost; /* not yet reported by intx_dispatch() */
+	unsigned nlost, lostcap;
+	bool lost_unnamed; /* one more, not recorded for want of memory */
+	intx_lost_fn on_lost;
+	void *lost_arg;
+
 	bool in_dispatch;  /* handlers may not re-enter intx_dispatch() */
 	int64_t retry_at;  /* CLOCK_MONOTONIC ms of the next reconnect try */
 	unsigned backoff_ms;
+
+	char errbuf[256]; /* intx_last_error() */
 };
+
+/* What intx_last_error(NULL) tells about the thread's last intx_open(). */
+static __thread char open_error[256];
 
 /* Every message the daemon may send, so a received packet can be read
  * through the right member without aliasing games. */
@@ -182,25 +211,51 @@ static void sub_remove(struct intx_client *c, struct sub *s)
 	c->nsubs--;
 }
 
+/*
+ * End the connection behind fd at once but keep its number taken: a pipe
+ * at end of file replaces it (dup3 closes the old file in the same step),
+ * so poll() on the old number sees a hang-up, as from a dead daemon, and
+ * the next connection gets another number.  Returns the number held, or
+ * -1 when it could only be closed (out of fds).
+ */
+static int retire(int fd)
+{
+	int p[2], held = -1;
+
+	if (fd < 0)
+		return -1;
+	if (pipe2(p, O_CLOEXEC) == 0) {
+		close(p[1]);
+		if (dup3(p[0], fd, O_CLOEXEC) == fd)
+			held = fd;
+		close(p[0]);
+	}
+	if (held < 0)
+		close(fd);
+	return held;
+}
+
 /* Forget the connection.  Queued notifications are dropped, not acked:
  * their tokens mean nothing to the next daemon, which re-delivers every
  * device that still asserts once we resubscribe. */
 static void disconnect(struct intx_client *c)
 {
-	if (c->fd >= 0 && c->stale_fd < 0)
-		c->stale_fd = c->fd;
-	else if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	if (c->nfd >= 0 && c->stale_nfd < 0)
-		c->stale_nfd = c->nfd;
-	else if (c->nfd >= 0)
-		close(c->nfd);
+	/* The pipe first: once the daemon sees the socket end, nothing of
+	 * the session is left open here. */
+	if (c->nfd >= 0) {
+		if (c->stale_nfd >= 0)
+			close(c->stale_nfd);
+		c->stale_nfd = retire(c->nfd);
+	}
 	c->nfd = -1;
+	if (c->rq.fd >= 0) {
+		if (c->stale_fd >= 0)
+			close(c->stale_fd);
+		c->stale_fd = retire(c->rq.fd);
+	}
+	c->rq.fd = -1;
 	/* an fd whose SUBSCRIBED was never taken up (a broken reply) */
-	if (c->rx_fd >= 0)
-		close(c->rx_fd);
-	c->rx_fd = -1;
+	req_close(&c->rq);
 	queue_clear(c);
 	for (unsigned i = 0; i < c->nsubs; i++) {
 		c->subs[i].live = false;
@@ -221,97 +276,101 @@ static bool is_disconnect(int r)
 	       r == -ESHUTDOWN;
 }
 
+/* A receive or a request failed with r on our side (not a refusal by the
+ * daemon): the connection is of no further use.  -ENOTCONN stands for
+ * every way of losing the daemon. */
+static int conn_failed(struct intx_client *c, int r)
+{
+	disconnect(c);
+	return is_disconnect(r) ? -ENOTCONN : r;
+}
+
 static int send_msg(struct intx_client *c, const void *msg, size_t len)
 {
-	int r;
+	int r = req_send(&c->rq, msg, len);
 
-	if (c->fd < 0)
-		return -ENOTCONN;
-	r = wire_send(c->fd, msg, len, -1, 0);
-	if (r < 0) {
-		disconnect(c);
-		return is_disconnect(r) ? -ENOTCONN : r;
+	return r < 0 ? conn_failed(c, r) : 0;
+}
+
+/* Record that device s is gone (refused on resubscription, or taken by
+ * the daemon): its handlers are dropped now, so none runs again, and the
+ * caller hears of it from the next intx_dispatch().  Notifications of it
+ * still queued are dropped unacknowledged: the daemon that refused or
+ * revoked the device owes it nothing from this session. */
+static void device_lost(struct intx_client *c, struct sub *s, int err,
+			const char *text)
+{
+	if (c->nlost == c->lostcap) {
+		unsigned ncap = c->lostcap ? c->lostcap * 2 : 4;
+		struct lost *v = reallocarray(c->lost, ncap, sizeof(*v));
+
+		if (v) {
+			c->lost = v;
+			c->lostcap = ncap;
+		}
 	}
+	if (c->nlost < c->lostcap) {
+		struct lost *l = &c->lost[c->nlost++];
+
+		memcpy(l->name, s->name, sizeof(l->name));
+		l->err = err;
+		snprintf(l->text, sizeof(l->text), "%s", text ? text : "");
+	} else {
+		c->lost_unnamed = true; /* still -ENODEV, without the name */
+	}
+	if (s->live) {
+		for (unsigned i = 0; i < c->nqueue;) {
+			struct intx_msg_notify *n = &c->queue[c->qhead + i];
+
+			if (n->device_id != s->device_id) {
+				i++;
+				continue;
+			}
+			memmove(n, n + 1, (c->nqueue - i - 1) * sizeof(*n));
+			c->nqueue--;
+		}
+	}
+	sub_remove(c, s);
+}
+
+/*
+ * The daemon took device_id from this session (err: why, text: its
+ * words).  The one entry point for a revocation message: the same path as
+ * a device refused on resubscription.  0, or -EPROTO for an id we do not
+ * hold (a broken daemon).  Unused until the protocol has that message
+ * (async_msg() is where it goes).
+ */
+static int __attribute__((unused)) device_revoked(struct intx_client *c, uint32_t device_id, int err,
+			  const char *text)
+{
+	struct sub *s = sub_by_id(c, device_id);
+
+	if (!s)
+		return -EPROTO;
+	device_lost(c, s, err, text);
 	return 0;
 }
 
 /*
- * Receive and check one message.  flags: 0 (blocking, bounded by
- * REPLY_TIMEOUT_MS) or MSG_DONTWAIT.  Returns the type, -EAGAIN when
- * nothing waits, or a negative errno after which the connection is gone
- * (-ENOTCONN for end of stream).
+ * A message that is not the reply to a request: a NOTIFY (queued for
+ * intx_dispatch()), or, in time, a device taken away.  0 or a negative
+ * errno after which the connection must go.
  */
-static int recv_now(struct intx_client *c, union msgbuf *m, int flags);
-
-static int recv_msg(struct intx_client *c, union msgbuf *m, int flags)
+static int async_msg(struct intx_client *c, const union msgbuf *m, int type)
 {
-	if (c->fd < 0)
-		return -ENOTCONN;
-	if (!(flags & MSG_DONTWAIT)) {
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		int r;
-
-		do
-			r = poll(&p, 1, REPLY_TIMEOUT_MS);
-		while (r < 0 && errno == EINTR);
-		if (r < 0) {
-			r = -errno;
-			disconnect(c);
-			return r;
-		}
-		if (r == 0) {
-			disconnect(c);
-			return -ETIMEDOUT;
-		}
-	}
-	return recv_now(c, m, flags);
-}
-
-/* Receive and check one message: without MSG_DONTWAIT it blocks (the
- * caller knows no time-out is due: intx_dispatch(c, -1)). */
-static int recv_now(struct intx_client *c, union msgbuf *m, int flags)
-{
-	unsigned nfds = 0;
-	int fd = -1, type;
-	long n;
-
-	if (c->fd < 0)
-		return -ENOTCONN;
-	n = wire_recv(c->fd, m->raw, sizeof(m->raw), &fd, &nfds, flags);
-	if (n == -EINTR)
-		return -EINTR;
-	if (n == -EAGAIN)
-		return -EAGAIN;
-	if (n <= 0) {
-		disconnect(c);
-		if (n == 0 || is_disconnect((int)n))
-			return -ENOTCONN;
-		/* -EMSGSIZE, -EBADMSG: the daemon broke the contract. */
-		return (int)n;
-	}
-	type = proto_check(m->raw, (size_t)n, nfds, INTX_FROM_DAEMON);
-	/* SUBSCRIBED may carry an fd (a vfio device's), kept for
-	 * subscribe_one(); WELCOME the notification pipe, kept for hello(). */
-	if (fd >= 0 && (type == INTX_MSG_SUBSCRIBED || type == INTX_MSG_WELCOME)) {
-		if (c->rx_fd >= 0)
-			close(c->rx_fd);
-		c->rx_fd = fd;
-	} else if (fd >= 0) {
-		close(fd);
-	}
-	if (type < 0) {
-		disconnect(c);
-		return type;
-	}
-	return type;
-}
-
-/* ERROR.error must be a plausible errno; anything else is a broken peer. */
-static int error_of(const struct intx_msg_error *e)
-{
-	if (e->error <= 0 || e->error >= 4096)
+	switch (type) {
+	case INTX_MSG_NOTIFY:
+		return queue_push(c, &m->notify);
+	default:
+		/* We have one request in flight and never asked for
+		 * records or events. */
 		return -EPROTO;
-	return -e->error;
+	}
+}
+
+static int async_cb(void *arg, void *msg, int type)
+{
+	return async_msg(arg, msg, type);
 }
 
 /*
@@ -323,70 +382,30 @@ static int error_of(const struct intx_msg_error *e)
 static int request(struct intx_client *c, const void *req, size_t len,
 		   int reply_type, union msgbuf *m)
 {
-	const struct intx_hdr *h = req;
-	unsigned req_type = h->type;
-	int r;
+	int r = req_call(&c->rq, req, len, reply_type, REPLY_TIMEOUT_MS,
+			 async_cb, c, m);
 
-	r = send_msg(c, req, len);
-	if (r < 0)
-		return r;
-	for (;;) {
-		int type = recv_msg(c, m, 0);
-
-		if (type < 0)
-			return type;
-		if (type == INTX_MSG_NOTIFY) {
-			r = queue_push(c, &m->notify);
-			if (r < 0) {
-				disconnect(c);
-				return r;
-			}
-			continue;
-		}
-		if (type == reply_type)
-			return 0;
-		if (type == INTX_MSG_ERROR && m->error.req_type != 0 &&
-		    m->error.req_type != req_type) {
-			/* About an earlier message that has no reply of its
-			 * own (a refused ACK): not the answer to this one. */
-			continue;
-		}
-		if (type == INTX_MSG_ERROR) {
-			/* req_type 0 is a session-wide error (the daemon is
-			 * about to drop us); it fails this request too. */
-			r = error_of(&m->error);
-			if (r == -EPROTO)
-				disconnect(c);
-			return r;
-		}
-		/* Anything else is out of order: we have one request in
-		 * flight and never asked for records or events. */
-		disconnect(c);
-		return -EPROTO;
-	}
+	/* The daemon's refusal leaves the session as it was; an ERROR
+	 * that is not a plausible errno is a broken daemon. */
+	if (r < 0 && r != c->rq.refused_err)
+		return conn_failed(c, r);
+	return r;
 }
 
 /* *reached: whether a daemon accepted the connection, which tells "not
  * there (yet)" from "there, and said no" whatever the errno. */
 static int hello(struct intx_client *c, bool *reached)
 {
-	struct intx_msg_hello h = { .role = INTX_ROLE_CLIENT };
 	union msgbuf m;
-	int fd, r;
+	int r;
 
-	*reached = false;
-	fd = wire_connect(c->path);
-	if (fd < 0)
-		return fd; /* -ENOENT, -ECONNREFUSED: nobody listens (yet) */
-	*reached = true;
-	c->fd = fd;
-	proto_hdr(&h.hdr, INTX_MSG_HELLO, sizeof(h));
-	(void)proto_strset(h.client, sizeof(h.client), c->want);
-	r = request(c, &h, sizeof(h), INTX_MSG_WELCOME, &m);
+	r = req_hello(&c->rq, c->path, INTX_ROLE_CLIENT, c->want,
+		      REPLY_TIMEOUT_MS, async_cb, c, &m);
+	*reached = c->rq.fd >= 0;
 	if (r < 0) {
 		/* A refused HELLO is followed by the daemon closing. */
 		disconnect(c);
-		return r;
+		return is_disconnect(r) ? -ENOTCONN : r;
 	}
 	/* A daemon that admits us as another client than the one asked for
 	 * would hand us someone else's devices. */
@@ -402,13 +421,14 @@ static int hello(struct intx_client *c, bool *reached)
 	if (c->stale_nfd >= 0)
 		close(c->stale_nfd);
 	c->stale_nfd = -1;
-	if (c->rx_fd >= 0) {
+	if (c->rq.rx_fd >= 0) {
 		/* intx_dispatch(c, -1) waits in read() on it */
-		c->nfd = c->rx_fd;
-		c->rx_fd = -1;
+		c->nfd = c->rq.rx_fd;
+		c->rq.rx_fd = -1;
 		if (fcntl(c->nfd, F_SETFL, fcntl(c->nfd, F_GETFL) & ~O_NONBLOCK) < 0) {
+			r = -errno;
 			disconnect(c);
-			return -errno;
+			return r;
 		}
 	}
 	return 0;
@@ -431,8 +451,8 @@ static int subscribe_one(struct intx_client *c, struct sub *s)
 	}
 	if (s->dev_fd >= 0)
 		close(s->dev_fd);
-	s->dev_fd = c->rx_fd;
-	c->rx_fd = -1;
+	s->dev_fd = c->rq.rx_fd;
+	c->rq.rx_fd = -1;
 	s->device_id = m.subscribed.device_id;
 	s->flags = m.subscribed.flags;
 	s->live = true;
@@ -441,29 +461,27 @@ static int subscribe_one(struct intx_client *c, struct sub *s)
 
 /*
  * Connect, say HELLO and resubscribe every device.  A device the new
- * daemon refuses (its config changed) is dropped with its handlers and its
- * errno returned, once the others are subscribed; the connection stays.
+ * daemon refuses (its config changed, it failed) is lost: dropped with its
+ * handlers and reported by intx_dispatch(); the connection stays.
  */
 static int connect_all(struct intx_client *c, bool *reached)
 {
-	int r, first = 0;
+	int r;
 
 	r = hello(c, reached);
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < c->nsubs;) {
 		r = subscribe_one(c, &c->subs[i]);
-		if (r < 0 && c->fd < 0)
+		if (r < 0 && c->rq.fd < 0)
 			return r; /* lost the daemon again */
 		if (r < 0) {
-			if (!first)
-				first = r;
-			sub_remove(c, &c->subs[i]);
+			device_lost(c, &c->subs[i], r, c->rq.errtext);
 			continue;
 		}
 		i++;
 	}
-	return first;
+	return 0;
 }
 
 /*
@@ -481,7 +499,7 @@ static int reconnect(struct intx_client *c, int64_t deadline)
 
 		if (now >= c->retry_at) {
 			r = connect_all(c, &reached);
-			if (c->fd >= 0) {
+			if (c->rq.fd >= 0) {
 				c->backoff_ms = 0;
 				c->retry_at = 0;
 				return r;
@@ -524,6 +542,22 @@ static const char *default_path(void)
 	return p && *p ? p : INTX_DEFAULT_SOCKET;
 }
 
+/* err in words into buf: what the connection knows about it, or else
+ * intx_strerror()'s text. */
+static void explain(const struct req *rq, int err, char *buf, size_t len)
+{
+	if (!req_explain(rq, err, buf, len))
+		snprintf(buf, len, "%s", intx_strerror(err));
+}
+
+/* Every public call returns through here: intx_last_error() words err. */
+static int fail(struct intx_client *c, int err)
+{
+	if (c && err < 0)
+		explain(&c->rq, err, c->errbuf, sizeof(c->errbuf));
+	return err;
+}
+
 struct intx_client *intx_open(const char *socket_path, const char *client_name)
 {
 	struct intx_client *c;
@@ -539,9 +573,8 @@ struct intx_client *intx_open(const char *socket_path, const char *client_name)
 		errno = ENOMEM;
 		return NULL;
 	}
-	c->fd = -1;
+	req_init(&c->rq);
 	c->stale_fd = -1;
-	c->rx_fd = -1;
 	c->nfd = -1;
 	c->stale_nfd = -1;
 	if (strlen(socket_path) >= sizeof(c->path)) {
@@ -557,13 +590,16 @@ struct intx_client *intx_open(const char *socket_path, const char *client_name)
 		goto fail;
 	return c;
 fail:
+	explain(&c->rq, r, open_error, sizeof(open_error));
 	intx_close(c);
 	errno = -r;
 	return NULL;
 }
 
-int intx_subscribe(struct intx_client *c, const char *device,
-		   intx_handler_fn fn, void *arg)
+static int unsubscribe(struct intx_client *c, const char *device);
+
+static int subscribe(struct intx_client *c, const char *device,
+		     intx_handler_fn fn, void *arg)
 {
 	struct sub *s;
 	int r;
@@ -576,7 +612,7 @@ int intx_subscribe(struct intx_client *c, const char *device,
 	if (!s) {
 		struct sub ns = { .dev_fd = -1 };
 
-		if (c->fd < 0)
+		if (c->rq.fd < 0)
 			return -ENOTCONN;
 		if (c->nsubs == c->subcap) {
 			unsigned ncap = c->subcap ? c->subcap * 2 : 4;
@@ -603,7 +639,7 @@ int intx_subscribe(struct intx_client *c, const char *device,
 			/* A subscription without a handler would ack
 			 * everything unhandled; keep the state honest. */
 			if (s->nhandlers == 0) {
-				(void)intx_unsubscribe(c, device);
+				(void)unsubscribe(c, device);
 			}
 			return -ENOMEM;
 		}
@@ -628,7 +664,7 @@ static int ack(struct intx_client *c, const struct intx_msg_notify *n,
 	return send_msg(c, &a, sizeof(a));
 }
 
-int intx_unsubscribe(struct intx_client *c, const char *device)
+static int unsubscribe(struct intx_client *c, const char *device)
 {
 	struct intx_msg_unsubscribe req = { 0 };
 	union msgbuf m;
@@ -667,14 +703,14 @@ int intx_unsubscribe(struct intx_client *c, const char *device)
 	/* The local state goes whatever the daemon says: the caller asked
 	 * for the handlers to stop running. */
 	sub_remove(c, s);
-	if (c->fd < 0)
+	if (c->rq.fd < 0)
 		return 0;
 
 	proto_hdr(&req.hdr, INTX_MSG_UNSUBSCRIBE, sizeof(req));
 	req.device_id = id;
 	r = request(c, &req, sizeof(req), INTX_MSG_UNSUBSCRIBED, &m);
 	if (r < 0)
-		return c->fd < 0 && r == -ENOTCONN ? 0 : r;
+		return c->rq.fd < 0 && r == -ENOTCONN ? 0 : r;
 	if (m.unsubscribed.device_id != id) {
 		disconnect(c);
 		return -EPROTO;
@@ -685,13 +721,40 @@ int intx_unsubscribe(struct intx_client *c, const char *device)
 	return 0;
 }
 
+int intx_subscribe(struct intx_client *c, const char *device,
+		   intx_handler_fn fn, void *arg)
+{
+	return fail(c, subscribe(c, device, fn, arg));
+}
+
+int intx_unsubscribe(struct intx_client *c, const char *device)
+{
+	return fail(c, unsubscribe(c, device));
+}
+
+int intx_on_lost(struct intx_client *c, intx_lost_fn fn, void *arg)
+{
+	if (!c)
+		return -EINVAL;
+	c->on_lost = fn;
+	c->lost_arg = arg;
+	return 0;
+}
+
+const char *intx_last_error(struct intx_client *c)
+{
+	if (!c)
+		return open_error[0] ? open_error : NULL;
+	return c->errbuf[0] ? c->errbuf : NULL;
+}
+
 int intx_fd(struct intx_client *c)
 {
 	if (!c)
 		return -EINVAL;
-	if (c->fd < 0)
+	if (c->rq.fd < 0)
 		return -ENOTCONN;
-	return c->nfd >= 0 ? c->nfd : c->fd;
+	return c->nfd >= 0 ? c->nfd : c->rq.fd;
 }
 
 int intx_device_fd(struct intx_client *c, const char *device)
@@ -737,47 +800,39 @@ static int run_one(struct intx_client *c, const struct intx_msg_notify *n)
 	}
 	/* Acked even when a handler unsubscribed the device meanwhile: the
 	 * daemon owes the device an ack for every notification it sent. */
-	if (c->fd < 0)
+	if (c->rq.fd < 0)
 		return -ENOTCONN; /* a handler's request lost the daemon */
 	return ack(c, n, handled);
 }
 
-/* Read everything waiting without blocking; NOTIFYs are queued. */
 /* Read at most one message (waiting for it unless flags has MSG_DONTWAIT):
  * a NOTIFY goes to the queue.  Returns 1 if one was read, 0 if none was
- * waiting, or a negative errno.  One at a
- * time, so the first interrupt's handlers run (and its ack goes out)
- * before the read that finds the socket empty. */
+ * waiting, or a negative errno.  One at a time, so the first interrupt's
+ * handlers run (and its ack goes out) before the read that finds the
+ * socket empty. */
 static int drain_one(struct intx_client *c, int flags)
 {
 	union msgbuf m;
-	int type = recv_now(c, &m, flags);
+	int r, type = req_recv(&c->rq, &m, -1, flags);
 
 	if (type == -EAGAIN)
 		return 0;
+	if (type == -EINTR)
+		return -EINTR;
 	if (type < 0)
-		return type;
-	if (type == INTX_MSG_NOTIFY) {
-		int r = queue_push(c, &m.notify);
-
-		if (r < 0) {
-			disconnect(c);
-			return r;
-		}
-		return 1;
-	}
+		return conn_failed(c, type);
 	if (type == INTX_MSG_ERROR) {
-		/* A session-wide complaint (e.g. an ack time-out);
-		 * the close that usually follows is what matters. */
-		if (error_of(&m.error) == -EPROTO) {
-			disconnect(c);
-			return -EPROTO;
-		}
+		/* A complaint about an ACK, or a session-wide one; the
+		 * close that usually follows is what matters. */
+		if (req_error(&c->rq, &m.error) == -EPROTO)
+			return conn_failed(c, -EPROTO);
 		return 1;
 	}
 	/* No request is in flight, so no reply may come. */
-	disconnect(c);
-	return -EPROTO;
+	r = async_msg(c, &m, type);
+	if (r < 0)
+		return conn_failed(c, r);
+	return 1;
 }
 
 /* Handle the queue front to back, counting into *done; 0 or -errno. */
@@ -852,10 +907,15 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 	for (;;) {
 		struct pollfd p;
 
-		if (c->fd < 0) {
+		/* A lost device is news the caller must have now, not
+		 * after the next interrupt. */
+		if (c->nlost > 0 || c->lost_unnamed)
+			return done;
+		if (c->rq.fd < 0) {
 			r = reconnect(c, deadline);
-			if (r < 0 || c->fd < 0)
+			if (r < 0 || c->rq.fd < 0)
 				return done ? done : r;
+			continue;
 		}
 		/* Queued first (they came in during a request), then one
 		 * fresh message at a time until the socket is empty. */
@@ -901,7 +961,7 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 				return r;
 			continue;
 		}
-		p = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+		p = (struct pollfd){ .fd = c->rq.fd, .events = POLLIN };
 		r = poll(&p, 1, left_ms(deadline));
 		if (r < 0)
 			return errno == EINTR ? -EINTR : -errno;
@@ -909,6 +969,42 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 			return 0;
 		/* Readable or hung up: the next read tells which. */
 	}
+}
+
+/*
+ * Tell the caller about the devices lost since the last call: the lost
+ * callback for each, intx_last_error() for the first.  -ENODEV, whatever
+ * else this intx_dispatch() did: a program that counts notifications can
+ * do without one count, but not without knowing a device is gone.
+ */
+static int report_lost(struct intx_client *c)
+{
+	const struct lost *l = c->lost; /* the first */
+	unsigned n = c->nlost;
+
+	c->lost_unnamed = false;
+	if (n == 0)
+		snprintf(c->errbuf, sizeof(c->errbuf), "lost a device "
+			 "(out of memory to say which)");
+	else if (l->text[0])
+		snprintf(c->errbuf, sizeof(c->errbuf),
+			 "lost device %s: refused by intxd: %s", l->name, l->text);
+	else
+		snprintf(c->errbuf, sizeof(c->errbuf), "lost device %s: %s",
+			 l->name, intx_strerror(l->err));
+	/* A callback may subscribe again, and a device may be lost on the
+	 * way: that one is kept for the next call. */
+	for (unsigned i = 0; i < n; i++) {
+		struct lost one = c->lost[i];
+
+		if (c->on_lost)
+			c->on_lost(c, one.name, one.err,
+				   one.text[0] ? one.text : NULL, c->lost_arg);
+	}
+	if (c->nlost > n)
+		memmove(c->lost, c->lost + n, (c->nlost - n) * sizeof(*c->lost));
+	c->nlost -= n;
+	return -ENODEV;
 }
 
 int intx_dispatch(struct intx_client *c, int timeout_ms)
@@ -920,7 +1016,11 @@ int intx_dispatch(struct intx_client *c, int timeout_ms)
 	if (c->in_dispatch)
 		return -EDEADLK;
 	c->in_dispatch = true;
-	r = dispatch(c, timeout_ms);
+	r = c->nlost > 0 || c->lost_unnamed ? 0 : dispatch(c, timeout_ms);
+	if (c->nlost > 0 || c->lost_unnamed)
+		r = report_lost(c);
+	else
+		r = fail(c, r);
 	c->in_dispatch = false;
 	return r;
 }
@@ -936,11 +1036,11 @@ void intx_close(struct intx_client *c)
 		close(c->stale_fd);
 	if (c->stale_nfd >= 0)
 		close(c->stale_nfd);
-	if (c->rx_fd >= 0)
-		close(c->rx_fd);
+	req_close(&c->rq);
 	for (unsigned i = 0; i < c->nsubs; i++)
 		free(c->subs[i].handlers);
 	free(c->subs);
+	free(c->lost);
 	free(c->queue);
 	free(c);
 }
@@ -952,7 +1052,8 @@ struct errtext {
 
 /* The errnos intxd and libintx produce, in the words of this domain. */
 static const struct errtext errtexts[] = {
-	{ EACCES, "client not bound to this device" },
+	{ EACCES, "permission denied: not bound to this device, or no access "
+		  "to intxd's socket" },
 	{ EPERM, "credentials not admitted by intxd" },
 	{ ENOENT, "no such device" },
 	{ ESRCH, "no such client in the intxd configuration" },
@@ -965,8 +1066,9 @@ static const struct errtext errtexts[] = {
 	{ ENAMETOOLONG, "name too long" },
 	{ ETIMEDOUT, "intxd did not answer in time" },
 	{ EUSERS, "too many sessions for this user" },
+	{ EAGAIN, "intxd is at its session limit" },
 	{ EBUSY, "device busy" },
-	{ ENODEV, "device failed: its backend reported an error" },
+	{ ENODEV, "device lost or failed (intx_last_error() says which)" },
 	{ EDEADLK, "intx_dispatch() called from a handler" },
 	{ EINVAL, "invalid argument" },
 	{ ENOMEM, "out of memory" },

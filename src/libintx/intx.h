@@ -37,7 +37,9 @@ typedef int (*intx_handler_fn)(const struct intx_event *ev, void *arg);
 
 /* Connect; socket_path NULL means the default (/run/intxd/intxd.sock, or
  * $INTXD_SOCKET).  client_name NULL or "" means whichever client the
- * caller's credentials match first.  NULL with errno set on failure. */
+ * caller's credentials match first.  NULL with errno set on failure
+ * (ECONNREFUSED: intxd is not running); intx_last_error(NULL) says it in
+ * a sentence. */
 struct intx_client *intx_open(const char *socket_path, const char *client_name);
 
 /* Add fn to the device's handler chain (handlers run in the order added);
@@ -62,11 +64,21 @@ int intx_fd(struct intx_client *c);
  * notifications processed (0 on time-out) or a negative errno.  When the
  * daemon has gone away it reconnects (with back-off, within timeout_ms)
  * and resubscribes every device; -ENOTCONN only if the time ran out while
- * still disconnected.  A device the new daemon refuses loses its handlers
- * and its errno is returned.  -EINTR when a signal interrupted the wait;
- * -EDEADLK when called from a handler.  Handlers may call intx_subscribe()
- * and intx_unsubscribe() but not intx_close(). */
+ * still disconnected.  A device the new daemon refuses is lost: its
+ * handlers are dropped, the lost callback (intx_on_lost) runs and
+ * -ENODEV is returned at once, instead of the count.  -EINTR when a signal
+ * interrupted the wait; -EDEADLK when called from a handler.  Handlers
+ * may call intx_subscribe() and intx_unsubscribe() but not intx_close(). */
 int intx_dispatch(struct intx_client *c, int timeout_ms);
+
+/* Told that device is lost: err (negative errno) why, reason the daemon's
+ * own words or NULL.  Its handlers are already gone; subscribing again
+ * (from here, too) is the caller's choice. */
+typedef void (*intx_lost_fn)(struct intx_client *c, const char *device,
+			     int err, const char *reason, void *arg);
+
+/* Call fn from intx_dispatch() for every device lost (NULL: none).  0. */
+int intx_on_lost(struct intx_client *c, intx_lost_fn fn, void *arg);
 
 /* The device fd intxd passed with the subscription of a vfio device (its
  * driver maps the device's regions through it: VFIO_DEVICE_GET_REGION_INFO,
@@ -85,6 +97,13 @@ void intx_close(struct intx_client *c);
 
 /* A static description of a (negative or positive) errno value. */
 const char *intx_strerror(int err);
+
+/* The last failure of c in a sentence that says what to do ("intxd is
+ * not running (no socket at PATH)", "refused by intxd: REASON", "lost
+ * device NAME: ..."); with c NULL, the calling thread's last failed
+ * intx_open().  NULL when there was none.  Valid until the next call on
+ * c (or intx_open() in the thread). */
+const char *intx_last_error(struct intx_client *c);
 
 #ifdef __cplusplus
 }
