@@ -1011,11 +1011,12 @@ START_TEST(bad_reply_closes_connection)
 }
 END_TEST
 
-/* WELCOME with a notification pipe, as intxd sends it; then a torn
- * record on the pipe. */
+/* WELCOME with a notification pipe, as intxd sends it; then a record on
+ * the pipe whose length cannot be (shorter than its own header). */
 static void script_torn_pipe(struct fake *f)
 {
 	struct intx_msg_welcome w = { .session = 5 };
+	struct intx_hdr bad = { INTX_PROTO_VERSION, INTX_MSG_NOTIFY, 3 };
 	struct pollfd p;
 	int pp[2];
 
@@ -1032,7 +1033,7 @@ static void script_torn_pipe(struct fake *f)
 	close(pp[0]);
 	if (peer_subscribe(f, 1) < 0)
 		return;
-	if (write(f->pipe_w, "xyz", 3) != 3) {
+	if (write(f->pipe_w, &bad, sizeof(bad)) != (ssize_t)sizeof(bad)) {
 		peer_fail(f, "write: %s", strerror(errno));
 		return;
 	}
@@ -1138,6 +1139,72 @@ START_TEST(device_lost_while_handler_runs)
 }
 END_TEST
 
+/* --- a device taken away by a reload (REVOKED) ----------------------------- */
+
+/* Both on the pipe, as intxd sends them: a NOTIFY of d2, then REVOKED of
+ * d1; then, once the library has had it, another NOTIFY of d2. */
+static void script_revoke(struct fake *f)
+{
+	struct intx_msg_welcome w = { .session = 9 };
+	struct intx_msg_notify n = { .device_id = 2, .token = 2, .seq = 1 };
+	struct intx_msg_revoked r = { .device_id = 1, .error = EACCES };
+	int pp[2];
+
+	if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0)
+		return;
+	if (pipe2(pp, O_CLOEXEC) < 0) {
+		peer_fail(f, "pipe: %s", strerror(errno));
+		return;
+	}
+	f->pipe_w = pp[1];
+	strcpy(w.client, "vm1");
+	if (peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), pp[0]) < 0)
+		return;
+	close(pp[0]);
+	if (peer_subscribe(f, 1) < 0 || peer_subscribe(f, 2) < 0)
+		return;
+	proto_hdr(&n.hdr, INTX_MSG_NOTIFY, sizeof(n));
+	proto_hdr(&r.hdr, INTX_MSG_REVOKED, sizeof(r));
+	strcpy(r.text, "client 'vm1' is no longer bound to device 'd1'");
+	if (write(f->pipe_w, &n, sizeof(n)) != (ssize_t)sizeof(n) ||
+	    write(f->pipe_w, &r, sizeof(r)) != (ssize_t)sizeof(r) ||
+	    peer_ack(f) < 0)
+		return;
+	n.seq = 2;
+	if (write(f->pipe_w, &n, sizeof(n)) != (ssize_t)sizeof(n) || peer_ack(f) < 0)
+		return;
+	peer_expect_eof(f);
+}
+
+START_TEST(revoked_device_is_reported)
+{
+	struct lost_calls lost = { 0 };
+	struct intx_client *c;
+	struct calls k1 = { 0 }, k2 = { 0 };
+	struct fake f;
+
+	fake_start(&f, script_revoke);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_on_lost(c, on_lost, &lost), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_handled, &k1), 0);
+	ck_assert_int_eq(intx_subscribe(c, "d2", h_handled, &k2), 0);
+	/* d1's loss is news at once; d2's interrupt waits for the next call */
+	ck_assert_int_eq(intx_dispatch(c, 2000), -ENODEV);
+	ck_assert_int_eq(lost.n, 1);
+	ck_assert_str_eq(lost.name, "d1");
+	ck_assert_int_eq(lost.err, -EACCES);
+	ck_assert_str_eq(lost.reason, "client 'vm1' is no longer bound to device 'd1'");
+	ck_assert_int_eq(intx_unsubscribe(c, "d1"), -ENOENT);
+	dispatch_n(c, 2);
+	ck_assert_int_eq(k2.n, 2);
+	ck_assert_int_eq(k1.n, 0);
+	intx_close(c);
+	fake_join(&f);
+	ck_assert_int_eq(f.nacks, 2);
+}
+END_TEST
+
 START_TEST(strerror_texts)
 {
 	ck_assert_str_eq(intx_strerror(-ENOENT), "no such device");
@@ -1175,6 +1242,7 @@ static Suite *suite(void)
 	tcase_add_test(t, bad_reply_closes_connection);
 	tcase_add_test(t, torn_pipe_closes_connection_and_pipe);
 	tcase_add_test(t, device_lost_while_handler_runs);
+	tcase_add_test(t, revoked_device_is_reported);
 	tcase_add_test(t, strerror_texts);
 	suite_add_tcase(s, t);
 	return s;

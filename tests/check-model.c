@@ -547,13 +547,22 @@ static bool collect(struct model *m)
 			on_message(m, ms, buf, t);
 		}
 		while (ms->alive && ms->nfd >= 0) {
-			struct intx_msg_notify nt;
-			ssize_t n = read(ms->nfd, &nt, sizeof(nt));
+			/* whole messages, each written at once (NOTIFY, REVOKED) */
+			struct intx_hdr h;
+			ssize_t n = read(ms->nfd, &h, sizeof(h));
+			int t;
 
-			if (n != (ssize_t)sizeof(nt))
+			if (n != (ssize_t)sizeof(h))
 				break;
+			ck_assert_uint_le(h.len, sizeof(buf));
+			memcpy(buf, &h, sizeof(h));
+			ck_assert_int_eq(read(ms->nfd, buf + sizeof(h), h.len - sizeof(h)),
+					 (ssize_t)(h.len - sizeof(h)));
+			t = proto_check(buf, h.len, 0, INTX_FROM_DAEMON);
+			ck_assert_msg(t == INTX_MSG_NOTIFY || t == INTX_MSG_REVOKED,
+				      "%s on the pipe", proto_type_name((unsigned)t));
 			any = true;
-			on_message(m, ms, &nt, INTX_MSG_NOTIFY);
+			on_message(m, ms, buf, t);
 		}
 	}
 	return any;

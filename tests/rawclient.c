@@ -49,13 +49,32 @@ uint32_t rc_sub(struct rc *c, const char *dev)
 	return r.device_id;
 }
 
-bool rc_notify(struct rc *c, struct intx_msg_notify *n, int timeout_ms)
+int rc_unasked(struct rc *c, void *buf, int timeout_ms)
 {
 	struct pollfd p = { .fd = c->pfd, .events = POLLIN };
+	struct intx_hdr h;
 
 	if (poll(&p, 1, timeout_ms) != 1)
+		return 0;
+	/* whole messages, each written at once: the header, then the rest */
+	ck_assert_int_eq(read(c->pfd, &h, sizeof(h)), (ssize_t)sizeof(h));
+	ck_assert_uint_ge(h.len, sizeof(h));
+	ck_assert_uint_le(h.len, INTX_MSG_MAX);
+	memcpy(buf, &h, sizeof(h));
+	ck_assert_int_eq(read(c->pfd, (char *)buf + sizeof(h), h.len - sizeof(h)),
+			 (ssize_t)(h.len - sizeof(h)));
+	return proto_check(buf, h.len, 0, INTX_FROM_DAEMON);
+}
+
+bool rc_notify(struct rc *c, struct intx_msg_notify *n, int timeout_ms)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	int t = rc_unasked(c, buf, timeout_ms);
+
+	if (!t)
 		return false;
-	ck_assert_int_eq(read(c->pfd, n, sizeof(*n)), (ssize_t)sizeof(*n));
+	ck_assert_int_eq(t, INTX_MSG_NOTIFY);
+	memcpy(n, buf, sizeof(*n));
 	return true;
 }
 

@@ -24,6 +24,10 @@ void rc_close(struct rc *c);
 long rc_reply(struct rc *c, void *buf, size_t size, int want);
 /* SUBSCRIBE; returns the device id. */
 uint32_t rc_sub(struct rc *c, const char *dev);
+/* The next message on the notification pipe (NOTIFY or REVOKED) into buf
+ * (INTX_MSG_MAX bytes), waiting up to timeout_ms; its type, or 0 if none
+ * came. */
+int rc_unasked(struct rc *c, void *buf, int timeout_ms);
 /* The next NOTIFY, waiting up to timeout_ms; false if none came. */
 bool rc_notify(struct rc *c, struct intx_msg_notify *n, int timeout_ms);
 void rc_ack(struct rc *c, const struct intx_msg_notify *n, uint64_t seq,

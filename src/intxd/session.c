@@ -388,17 +388,19 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* A NOTIFY down the pipe (atomic: 32 bytes < PIPE_BUF), or the socket. */
-static int notify_send(struct session *s, const struct intx_msg_notify *m)
+/* A NOTIFY or REVOKED down the pipe (atomic: shorter than PIPE_BUF), or
+ * the socket when the session has no pipe. */
+static int unasked_send(struct session *s, const union session_unasked *m)
 {
+	size_t len = m->hdr.len;
 	ssize_t n;
 
 	if (s->nfd < 0)
-		return wire_send(s->fd, m, sizeof(*m), -1, MSG_DONTWAIT);
+		return wire_send(s->fd, m, len, -1, MSG_DONTWAIT);
 	do
-		n = write(s->nfd, m, sizeof(*m));
+		n = write(s->nfd, m, len);
 	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(*m))
+	if (n == (ssize_t)len)
 		return 0;
 	return n < 0 ? -errno : -EIO;
 }
@@ -408,7 +410,7 @@ static void flush_backlog(struct session *s)
 	unsigned i;
 
 	for (i = 0; i < s->nbacklog; i++) {
-		int r = notify_send(s, &s->backlog[i]);
+		int r = unasked_send(s, &s->backlog[i]);
 
 		if (r == -EAGAIN)
 			break;
@@ -428,26 +430,21 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 	flush_backlog(arg);
 }
 
-void session_notify(struct session *s, uint32_t device_id, uint32_t token,
-		    uint64_t seq, uint64_t ts)
+/* Send m now, or after what is queued before it. */
+static void unasked(struct session *s, const union session_unasked *m)
 {
-	struct intx_msg_notify m;
 	int r = -EAGAIN;
 
 	if (s->dead)
 		return;
-	proto_hdr(&m.hdr, INTX_MSG_NOTIFY, sizeof(m));
-	m.device_id = device_id;
-	m.token = token;
-	m.seq = seq;
-	m.raised_ns = ts;
 	if (!s->nbacklog)
-		r = notify_send(s, &m);
+		r = unasked_send(s, m);
 	if (r == -EAGAIN) {
 		/*
 		 * The reader is slow.  Each (device, token) is owed at most once
-		 * until acked (the device stays masked), so the backlog cannot
-		 * outgrow the devices the session may hear about.
+		 * until acked (the device stays masked), and a device is
+		 * revoked once, so the backlog cannot outgrow the devices the
+		 * session may hear about.
 		 */
 		if (s->nbacklog == s->backlog_cap) {
 			unsigned cap = s->backlog_cap ? s->backlog_cap * 2 : 8;
@@ -460,27 +457,41 @@ void session_notify(struct session *s, uint32_t device_id, uint32_t token,
 			s->backlog = n;
 			s->backlog_cap = cap;
 		}
-		s->backlog[s->nbacklog++] = m;
+		s->backlog[s->nbacklog++] = *m;
 		event_add(s->ev_write, NULL);
 	} else if (r < 0) {
 		session_kill(s, strerror(-r));
 	}
 }
 
+void session_notify(struct session *s, uint32_t device_id, uint32_t token,
+		    uint64_t seq, uint64_t ts)
+{
+	union session_unasked m;
+
+	proto_hdr(&m.hdr, INTX_MSG_NOTIFY, sizeof(m.notify));
+	m.notify.device_id = device_id;
+	m.notify.token = token;
+	m.notify.seq = seq;
+	m.notify.raised_ns = ts;
+	unasked(s, &m);
+}
+
 void session_revoke(struct session *s, struct device *dev, int err,
 		    const char *why)
 {
-	struct intx_msg_revoked m;
+	union session_unasked m;
 
 	device_unsubscribe(dev, s);
 	log_full(LOG_INFO, dev->name, NULL, session_who(s),
 		 "session %u loses device %s: %s", s->id, dev->name, why);
 	memset(&m, 0, sizeof(m));
-	proto_hdr(&m.hdr, INTX_MSG_REVOKED, sizeof(m));
-	m.device_id = dev->id;
-	m.error = err;
-	snprintf(m.text, sizeof(m.text), "%s", why);
-	(void)session_send(s, &m, sizeof(m), -1);
+	proto_hdr(&m.hdr, INTX_MSG_REVOKED, sizeof(m.revoked));
+	m.revoked.device_id = dev->id;
+	m.revoked.error = err;
+	snprintf(m.revoked.text, sizeof(m.revoked.text), "%s", why);
+	/* after every NOTIFY of it: the client drops what it still has queued */
+	unasked(s, &m);
 }
 
 /* The limits on sessions, total and per uid, checked at accept: a peer

@@ -19,6 +19,13 @@ struct daemon;
 struct device;
 struct event;
 
+/* What the daemon sends unasked, in order, down the notification pipe. */
+union session_unasked {
+	struct intx_hdr hdr;
+	struct intx_msg_notify notify;
+	struct intx_msg_revoked revoked;
+};
+
 struct session {
 	TAILQ_ENTRY(session) entry;
 	struct daemon *daemon;
@@ -45,7 +52,7 @@ struct session {
 	unsigned ndevices;
 
 	/* notifications the socket had no room for; sent when it drains */
-	struct intx_msg_notify *backlog;
+	union session_unasked *backlog;
 	unsigned nbacklog, backlog_cap;
 };
 

@@ -88,9 +88,13 @@ struct intx_client {
 	 * watches intx_fd() in epoll can tell it changed by comparing. */
 	int stale_fd;
 	/* The notification pipe WELCOME handed over (read end, blocking):
-	 * NOTIFYs arrive there, replies on the socket.  -1 with a daemon
-	 * that sends NOTIFY on the socket.  Its number is held like fd's. */
+	 * what the daemon sends unasked (NOTIFY, REVOKED) arrives there,
+	 * replies on the socket.  -1 with a daemon that sends them on the
+	 * socket.  Its number is held like fd's.  pipe_carry holds the start
+	 * of a message a read cut (the pipe is a byte stream). */
 	int nfd, stale_nfd;
+	unsigned char pipe_carry[INTX_MSG_MAX];
+	unsigned pipe_ncarry;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char want[INTX_NAME_MAX]; /* the name asked for in HELLO */
 	char name[INTX_NAME_MAX]; /* the name WELCOME admitted */
@@ -126,6 +130,7 @@ union msgbuf {
 	struct intx_msg_subscribed subscribed;
 	struct intx_msg_unsubscribed unsubscribed;
 	struct intx_msg_notify notify;
+	struct intx_msg_revoked revoked;
 	struct intx_msg_error error;
 	unsigned char raw[INTX_MSG_MAX];
 };
@@ -248,6 +253,7 @@ static void disconnect(struct intx_client *c)
 		c->stale_nfd = retire(c->nfd);
 	}
 	c->nfd = -1;
+	c->pipe_ncarry = 0;
 	if (c->rq.fd >= 0) {
 		if (c->stale_fd >= 0)
 			close(c->stale_fd);
@@ -334,20 +340,17 @@ static void device_lost(struct intx_client *c, struct sub *s, int err,
 }
 
 /*
- * The daemon took device_id from this session (err: why, text: its
- * words).  The one entry point for a revocation message: the same path as
- * a device refused on resubscription.  0, or -EPROTO for an id we do not
- * hold (a broken daemon).  Unused until the protocol has that message
- * (async_msg() is where it goes).
+ * The daemon took device_id from this session (REVOKED; err: why, text:
+ * its words): the same path as a device refused on resubscription.  An id
+ * we do not hold is no news (we unsubscribed it meanwhile).
  */
-static int __attribute__((unused)) device_revoked(struct intx_client *c, uint32_t device_id, int err,
+static int device_revoked(struct intx_client *c, uint32_t device_id, int err,
 			  const char *text)
 {
 	struct sub *s = sub_by_id(c, device_id);
 
-	if (!s)
-		return -EPROTO;
-	device_lost(c, s, err, text);
+	if (s)
+		device_lost(c, s, err, text);
 	return 0;
 }
 
@@ -361,6 +364,9 @@ static int async_msg(struct intx_client *c, const union msgbuf *m, int type)
 	switch (type) {
 	case INTX_MSG_NOTIFY:
 		return queue_push(c, &m->notify);
+	case INTX_MSG_REVOKED:
+		return device_revoked(c, m->revoked.device_id, -m->revoked.error,
+				      m->revoked.text);
 	default:
 		/* We have one request in flight and never asked for
 		 * records or events. */
@@ -856,15 +862,18 @@ static int run_queue(struct intx_client *c, int *done)
 
 /*
  * Read what the notification pipe holds, waiting up to the deadline (-1:
- * in read() itself).  One read takes every whole NOTIFY queued (the daemon
- * writes them atomically).  Returns how many were queued, 0 on time-out,
- * -ENOTCONN when the daemon closed the pipe, or a negative errno.
+ * in read() itself).  One read takes every whole message queued (NOTIFY,
+ * REVOKED; the daemon writes each atomically, but a read may end inside
+ * one, whose start waits in pipe_carry).  Returns how many were taken, 0
+ * on time-out, -ENOTCONN when the daemon closed the pipe, or a negative
+ * errno.
  */
 static int read_pipe(struct intx_client *c, int64_t deadline)
 {
-	struct intx_msg_notify batch[64];
+	unsigned char buf[2048 + INTX_MSG_MAX];
+	size_t have, off = 0;
 	ssize_t n;
-	int k, r;
+	int k = 0, r;
 
 	if (deadline >= 0) {
 		struct pollfd p = { .fd = c->nfd, .events = POLLIN };
@@ -875,27 +884,42 @@ static int read_pipe(struct intx_client *c, int64_t deadline)
 		if (r == 0)
 			return 0;
 	}
-	n = read(c->nfd, batch, sizeof(batch));
+	memcpy(buf, c->pipe_carry, c->pipe_ncarry);
+	n = read(c->nfd, buf + c->pipe_ncarry, sizeof(buf) - c->pipe_ncarry);
 	if (n < 0)
 		return errno == EINTR ? -EINTR : -errno;
-	if (n == 0 || n % (ssize_t)sizeof(batch[0])) {
-		/* end of file: the session is over; a torn record: broken */
-		r = n == 0 ? -ENOTCONN : -EPROTO;
+	if (n == 0) {
+		/* end of file: the session is over */
 		disconnect(c);
-		return r;
+		return -ENOTCONN;
 	}
-	for (k = 0; k < n / (ssize_t)sizeof(batch[0]); k++) {
-		if (proto_check(&batch[k], sizeof(batch[k]), 0, INTX_FROM_DAEMON) !=
-		    INTX_MSG_NOTIFY) {
+	have = c->pipe_ncarry + (size_t)n;
+	c->pipe_ncarry = 0;
+	while (have - off >= sizeof(struct intx_hdr)) {
+		union msgbuf m;
+		struct intx_hdr h;
+		int type;
+
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.len < sizeof(h) || h.len > INTX_MSG_MAX) {
 			disconnect(c);
 			return -EPROTO;
 		}
-		r = queue_push(c, &batch[k]);
+		if (have - off < h.len)
+			break;
+		memcpy(&m, buf + off, h.len);
+		off += h.len;
+		type = proto_check(&m, h.len, 0, INTX_FROM_DAEMON);
+		r = type == INTX_MSG_NOTIFY || type == INTX_MSG_REVOKED ?
+			    async_msg(c, &m, type) : -EPROTO;
 		if (r < 0) {
 			disconnect(c);
 			return r;
 		}
+		k++;
 	}
+	c->pipe_ncarry = (unsigned)(have - off);
+	memcpy(c->pipe_carry, buf + off, c->pipe_ncarry);
 	return k;
 }
 
@@ -927,7 +951,7 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 		if (r < 0)
 			return done ? done : r;
 		if (c->nfd >= 0) {
-			/* everything but NOTIFY comes as a reply to a request */
+			/* the rest comes as the reply to a request */
 			if (done > 0)
 				return done;
 			r = read_pipe(c, deadline);
