@@ -197,6 +197,13 @@ int main(int argc, char **argv)
 		if (p[1].fd >= 0 && !p[1].revents)
 			continue;
 		r = intx_dispatch(c, 0);
+		if (r == -ENODEV) {
+			/* a device was taken away (a reload, or a restart that
+			 * no longer has it): say so, and serve the others */
+			printf("lost: %s\n", intx_last_error(c));
+			fflush(stdout);
+			continue;
+		}
 		if (r < 0 && r != -ENOTCONN) {
 			fprintf(stderr, "intx-example-driver: %s\n", intx_strerror(r));
 			break;

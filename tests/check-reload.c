@@ -271,6 +271,24 @@ START_TEST(unbind_rebind_tells_the_client)
 }
 END_TEST
 
+/* The same through libintx (the example driver, as client a): it is told
+ * it lost d0, and goes on serving d1. */
+START_TEST(libintx_client_hears_of_the_loss)
+{
+	struct h_client a;
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], env.arg[1], NULL));
+	conf_with("", "d1", "d2", "d3 d4 d5");
+	reload_ok();
+	ck_assert(h_client_wait_text(&a, "lost: lost device d0", T_MS));
+	h_raise(env.dev[1]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* A client admitted by gid: when its gid changes, its session ends. */
 START_TEST(gid_change_ends_session)
 {
@@ -342,6 +360,7 @@ int main(void)
 	tcase_add_test(t, sighup);
 	tcase_add_test(t, unbind_rebind_tells_the_client);
 	tcase_add_test(t, gid_change_ends_session);
+	tcase_add_test(t, libintx_client_hears_of_the_loss);
 	tcase_add_test(t, redefined_device_keeps_numbering);
 	suite_add_tcase(s, t);
 	return check_run(s);

@@ -444,6 +444,20 @@ bool h_client_line(struct h_client *c, char *line, size_t size, int timeout_ms)
 	}
 }
 
+bool h_client_wait_text(struct h_client *c, const char *text, int timeout_ms)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	char line[256];
+
+	for (;;) {
+		while (client_take(c, line, sizeof(line)))
+			if (strstr(line, text))
+				return true;
+		if (!client_fill(c, deadline))
+			return false;
+	}
+}
+
 bool h_client_wait_handled(struct h_client *c, unsigned n, int timeout_ms)
 {
 	char line[256];

@@ -86,6 +86,8 @@ bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,
 /* Wait for the next handler line of c ("<client> <dev> <seq> handled|none");
  * copies it into line.  false on time-out or exit. */
 bool h_client_line(struct h_client *c, char *line, size_t size, int timeout_ms);
+/* Wait for a line of c containing text (skipping the lines before it). */
+bool h_client_wait_text(struct h_client *c, const char *text, int timeout_ms);
 /* Wait until c has handled n interrupts in all; false on time-out. */
 bool h_client_wait_handled(struct h_client *c, unsigned n, int timeout_ms);
 void h_client_stop(struct h_client *c);
