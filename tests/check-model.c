@@ -1128,7 +1128,7 @@ START_TEST(model_seeds)
 		seeds = UINT64_MAX;
 	log_setup(getenv("INTX_MODEL_TRACE") ? LOG_DEBUG : LOG_CRIT);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (s = first; s < first + seeds; s++) {
+	for (s = first; s - first < seeds; s++) {
 		struct event_step *ev = calloc(steps, sizeof(*ev));
 		struct model g = { .seed = s };
 		char fail[600];
