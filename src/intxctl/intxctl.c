@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "discover.h"
+#include "doctor.h"
 #include "proto.h"
 #include "show.h"
 #include "wire.h"
@@ -403,6 +404,22 @@ static int cmd_discover(struct ctl *ctl, char **argv)
 	return discover_run(stdout, ctl->json) < 0 ? -ENOSYS : 0;
 }
 
+static int cmd_doctor(struct ctl *ctl, char **argv)
+{
+	/* its own exit status: 0 healthy, 1 findings, 2 usage */
+	exit(doctor_run(stdout, ctl->json, argv[0]));
+}
+
+static int cmd_quarantine(struct ctl *ctl, char **argv)
+{
+	return admin(ctl, INTX_ADMIN_QUARANTINE, argv[0]);
+}
+
+static int cmd_release(struct ctl *ctl, char **argv)
+{
+	return admin(ctl, INTX_ADMIN_RELEASE, argv[0]);
+}
+
 static const struct cmd cmds[] = {
 	{
 		.name = "status",
@@ -461,6 +478,12 @@ static const struct cmd cmds[] = {
 		.offline = true,
 		.run = cmd_discover,
 	},
+	{ .name = "doctor", .args = "[IRQ | BDF]", .help = "health of the INTx lines (read-only)",
+	  .nargs = -1, .offline = true, .run = cmd_doctor },
+	{ .name = "quarantine", .args = "BDF", .help = "set INTx Disable on a driverless "
+	  "function asserting a line", .nargs = 1, .run = cmd_quarantine },
+	{ .name = "release", .args = "BDF", .help = "undo quarantine", .nargs = 1,
+	  .run = cmd_release },
 };
 
 static void usage(FILE *out)
@@ -584,7 +607,8 @@ int main(int argc, char **argv)
 			args[nargs++] = argv[i];
 		}
 	}
-	if (nargs != cmd->nargs) {
+	args[nargs] = NULL; /* argv[argc] at the latest */
+	if (cmd->nargs >= 0 ? nargs != cmd->nargs : nargs > -cmd->nargs) {
 		fprintf(stderr, "usage: intxctl %s %s\n", cmd->name,
 			cmd->args ? cmd->args : "");
 		return EXIT_USAGE;

@@ -181,6 +181,9 @@ enum intx_admin_op {
 	INTX_ADMIN_MASK = 1,
 	INTX_ADMIN_UNMASK = 2,
 	INTX_ADMIN_RELOAD = 3,
+	/* device: a PCI address; only a function without a driver (issue 13) */
+	INTX_ADMIN_QUARANTINE = 10,
+	INTX_ADMIN_RELEASE = 11,
 };
 
 struct intx_msg_admin {
@@ -220,6 +223,9 @@ struct intx_msg_status {
 #define INTX_F_FAILED 0x20u    /* device: backend failed; not serviced */
 #define INTX_F_NO_STATUS 0x40u /* device/line: no Interrupt Status bit */
 #define INTX_F_THROTTLED 0x80u /* device: held masked after a storm */
+#define INTX_F_DEAD 0x100u       /* line: the kernel disabled it, not revived yet */
+#define INTX_F_QUARANTINE 0x200u /* line: a function on it is quarantined */
+#define INTX_F_REVIVED 0x400u    /* line: brought back after a kernel disable */
 
 struct intx_msg_line {
 	struct intx_hdr hdr;
@@ -227,7 +233,7 @@ struct intx_msg_line {
 	int32_t irq; /* -1 when the line is a name only */
 	uint32_t flags;
 	uint32_t devices;
-	uint32_t reserved;
+	uint32_t rogues;   /* unowned asserters found on it (watchdog) */
 	uint64_t events;   /* wakeups of the line (fd events) */
 	uint64_t spurious; /* events where no device asserted */
 	uint64_t status_reads;
