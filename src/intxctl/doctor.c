@@ -571,7 +571,7 @@ static bool is_passthrough(const char *drv)
 static void judge_line(struct doctor *d, struct irqline *l)
 {
 	struct finding *x;
-	unsigned i, rogues = 0;
+	unsigned i, rogues = 0, quarantined = 0;
 	char first_rogue[16] = "";
 
 	for (i = 0; i < l->nfuncs; i++) {
@@ -579,8 +579,10 @@ static void judge_line(struct doctor *d, struct irqline *l)
 
 		if (!f->cfg_ok || f->driver[0] || !(f->status & PCI_STATUS_INTERRUPT))
 			continue;
-		if (f->cmd & PCI_COMMAND_INTX_DISABLE)
-			continue; /* asserting, but masked: quarantined */
+		if (f->cmd & PCI_COMMAND_INTX_DISABLE) {
+			quarantined++; /* asserting, but masked */
+			continue;
+		}
 		rogues++;
 		if (!first_rogue[0])
 			snprintf(first_rogue, sizeof(first_rogue), "%s", f->bdf);
@@ -607,7 +609,9 @@ static void judge_line(struct doctor *d, struct irqline *l)
 			 rogues ? "quarantine the asserter (intxctl quarantine " : "",
 			 rogues ? first_rogue : "", rogues ? "), " : "");
 	}
-	if (!rogues && l->spur_unhandled >= UNHANDLED_WARN &&
+	/* the kernel's counters keep a masked asserter's past storm until
+	 * 100,000 more interrupts come: that one explains them */
+	if (!rogues && !quarantined && l->spur_unhandled >= UNHANDLED_WARN &&
 	    (x = add_finding(d, "unhandled-interrupts", "warning", l->irq, NULL))) {
 		snprintf(x->text, TEXT_MAX,
 			 "IRQ %d: %" PRId64 " of the last %" PRId64 " interrupts were unhandled "
@@ -666,8 +670,11 @@ static const char *line_state(const struct irqline *l, const struct doctor *d)
 	for (i = 0; i < d->nfd; i++)
 		if (d->fd[i].irq == l->irq && !strcmp(d->fd[i].kind, "rogue-asserter"))
 			return "rogue";
-	if (l->spur_unhandled >= UNHANDLED_WARN)
-		return "unhandled";
+	if (l->spur_unhandled >= UNHANDLED_WARN) {
+		for (i = 0; i < d->nfd; i++)
+			if (d->fd[i].irq == l->irq && !strcmp(d->fd[i].kind, "unhandled-interrupts"))
+				return "unhandled";
+	}
 	return l->disabled < 0 ? "unknown" : "ok";
 }
 

@@ -478,12 +478,28 @@ static const struct cmd cmds[] = {
 		.offline = true,
 		.run = cmd_discover,
 	},
-	{ .name = "doctor", .args = "[IRQ | BDF]", .help = "health of the INTx lines (read-only)",
-	  .nargs = -1, .offline = true, .run = cmd_doctor },
-	{ .name = "quarantine", .args = "BDF", .help = "set INTx Disable on a driverless "
-	  "function asserting a line", .nargs = 1, .run = cmd_quarantine },
-	{ .name = "release", .args = "BDF", .help = "undo quarantine", .nargs = 1,
-	  .run = cmd_release },
+	{
+		.name = "doctor",
+		.args = "[IRQ | BDF]",
+		.help = "health of the INTx lines (read-only)",
+		.nargs = -1, /* at most one */
+		.offline = true,
+		.run = cmd_doctor,
+	},
+	{
+		.name = "quarantine",
+		.args = "BDF",
+		.help = "set INTx Disable on a driverless asserter",
+		.nargs = 1,
+		.run = cmd_quarantine,
+	},
+	{
+		.name = "release",
+		.args = "BDF",
+		.help = "clear the INTx Disable quarantine set",
+		.nargs = 1,
+		.run = cmd_release,
+	},
 };
 
 static void usage(FILE *out)

@@ -80,6 +80,16 @@ static const char *event_name(uint32_t kind)
 		return "timeout";
 	case INTX_EV_STORM:
 		return "storm";
+	case INTX_EV_ROGUE:
+		return "rogue";
+	case INTX_EV_QUARANTINE:
+		return "quarantine";
+	case INTX_EV_RELEASE:
+		return "release";
+	case INTX_EV_LINE_DEAD:
+		return "line-dead";
+	case INTX_EV_REVIVED:
+		return "revived";
 	default:
 		return "unknown";
 	}
@@ -233,6 +243,9 @@ static const struct {
 	{ INTX_F_FAILED, "failed" },
 	{ INTX_F_NO_STATUS, "no_status" },
 	{ INTX_F_THROTTLED, "throttled" },
+	{ INTX_F_DEAD, "dead" },
+	{ INTX_F_QUARANTINE, "quarantine" },
+	{ INTX_F_REVIVED, "revived" },
 };
 
 static void jflags(struct json *j, uint32_t flags)
@@ -262,6 +275,7 @@ static void json_line(struct json *j, const struct intx_msg_line *l)
 	ju64(j, "spurious", l->spurious);
 	ju64(j, "status_reads", l->status_reads);
 	ju64(j, "merged", l->merged);
+	ju64(j, "rogues", l->rogues);
 	jclose(j, '}');
 }
 
@@ -512,8 +526,11 @@ void show_lines(FILE *out, const struct show_data *d, bool json)
 
 		cell_str(&t, FIELD(l, name));
 		cell_int(&t, l->irq);
-		cell(&t, "%s%s", show_line_mode(l->flags),
-		     l->flags & INTX_F_NO_STATUS ? " (no status)" : "");
+		cell(&t, "%s%s%s%s%s", show_line_mode(l->flags),
+		     l->flags & INTX_F_NO_STATUS ? " (no status)" : "",
+		     l->flags & INTX_F_DEAD ? " DEAD" : l->flags & INTX_F_REVIVED ? " revived" : "",
+		     l->flags & INTX_F_QUARANTINE ? " quarantine" : "",
+		     l->rogues ? " rogue" : "");
 		cell(&t, "%" PRIu32, l->devices);
 		cell(&t, "%" PRIu64, l->events);
 		cell(&t, "%" PRIu64, l->spurious);

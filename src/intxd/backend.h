@@ -34,6 +34,10 @@ struct backend_ops {
 	int (*irq)(struct device *dev);
 	/* Optional: an fd to hand to a subscribing client (vfio), or -1. */
 	int (*client_fd)(struct device *dev);
+	/* Optional: free and request the device's IRQ again, so the kernel
+	 * enables a line it disabled (linewatch.h); the device comes back
+	 * unmasked and its interrupt fd unchanged.  0 or -errno. */
+	int (*rearm)(struct device *dev);
 };
 
 /* Consume a counter fd (uio: 4-byte event count, eventfd: 8 bytes): one

@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "device.h"
 #include "line.h"
+#include "linewatch.h"
 #include "log.h"
 #include "session.h"
 
@@ -52,6 +53,7 @@ static int send_line(struct session *s, const struct line *l)
 	memcpy(m.name, l->name, sizeof(m.name));
 	m.irq = l->irq;
 	m.flags = l->broadcast ? INTX_F_BROADCAST : 0;
+	linewatch_line_info(s->daemon, l, &m.rogues, &m.flags);
 	m.devices = l->ndevs;
 	m.events = l->events;
 	m.spurious = l->spurious;
@@ -171,6 +173,16 @@ int control_admin(struct session *s, const struct intx_msg_admin *m)
 		r = daemon_reload(d, msg, sizeof(msg));
 		if (r < 0)
 			return session_error(s, -r, INTX_MSG_ADMIN, msg);
+		return send_done(s, INTX_MSG_ADMIN);
+	}
+	if (m->op == INTX_ADMIN_QUARANTINE || m->op == INTX_ADMIN_RELEASE) {
+		char why[48];
+
+		snprintf(why, sizeof(why), "intxctl, pid %d", (int)s->cred.pid);
+		r = m->op == INTX_ADMIN_QUARANTINE ? linewatch_quarantine(d, m->device, why) :
+						     linewatch_release(d, m->device, why);
+		if (r < 0)
+			return session_error(s, -r, INTX_MSG_ADMIN, strerror(-r));
 		return send_done(s, INTX_MSG_ADMIN);
 	}
 	if (m->op != INTX_ADMIN_MASK && m->op != INTX_ADMIN_UNMASK)

@@ -293,6 +293,13 @@ enum intx_event_kind {
 	INTX_EV_UNMASK = 5,
 	INTX_EV_TIMEOUT = 6,  /* a client did not acknowledge in time */
 	INTX_EV_STORM = 7,    /* device throttled for exceeding storm-limit */
+	/* line health (issue 13): seq is the IRQ, device a PCI address
+	 * (REVIVED: the device whose INTx was registered again) */
+	INTX_EV_ROGUE = 20,      /* an unserved function asserts a served line */
+	INTX_EV_QUARANTINE = 21, /* INTx Disable set on it */
+	INTX_EV_RELEASE = 22,    /* and cleared again */
+	INTX_EV_LINE_DEAD = 23,  /* the kernel disabled a served line */
+	INTX_EV_REVIVED = 24,    /* it serves again */
 };
 
 struct intx_msg_event {
