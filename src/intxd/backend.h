@@ -35,8 +35,10 @@ struct backend_ops {
 	/* Optional: an fd to hand to a subscribing client (vfio), or -1. */
 	int (*client_fd)(struct device *dev);
 	/* Optional: free and request the device's IRQ again, so the kernel
-	 * enables a line it disabled (linewatch.h); the device comes back
-	 * unmasked and its interrupt fd unchanged.  0 or -errno. */
+	 * enables a line it disabled (linewatch.h).  The interrupt fd keeps
+	 * its number but may be a new file behind it (uio: a new /dev/uioN),
+	 * so the caller registers its event again; the device may come back
+	 * unmasked (vfio).  0 or -errno. */
 	int (*rearm)(struct device *dev);
 };
 

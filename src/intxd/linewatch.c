@@ -364,8 +364,15 @@ static void revive(struct linewatch *w, struct lw_line *ws, struct line *l)
 				 dev->name, strerror(-r));
 			continue;
 		}
-		/* the backend comes back unmasked; keep intxd's own mask state */
-		if (device_held(dev) && (r = dev->ops->mask(dev)) < 0)
+		/* the same fd number, maybe a new file behind it: watch it anew
+		 * (libevent ignores the stale registration's removal) */
+		if (dev->ev && dev->ev_started) {
+			event_del(dev->ev);
+			if (event_add(dev->ev, NULL) < 0)
+				device_fail(dev, "watch the interrupt fd again", -ENOMEM);
+		}
+		/* vfio comes back unmasked; keep intxd's own mask state */
+		if (!dev->failed && device_held(dev) && (r = dev->ops->mask(dev)) < 0)
 			device_fail(dev, "mask after re-registering INTx", r);
 		ws->dead = false;
 		ws->revived_once = true;
@@ -500,8 +507,10 @@ static void kmsg_record(struct linewatch *w, const char *rec, bool at_start)
 	if (!semi)
 		return;
 	if (sscanf(semi + 1, "intxd: irq %d: revived", &irq) == 1) {
-		if (at_start && (ws = lw_line(w, irq, false)))
+		if (at_start && (ws = lw_line(w, irq, false)) && ws->dead) {
 			ws->dead = false; /* an earlier intxd brought it back */
+			log_info("linewatch: irq %d was revived by an earlier intxd", irq);
+		}
 		return;
 	}
 	if (sscanf(semi + 1, "Disabling IRQ #%d", &irq) != 1)
@@ -513,8 +522,10 @@ static void kmsg_record(struct linewatch *w, const char *rec, bool at_start)
 	if (!ws)
 		return;
 	if (at_start) {
-		ws->dead = true; /* reported, and acted on, by the first tick */
-		ws->dead_ns = now_ns();
+		/* acted on by the first tick, unless a later record says an
+		 * earlier intxd revived it */
+		ws->dead = false;
+		mark_dead(w, ws, l, "kernel log, before intxd started");
 		return;
 	}
 	mark_dead(w, ws, l, "kernel log: \"nobody cared\"");

@@ -5,7 +5,9 @@
 #   baseline (-machine pc): 4, 8, 12 under uio_pci_generic, no intxd; the
 #     culprit asserts: the kernel disables the line and the three are served
 #     only by its 10 Hz poll (health-test baseline).  Then `intxctl doctor`
-#     must name the culprit and say the line is disabled.
+#     must name the culprit and say the line is disabled.  Then intxd (uio,
+#     quarantine = yes) starts on the dead line: it must quarantine the
+#     culprit and bring the line back, and serve every raise.
 #   intxd (-machine q35-iommu): 4, 8, 12 under vfio-pci, served by intxd.
 #     1. quarantine = no: the culprit asserts; intxd names it and writes
 #        nothing; the kernel disables the line; the culprit is quarantined
@@ -73,6 +75,34 @@ PY
     [ "$dr" = "$want" ] || failed "doctor exit status $dr, expected $want"
 }
 
+conf() {   # conf uio|vfio yes|no
+    cat > /tmp/intxd.conf <<EOC
+[intxd]
+socket = $SOCK
+quarantine = $2
+ack-timeout-ms = 20000
+
+[device edu0]
+pci = $A
+backend = $1
+line = auto
+
+[device edu1]
+pci = $B8
+backend = $1
+line = auto
+
+[device edu2]
+pci = $C
+backend = $1
+line = auto
+
+[client owner]
+uid = 0
+devices = edu0, edu1, edu2
+EOC
+}
+
 if [ "$MODE" = baseline ]; then
     for b in $A $B8 $C; do bind uio_pci_generic $b; done
     [ -e /sys/bus/pci/devices/$X/driver ] && failed "the culprit $X has a driver"
@@ -86,6 +116,29 @@ if [ "$MODE" = baseline ]; then
     fi
     grep "^ *$IRQ:" /proc/interrupts
     doctor_check asserting true
+
+    # intxd comes after the kernel gave up on the line: from the kernel
+    # log it must find the line dead, quarantine the culprit and bring the
+    # line back (uio: one device bound to its driver again)
+    echo "== intxd arrives on the dead line (uio, quarantine = yes)"
+    conf uio yes
+    "$INTXD" -c /tmp/intxd.conf 2> /tmp/intxd.log &
+    dpid=$!
+    "$HT" intxd --socket $SOCK --culprit $X --count "$COUNT" --no-culprit \
+        edu0=$A edu1=$B8 edu2=$C || failed "health-test after the fact"
+    grep -q "irq $IRQ: the kernel disabled the line" /tmp/intxd.log \
+        || failed "intxd did not find the dead line"
+    grep -q "quarantine $X (irq $IRQ): INTx Disable set (quarantine = yes)" /tmp/intxd.log \
+        || failed "intxd did not quarantine the culprit"
+    grep -q "irq $IRQ: revived" /tmp/intxd.log || failed "intxd did not revive irq $IRQ"
+    "$INTXCTL" --socket $SOCK lines | tee /tmp/lines.txt
+    grep -q "revived quarantine" /tmp/lines.txt || failed "intxctl lines does not show the line's health"
+    grep "^ *$IRQ:" /proc/interrupts
+    doctor_check quarantined false
+    kill -TERM $dpid
+    wait $dpid || failed "intxd exited $?"
+    echo "== intxd log (line health)"
+    grep -E "rogue|quarantin|release|revived|disabled|linewatch|again" /tmp/intxd.log | head -n 20
     exit $rc
 fi
 
@@ -93,34 +146,7 @@ fi
 for b in $A $B8 $C; do bind vfio-pci $b; done
 [ $rc -eq 0 ] || exit $rc
 
-conf() {
-    cat > /tmp/intxd.conf <<EOC
-[intxd]
-socket = $SOCK
-quarantine = $1
-ack-timeout-ms = 20000
-
-[device edu0]
-pci = $A
-backend = vfio
-line = auto
-
-[device edu1]
-pci = $B8
-backend = vfio
-line = auto
-
-[device edu2]
-pci = $C
-backend = vfio
-line = auto
-
-[client owner]
-uid = 0
-devices = edu0, edu1, edu2
-EOC
-}
-conf no
+conf vfio no
 "$INTXD" -c /tmp/intxd.conf 2> /tmp/intxd.log &
 dpid=$!
 echo "== 1. quarantine = no; quarantine by hand"
@@ -136,7 +162,7 @@ grep -q "revived quarantine rogue" /tmp/lines.txt || failed "intxctl lines does 
 doctor_check quarantined false
 
 echo "== 2. quarantine = yes (reload); the culprit released"
-conf yes
+conf vfio yes
 "$INTXCTL" --socket $SOCK reload || failed "reload"
 "$HT" intxd --socket $SOCK --culprit $X --count "$COUNT" --release-culprit \
     edu0=$A edu1=$B8 edu2=$C || failed "health-test, quarantine = yes"
