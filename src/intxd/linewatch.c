@@ -353,10 +353,12 @@ static void revive(struct linewatch *w, struct lw_line *ws, struct line *l)
 	for (i = 0; i < l->ndevs; i++) {
 		struct device *dev = l->devs[i];
 		char msg[96];
+		bool held;
 		int r;
 
 		if (dev->failed || !dev->ops || !dev->ops->rearm)
 			continue;
+		held = device_held(dev);
 		r = dev->ops->rearm(dev);
 		if (r < 0) {
 			log_full(LOG_ERR, dev->name, l->name, NULL,
@@ -366,14 +368,20 @@ static void revive(struct linewatch *w, struct lw_line *ws, struct line *l)
 		}
 		/* the same fd number, maybe a new file behind it: watch it anew
 		 * (libevent ignores the stale registration's removal) */
-		if (dev->ev && dev->ev_started) {
+		if (dev->ev)
 			event_del(dev->ev);
-			if (event_add(dev->ev, NULL) < 0)
+		if (!held) {
+			/* the new driver's handler may have masked it already,
+			 * signalling a uio file we had not opened yet:
+			 * device_start() services such a device */
+			(void)device_start(dev);
+		} else {
+			if (dev->ev && event_add(dev->ev, NULL) < 0)
 				device_fail(dev, "watch the interrupt fd again", -ENOMEM);
+			/* vfio comes back unmasked; keep intxd's own mask state */
+			if (!dev->failed && (r = dev->ops->mask(dev)) < 0)
+				device_fail(dev, "mask after re-registering INTx", r);
 		}
-		/* vfio comes back unmasked; keep intxd's own mask state */
-		if (!dev->failed && device_held(dev) && (r = dev->ops->mask(dev)) < 0)
-			device_fail(dev, "mask after re-registering INTx", r);
 		ws->dead = false;
 		ws->revived_once = true;
 		ws->told_blocked = false;

@@ -619,7 +619,7 @@ settle:
 		printf("RESULT health %s events rogue=%u quarantine=%u line_dead=%u revived=%u "
 		       "serving_after_ms=%.1f\n", s, n_ev[INTX_EV_ROGUE],
 		       n_ev[INTX_EV_QUARANTINE], n_ev[INTX_EV_LINE_DEAD], n_ev[INTX_EV_REVIVED],
-		       t_serve ? ((double)t_serve - (double)t_culprit) / 1e6 : -1.0);
+		       t_serve && t_culprit ? ((double)t_serve - (double)t_culprit) / 1e6 : -1.0);
 	}
 	intx_close(c);
 	/* a line the kernel only polls does not count its interrupts */
