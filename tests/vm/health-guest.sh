@@ -7,7 +7,8 @@
 #     only by its 10 Hz poll (health-test baseline).  Then `intxctl doctor`
 #     must name the culprit and say the line is disabled.  Then intxd (uio,
 #     quarantine = yes) starts on the dead line: it must quarantine the
-#     culprit and bring the line back, and serve every raise.
+#     culprit and bring the line back, and serve every raise; when the
+#     culprit gets a driver (uio_pci_generic), intxd ends its quarantine.
 #   intxd (-machine q35-iommu): 4, 8, 12 under vfio-pci, served by intxd.
 #     1. quarantine = no: the culprit asserts; intxd names it and writes
 #        nothing; the kernel disables the line; the culprit is quarantined
@@ -42,7 +43,8 @@ bind() {   # bind KDRIVER BDF: only this one (new_id would take the culprit too)
     [ "$d" = "$1" ] || failed "$2 is bound to '${d:-nothing}', not $1"
 }
 
-# doctor --json IRQ must name the culprit (state $1: asserting|quarantined)
+# doctor --json IRQ must name the culprit (state $1: asserting|quarantined|
+# owned - bound to a driver now)
 # and say whether the line is disabled ($2: true|false)
 doctor_check() {
     "$INTXCTL" doctor "$IRQ" > /tmp/doctor.txt; dr=$?
@@ -58,9 +60,11 @@ assert len(line) == 1, "line %d not reported" % irq
 line = line[0]
 assert culprit in line["functions"], "culprit not listed on the line"
 f = [f for f in d["functions"] if f["bdf"] == culprit][0]
-assert f["driver"] is None and f["status_interrupt"] is True, f
+assert (f["driver"] is None) == (want_state != "owned") and f["status_interrupt"] is True, f
 rogue = [x for x in d["findings"] if x["kind"] == "rogue-asserter" and x["bdf"] == culprit]
-if want_state == "asserting":
+if want_state == "owned":
+    assert not rogue, "a culprit with a driver named as a rogue"
+elif want_state == "asserting":
     assert f["intx_disable"] is False and rogue, "culprit not named as a rogue asserter"
     assert ("intxctl quarantine " + culprit) in rogue[0]["remedy"], rogue[0]["remedy"]
 else:
@@ -125,16 +129,19 @@ if [ "$MODE" = baseline ]; then
     "$INTXD" -c /tmp/intxd.conf 2> /tmp/intxd.log &
     dpid=$!
     "$HT" intxd --socket $SOCK --culprit $X --count "$COUNT" --no-culprit \
-        edu0=$A edu1=$B8 edu2=$C || failed "health-test after the fact"
+        --bind-culprit uio_pci_generic edu0=$A edu1=$B8 edu2=$C \
+        || failed "health-test after the fact"
     grep -q "irq $IRQ: the kernel disabled the line" /tmp/intxd.log \
         || failed "intxd did not find the dead line"
     grep -q "quarantine $X (irq $IRQ): INTx Disable set (quarantine = yes)" /tmp/intxd.log \
         || failed "intxd did not quarantine the culprit"
     grep -q "irq $IRQ: revived" /tmp/intxd.log || failed "intxd did not revive irq $IRQ"
     "$INTXCTL" --socket $SOCK lines | tee /tmp/lines.txt
-    grep -q "revived quarantine" /tmp/lines.txt || failed "intxctl lines does not show the line's health"
+    grep -q "revived" /tmp/lines.txt || failed "intxctl lines does not show the line's health"
+    grep -q "release $X (irq $IRQ): INTx Disable cleared (driver uio_pci_generic bound to it)" \
+        /tmp/intxd.log || failed "intxd did not end the quarantine when a driver bound"
     grep "^ *$IRQ:" /proc/interrupts
-    doctor_check quarantined false
+    doctor_check owned false
     kill -TERM $dpid
     wait $dpid || failed "intxd exited $?"
     echo "== intxd log (line health)"

@@ -21,7 +21,9 @@
  *       --release-culprit: the culprit was quarantined before; instead of
  *       raising it, release it through intxd (it still asserts).
  *       --no-culprit: leave the culprit alone (intxd came after the kernel
- *       disabled the line): the rounds before and after only.  uio or
+ *       disabled the line): the rounds before and after only.
+ *       --bind-culprit DRIVER: at the end, bind the (quarantined) culprit
+ *       to DRIVER; intxd must release it.  uio or
  *       vfio: BAR0 through the vfio device fd, or sysfs resource0.
  *
  * The line is the IRQ of the first device (read once it is enabled); the
@@ -512,6 +514,45 @@ static void intxd_round(struct intx_client *c, struct tdev *d, struct lat *l)
 }
 
 static bool release_first, no_culprit;
+static const char *bind_driver;
+
+static void write_sysfs(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
+		die(path, errno);
+	close(fd);
+}
+
+/* Bind the quarantined culprit to a driver: intxd must end the quarantine
+ * (a RELEASE event for it, awaited on the monitor stream). */
+static int culprit_bind(void)
+{
+	char path[160];
+	uint64_t t0, deadline;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", culprit);
+	write_sysfs(path, bind_driver);
+	t0 = now_ns();
+	write_sysfs("/sys/bus/pci/drivers_probe", culprit);
+	deadline = t0 + (uint64_t)LOST_MS * 1000000u;
+	while (!n_ev[INTX_EV_RELEASE] && now_ns() < deadline) {
+		struct pollfd p = { .fd = ctl, .events = POLLIN };
+
+		(void)poll(&p, 1, 100);
+		monitor_drain();
+	}
+	printf("RESULT health bind-culprit driver=%s release=%u after_ms=%.1f\n", bind_driver,
+	       n_ev[INTX_EV_RELEASE], n_ev[INTX_EV_RELEASE] ?
+	       ((double)t_ev[INTX_EV_RELEASE] - (double)t0) / 1e6 : -1.0);
+	if (!n_ev[INTX_EV_RELEASE]) {
+		printf("FAIL: %s bound to %s, intxd did not end its quarantine\n", culprit,
+		       bind_driver);
+		return 1;
+	}
+	return 0;
+}
 
 static int run_intxd(bool by_hand)
 {
@@ -621,6 +662,8 @@ settle:
 		       n_ev[INTX_EV_QUARANTINE], n_ev[INTX_EV_LINE_DEAD], n_ev[INTX_EV_REVIVED],
 		       t_serve && t_culprit ? ((double)t_serve - (double)t_culprit) / 1e6 : -1.0);
 	}
+	if (bind_driver && culprit_bind())
+		return 1;
 	intx_close(c);
 	/* a line the kernel only polls does not count its interrupts */
 	if (settled.intr_delta < (int64_t)settled.n) {
@@ -640,6 +683,7 @@ int main(int argc, char **argv)
 		{ "quarantine-by-hand", no_argument, NULL, 'q' },
 		{ "release-culprit", no_argument, NULL, 'r' },
 		{ "no-culprit", no_argument, NULL, 'x' },
+		{ "bind-culprit", required_argument, NULL, 'b' },
 		{ 0 },
 	};
 	bool by_hand = false;
@@ -647,7 +691,7 @@ int main(int argc, char **argv)
 	int o, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((o = getopt_long(argc, argv, "s:c:n:qrx", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:c:n:qrxb:", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': sock_path = optarg; break;
 		case 'c': culprit = optarg; break;
@@ -655,6 +699,7 @@ int main(int argc, char **argv)
 		case 'q': by_hand = true; break;
 		case 'r': release_first = true; break;
 		case 'x': no_culprit = true; break;
+		case 'b': bind_driver = optarg; break;
 		default: return 2;
 		}
 	}
