@@ -83,13 +83,31 @@ static struct lw_line *lw_line(struct linewatch *w, int irq, bool make)
 	return &w->lines[w->nlines++];
 }
 
+/*
+ * A line of real PCI functions: an IRQ number and a device that is not a
+ * sim device.  A sim device's "IRQ" is a number in its config image, not
+ * the host's: its line must never be matched against the host's /proc,
+ * sysfs and kernel log, let alone have host functions quarantined.
+ */
+static bool hw_line(const struct line *l)
+{
+	unsigned i;
+
+	if (l->irq < 0)
+		return false;
+	for (i = 0; i < l->ndevs; i++)
+		if (l->devs[i]->ops && l->devs[i]->ops != &backend_sim)
+			return true;
+	return false;
+}
+
 /* The served line of that IRQ (the first, if several names share it). */
 static struct line *served_line(struct daemon *d, int irq)
 {
 	unsigned i;
 
 	for (i = 0; i < d->nlines; i++)
-		if (d->lines[i]->irq == irq && d->lines[i]->ndevs)
+		if (d->lines[i]->irq == irq && hw_line(d->lines[i]))
 			return d->lines[i];
 	return NULL;
 }
@@ -494,10 +512,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		struct line *l = d->lines[i];
 		bool seen = false;
 
-		if (l->irq < 0 || !l->ndevs)
+		if (!hw_line(l))
 			continue;
 		for (k = 0; k < i; k++)
-			seen |= d->lines[k]->irq == l->irq && d->lines[k]->ndevs;
+			seen |= d->lines[k]->irq == l->irq && hw_line(d->lines[k]);
 		if (!seen)
 			check_line(w, l);
 	}
@@ -576,7 +594,7 @@ int linewatch_start(struct daemon *d)
 	w->kmsg_fd = -1;
 	d->linewatch = w;
 	for (i = 0; i < d->nlines; i++)
-		pci |= d->lines[i]->irq >= 0 && d->lines[i]->ndevs;
+		pci |= hw_line(d->lines[i]);
 	if (!pci)
 		return 0; /* sim lines only: nothing the kernel could disable */
 	w->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -624,7 +642,7 @@ void linewatch_line_info(const struct daemon *d, const struct line *l,
 	unsigned i;
 
 	*rogues = 0;
-	if (!w || l->irq < 0)
+	if (!w || !hw_line(l))
 		return;
 	for (i = 0; i < w->nlines; i++) {
 		const struct lw_line *ws = &w->lines[i];

@@ -18,8 +18,11 @@
  *    INTx is registered again (backend rearm), which makes the kernel enable
  *    the line (__setup_irq clears IRQS_SPURIOUS_DISABLED); logged, sent to
  *    monitors and written to the kernel log as "intxd: irq N: revived".
- * All the state here is the watchdog's own; lines and devices are looked
- * up through the daemon each time, so a reload needs nothing.
+ * Only lines with uio or vfio devices are watched: a sim device's IRQ is
+ * not the host's.  The watchdog runs when such a line exists at start; a
+ * reload that brings the first one is watched from the next start.  All
+ * the state here is the watchdog's own; lines and devices are looked up
+ * through the daemon each time.
  */
 #ifndef INTXD_LINEWATCH_H
 #define INTXD_LINEWATCH_H
