@@ -91,7 +91,6 @@ static const struct fld reserved[] = {
 	FLD(INTX_MSG_QUERY, struct intx_msg_query, reserved),
 	FLD(INTX_MSG_ADMIN, struct intx_msg_admin, reserved),
 	FLD(INTX_MSG_DONE, struct intx_msg_done, reserved),
-	FLD(INTX_MSG_LINE, struct intx_msg_line, reserved),
 	FLD(INTX_MSG_DEVICE, struct intx_msg_device, reserved),
 	FLD(INTX_MSG_MONITOR, struct intx_msg_monitor, reserved),
 	FLD(INTX_MSG_TEXT, struct intx_msg_text, reserved),

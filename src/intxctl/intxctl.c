@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "discover.h"
+#include "doctor.h"
 #include "proto.h"
 #include "request.h"
 #include "show.h"
@@ -451,6 +452,22 @@ static int cmd_discover(struct ctl *ctl, char **argv)
 	return discover_run(stdout, ctl->json, ctl->probe) < 0 ? -ENOSYS : 0;
 }
 
+static int cmd_doctor(struct ctl *ctl, char **argv)
+{
+	/* its own exit status: 0 healthy, 1 findings, 2 usage */
+	exit(doctor_run(stdout, ctl->json, argv[0]));
+}
+
+static int cmd_quarantine(struct ctl *ctl, char **argv)
+{
+	return admin(ctl, INTX_ADMIN_QUARANTINE, argv[0]);
+}
+
+static int cmd_release(struct ctl *ctl, char **argv)
+{
+	return admin(ctl, INTX_ADMIN_RELEASE, argv[0]);
+}
+
 static const struct cmd cmds[] = {
 	{
 		.name = "status",
@@ -528,6 +545,28 @@ static const struct cmd cmds[] = {
 		.probe = true,
 		.offline = true,
 		.run = cmd_discover,
+	},
+	{
+		.name = "doctor",
+		.args = "[IRQ | BDF]",
+		.help = "health of the INTx lines (read-only)",
+		.nargs = -1, /* at most one */
+		.offline = true,
+		.run = cmd_doctor,
+	},
+	{
+		.name = "quarantine",
+		.args = "BDF",
+		.help = "set INTx Disable on a driverless asserter",
+		.nargs = 1,
+		.run = cmd_quarantine,
+	},
+	{
+		.name = "release",
+		.args = "BDF",
+		.help = "clear the INTx Disable quarantine set",
+		.nargs = 1,
+		.run = cmd_release,
 	},
 };
 
@@ -690,9 +729,11 @@ int main(int argc, char **argv)
 			args[nargs++] = argv[i];
 		}
 	}
+	args[nargs] = NULL; /* argv[argc] at the latest */
 	if (strcmp(cmd->name, "help") == 0)
 		return nargs <= 1 ? run_help(args, nargs) : (usage(stderr), EXIT_USAGE);
-	if (nargs != cmd->nargs) {
+	/* nargs < 0: up to -nargs, optional */
+	if (cmd->nargs >= 0 ? nargs != cmd->nargs : nargs > -cmd->nargs) {
 		cmd_usage(stderr, cmd);
 		return EXIT_USAGE;
 	}

@@ -157,6 +157,9 @@ static const struct {
 	{ INTX_F_FAILED, "failed" },
 	{ INTX_F_NO_STATUS, "no_status" },
 	{ INTX_F_THROTTLED, "throttled" },
+	{ INTX_F_DEAD, "dead" },
+	{ INTX_F_QUARANTINE, "quarantine" },
+	{ INTX_F_REVIVED, "revived" },
 };
 
 static void jflags(struct json *j, uint32_t flags)
@@ -186,6 +189,7 @@ static void json_line(struct json *j, const struct intx_msg_line *l)
 	ju64(j, "spurious", l->spurious);
 	ju64(j, "status_reads", l->status_reads);
 	ju64(j, "merged", l->merged);
+	ju64(j, "rogues", l->rogues);
 	jclose(j, '}');
 }
 

@@ -99,6 +99,9 @@ static const struct prom_metric line_metrics[] = {
 	   struct intx_msg_line, merged),
 	PM("intxd_line_devices", "gauge",
 	   "Devices on the line.", struct intx_msg_line, devices),
+	PM("intxd_line_rogues_total", "counter",
+	   "Unserved functions found asserting the line.",
+	   struct intx_msg_line, rogues),
 };
 
 static const struct prom_metric client_metrics[] = {

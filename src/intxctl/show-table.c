@@ -185,8 +185,11 @@ void show_table_lines(FILE *out, const struct show_data *d)
 
 		cell_str(&t, FIELD(l, name));
 		cell_int(&t, l->irq);
-		cell(&t, "%s%s", show_line_mode(l->flags),
-		     l->flags & INTX_F_NO_STATUS ? " (no status)" : "");
+		cell(&t, "%s%s%s%s%s", show_line_mode(l->flags),
+		     l->flags & INTX_F_NO_STATUS ? " (no status)" : "",
+		     l->flags & INTX_F_DEAD ? " DEAD" : l->flags & INTX_F_REVIVED ? " revived" : "",
+		     l->flags & INTX_F_QUARANTINE ? " quarantine" : "",
+		     l->rogues ? " rogue" : "");
 		cell(&t, "%" PRIu32, l->devices);
 		cell(&t, "%" PRIu64, l->events);
 		cell(&t, "%" PRIu64, l->spurious);

@@ -60,6 +60,16 @@ const char *show_event_name(uint32_t kind)
 		return "timeout";
 	case INTX_EV_STORM:
 		return "storm";
+	case INTX_EV_ROGUE:
+		return "rogue";
+	case INTX_EV_QUARANTINE:
+		return "quarantine";
+	case INTX_EV_RELEASE:
+		return "release";
+	case INTX_EV_LINE_DEAD:
+		return "line-dead";
+	case INTX_EV_REVIVED:
+		return "revived";
 	default:
 		return "unknown";
 	}

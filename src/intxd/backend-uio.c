@@ -261,6 +261,67 @@ static int uio_irq(struct device *dev)
 	return pcidev_irq(dev->pci);
 }
 
+static int write_attr(const char *path, const char *value)
+{
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = write(fd, value, strlen(value));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * Unbind the device from its uio driver and bind it again: the driver's
+ * request_irq() makes the kernel enable a line it disabled (linewatch.c).
+ * The device comes back as a new /dev/uioN; it is put in place of the old
+ * one under the same fd number (dup2), so the daemon's fd stays valid - the
+ * event on it must be registered again (a new file behind the number).
+ */
+static int uio_rearm(struct device *dev)
+{
+	struct uio *u = dev->be;
+	char drv[64] = "", path[128], node[16], dpath[32];
+	int r, fd;
+
+	if (!u)
+		return -ENODEV;
+	r = pcidev_driver(dev->pci, drv, sizeof(drv));
+	if (r < 0)
+		return r;
+	if (!drv[0])
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind", drv);
+	r = write_attr(path, dev->pci);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", drv);
+	r = write_attr(path, dev->pci);
+	if (r < 0)
+		return r;
+	r = pcidev_uio_name(dev->pci, node, sizeof(node));
+	if (r < 0)
+		return r;
+	snprintf(dpath, sizeof(dpath), "/dev/%s", node);
+	fd = open(dpath, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (dup3(fd, u->uio_fd, O_CLOEXEC) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	close(fd);
+	memcpy(u->node, node, sizeof(u->node));
+	log_full(LOG_INFO, dev->name, NULL, NULL, "uio %s: bound to %s again: /dev/%s",
+		 dev->pci, drv, node);
+	return 0;
+}
+
 const struct backend_ops backend_uio = {
 	.name = "uio",
 	.open = uio_open,
@@ -271,4 +332,5 @@ const struct backend_ops backend_uio = {
 	.mask = uio_mask,
 	.unmask = uio_unmask,
 	.irq = uio_irq,
+	.rearm = uio_rearm,
 };

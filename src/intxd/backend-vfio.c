@@ -548,6 +548,19 @@ static int vfio_client_fd(struct device *dev)
 	return v ? v->dev_fd : -1;
 }
 
+/* The trigger off and on again: free_irq() then request_irq() in vfio-pci,
+ * the same eventfd (linewatch.c revives a disabled line with it). */
+static int vfio_rearm(struct device *dev)
+{
+	struct vfio *v = dev->be;
+	int r;
+
+	if (!v)
+		return -ENODEV;
+	r = set_trigger(v->dev_fd, -1);
+	return r < 0 ? r : set_trigger(v->dev_fd, v->efd);
+}
+
 const struct backend_ops backend_vfio = {
 	.name = "vfio",
 	.open = vfio_open,
@@ -559,4 +572,5 @@ const struct backend_ops backend_vfio = {
 	.unmask = vfio_unmask,
 	.irq = vfio_irq,
 	.client_fd = vfio_client_fd,
+	.rearm = vfio_rearm,
 };

@@ -34,6 +34,12 @@ struct backend_ops {
 	int (*irq)(struct device *dev);
 	/* Optional: an fd to hand to a subscribing client (vfio), or -1. */
 	int (*client_fd)(struct device *dev);
+	/* Optional: free and request the device's IRQ again, so the kernel
+	 * enables a line it disabled (linewatch.h).  The interrupt fd keeps
+	 * its number but may be a new file behind it (uio: a new /dev/uioN),
+	 * so the caller registers its event again; the device may come back
+	 * unmasked (vfio).  0 or -errno. */
+	int (*rearm)(struct device *dev);
 };
 
 /* Consume a counter fd (uio: 4-byte event count, eventfd: 8 bytes): one

@@ -75,6 +75,7 @@ enum key {
 	K_GROUP,
 	K_GID,
 	K_DEVICES,
+	K_QUARANTINE,
 	K__MAX,
 };
 
@@ -94,6 +95,7 @@ static const struct {
 	[K_STORM_LIMIT] = { "storm-limit", IN(SEC_INTXD) },
 	[K_ACK_POLICY] = { "ack-timeout-policy", IN(SEC_INTXD) | IN(SEC_CLIENT) },
 	[K_SCAN] = { "scan", IN(SEC_INTXD) },
+	[K_QUARANTINE] = { "quarantine", IN(SEC_INTXD) },
 	[K_SESSIONS_PER_UID] = { "max-sessions-per-uid", IN(SEC_INTXD) },
 	[K_SESSIONS] = { "max-sessions", IN(SEC_INTXD) },
 	[K_PCI] = { "pci", IN(SEC_DEVICE) },
@@ -432,6 +434,13 @@ static void key_intxd(struct parser *p, enum key k, const char *value)
 			c->scan = CONF_SCAN_LINE;
 		else
 			problem(p, p->line, "invalid value '%s' for 'scan': expected signalled or line",
+				value);
+		return;
+	case K_QUARANTINE:
+		if (!strcmp(value, "yes") || !strcmp(value, "no"))
+			c->quarantine = value[0] == 'y';
+		else
+			problem(p, p->line, "invalid value '%s' for 'quarantine': expected yes or no",
 				value);
 		return;
 	case K_SESSIONS_PER_UID:

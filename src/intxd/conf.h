@@ -70,6 +70,7 @@ struct conf {
 	int64_t storm_limit;      /* interrupts/s per device; default 100000; 0 = none */
 	int ack_policy;           /* enum conf_ack_policy; default wait */
 	int scan;                 /* enum conf_scan; default signalled */
+	bool quarantine;          /* mask driverless asserters (linewatch.h); default no */
 	unsigned max_sessions_per_uid; /* default 64; 0 = none */
 	unsigned max_sessions;    /* default 1024 */
 	int64_t run_uid, run_gid; /* user =: drop to it after opening; -1 = stay */

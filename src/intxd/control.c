@@ -23,6 +23,7 @@
 #include "device.h"
 #include "fdstore.h"
 #include "line.h"
+#include "linewatch.h"
 #include "log.h"
 #include "session.h"
 #include "wire.h"
@@ -84,6 +85,7 @@ static void make_line(const struct line *l, struct intx_msg_line *m)
 	memcpy(m->name, l->name, sizeof(m->name));
 	m->irq = l->irq;
 	m->flags = l->broadcast ? INTX_F_BROADCAST : 0;
+	linewatch_line_info(l->daemon, l, &m->rogues, &m->flags);
 	m->devices = l->ndevs;
 	m->events = l->events;
 	m->spurious = l->spurious;
@@ -501,6 +503,12 @@ static const char *op_name(uint32_t op)
 		return "reload";
 	case INTX_ADMIN_LOG_LEVEL:
 		return "log-level";
+	case INTX_ADMIN_RESTART:
+		return "restart";
+	case INTX_ADMIN_QUARANTINE:
+		return "quarantine";
+	case INTX_ADMIN_RELEASE:
+		return "release";
 	default:
 		return "this operation";
 	}
@@ -525,6 +533,16 @@ int control_admin(struct session *s, const struct intx_msg_admin *m)
 		fdstore_request_exec();
 		event_base_loopexit(d->base, NULL);
 		return r;
+	}
+	if (m->op == INTX_ADMIN_QUARANTINE || m->op == INTX_ADMIN_RELEASE) {
+		char why[48];
+
+		snprintf(why, sizeof(why), "intxctl, pid %d", (int)s->cred.pid);
+		r = m->op == INTX_ADMIN_QUARANTINE ? linewatch_quarantine(d, m->device, why) :
+						     linewatch_release(d, m->device, why);
+		if (r < 0)
+			return session_error(s, -r, INTX_MSG_ADMIN, strerror(-r));
+		return send_done(s, INTX_MSG_ADMIN);
 	}
 	if (m->op != INTX_ADMIN_MASK && m->op != INTX_ADMIN_UNMASK)
 		return session_error(s, EOPNOTSUPP, INTX_MSG_ADMIN,

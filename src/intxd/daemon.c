@@ -17,6 +17,7 @@
 #include "device.h"
 #include "ledger.h"
 #include "line.h"
+#include "linewatch.h"
 #include "listener.h"
 #include "log.h"
 #include "session.h"
@@ -115,6 +116,7 @@ int daemon_new(struct event_base *base, struct conf *conf, const char *conf_path
 	}
 	for (i = 0; i < d->ndevices; i++)
 		(void)device_start(d->devices[i]);	/* no holes yet */
+	(void)linewatch_start(d); /* logs its own trouble */
 	for (i = 0; i < d->nlines; i++) {
 		struct line *l = d->lines[i];
 
@@ -197,6 +199,7 @@ void daemon_free(struct daemon *d)
 	while (!TAILQ_EMPTY(&d->sessions))
 		session_free(TAILQ_FIRST(&d->sessions));
 	listener_free(d->listener);
+	linewatch_free(d);
 	for (i = 0; i < d->ndevices; i++)
 		device_free(d->devices[i]);
 	for (i = 0; i < d->nlines; i++)

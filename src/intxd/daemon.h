@@ -47,6 +47,7 @@ struct daemon {
 	uint32_t next_session;
 	unsigned monitors; /* sessions streaming events */
 	struct itimer *deadlines; /* the ledger's: the earliest ack deadline */
+	struct linewatch *linewatch; /* line health (linewatch.h) */
 
 	uint64_t start_ns;
 	/* rate limits for what peers can make us log */

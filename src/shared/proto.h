@@ -194,6 +194,9 @@ enum intx_admin_op {
 	/* intxd executes itself again, keeping its devices' fds; DONE comes
 	 * before the session ends with the exec */
 	INTX_ADMIN_RESTART = 6,
+	/* device: a PCI address; only a function without a driver */
+	INTX_ADMIN_QUARANTINE = 10,
+	INTX_ADMIN_RELEASE = 11,
 };
 
 struct intx_msg_admin {
@@ -245,6 +248,9 @@ struct intx_msg_status {
 #define INTX_F_FAILED 0x20u    /* device: backend failed; not serviced */
 #define INTX_F_NO_STATUS 0x40u /* device/line: no Interrupt Status bit */
 #define INTX_F_THROTTLED 0x80u /* device: held masked after a storm */
+#define INTX_F_DEAD 0x100u       /* line: the kernel disabled it, not revived yet */
+#define INTX_F_QUARANTINE 0x200u /* line: a function on it is quarantined */
+#define INTX_F_REVIVED 0x400u    /* line: brought back after a kernel disable */
 
 struct intx_msg_line {
 	struct intx_hdr hdr;
@@ -252,7 +258,7 @@ struct intx_msg_line {
 	int32_t irq; /* -1 when the line is a name only */
 	uint32_t flags;
 	uint32_t devices;
-	uint32_t reserved;
+	uint32_t rogues;   /* unowned asserters found on it (watchdog) */
 	uint64_t events;   /* wakeups of the line (fd events) */
 	uint64_t spurious; /* events where no device asserted */
 	uint64_t status_reads;
@@ -319,6 +325,13 @@ enum intx_event_kind {
 	INTX_EV_UNMASK = 5,
 	INTX_EV_TIMEOUT = 6,  /* a client did not acknowledge in time */
 	INTX_EV_STORM = 7,    /* device throttled for exceeding storm-limit */
+	/* line health (issue 13): seq is the IRQ, device a PCI address
+	 * (REVIVED: the device whose INTx was registered again) */
+	INTX_EV_ROGUE = 20,      /* an unserved function asserts a served line */
+	INTX_EV_QUARANTINE = 21, /* INTx Disable set on it */
+	INTX_EV_RELEASE = 22,    /* and cleared again */
+	INTX_EV_LINE_DEAD = 23,  /* the kernel disabled a served line */
+	INTX_EV_REVIVED = 24,    /* it serves again */
 };
 
 struct intx_msg_event {
