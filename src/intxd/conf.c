@@ -402,7 +402,7 @@ static void key_intxd(struct parser *p, enum key k, const char *value)
 		return;
 	}
 	case K_LOG_LEVEL:
-		c->log_level = log_level_parse(value);
+		c->log_level = proto_log_level(value);
 		if (c->log_level < 0)
 			problem(p, p->line, "invalid value '%s' for 'log-level': expected %s",
 				value, LOG_LEVEL_NAMES);

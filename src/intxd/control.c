@@ -471,7 +471,7 @@ static int reload(struct session *s, bool report)
 
 static int set_log_level(struct session *s, const char *name)
 {
-	int level = log_level_parse(name), old = log_get_level();
+	int level = proto_log_level(name), old = log_get_level();
 	char text[INTX_TEXT_MAX];
 
 	if (level < 0) {

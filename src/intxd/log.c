@@ -62,11 +62,6 @@ const char *log_level_name(int level)
 	return level_word(level);
 }
 
-int log_level_parse(const char *name)
-{
-	return proto_log_level(name); /* the one table, shared with intxctl */
-}
-
 void log_full(int level, const char *device, const char *line,
 	      const char *client, const char *fmt, ...)
 {

@@ -16,9 +16,7 @@ void log_setup(int max_level);
 void log_set_level(int max_level);
 int log_get_level(void);
 
-/* "error", "warning", "notice", "info", "debug" (and "err", "warn") to
- * LOG_ERR..LOG_DEBUG; -1 for anything else (proto_log_level). */
-int log_level_parse(const char *name);
+/* A level's name; names to levels: proto_log_level(), the one table. */
 const char *log_level_name(int level);
 #define LOG_LEVEL_NAMES "error, warning, notice, info or debug"
 

@@ -14,7 +14,8 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 	-I"$top/src/shared" -I"$top/src/intxd")
 clang "${cflags[@]}" -o "$out/fuzz-proto" "$top/tests/fuzz/fuzz-proto.c" "$top/src/shared/proto.c"
 clang "${cflags[@]}" $(pkg-config --cflags inih) -o "$out/fuzz-conf" \
-	"$top/tests/fuzz/fuzz-conf.c" "$top/src/intxd/conf.c" $(pkg-config --libs inih)
+	"$top/tests/fuzz/fuzz-conf.c" "$top/src/intxd/conf.c" "$top/src/shared/proto.c" \
+	$(pkg-config --libs inih)
 
 status=0
 for t in proto conf; do
