@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config util-linux
       libevent-dev libpciaccess-dev libsystemd-dev libinih-dev linux-libc-dev)
 if [ "${1:-}" = --test ]; then
-	pkgs+=(check mandoc systemd python3 valgrind clang libclang-rt-14-dev)
+	pkgs+=(check mandoc systemd python3 valgrind clang libclang-rt-14-dev debhelper lintian)
 fi
 
 missing=()
