@@ -41,7 +41,6 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
 if [ "$(id -u)" -ne 0 ]; then
 	echo "test-deb.sh: needs root (it installs packages)" >&2
 	exit 77
@@ -310,6 +309,7 @@ cat >"$tmp/t.c" <<'C'
 #include <intx.h>
 int main(void) { return intx_strerror(-ENOENT) && *intx_strerror(-ENOENT) ? 0 : 1; }
 C
+# shellcheck disable=SC2046 # pkg-config's words
 if cc -o "$tmp/t" "$tmp/t.c" $(pkg-config --cflags --libs libintx) 2>"$tmp/cc.log" && "$tmp/t"; then
 	pass libintx-dev
 else
@@ -324,8 +324,8 @@ else
 fi
 
 # The example driver from libintx-dev's examples, as its Makefile says.
-cp -r /usr/share/doc/libintx-dev/examples "$tmp/examples"
-if make -C "$tmp/examples" >"$tmp/examples.log" 2>&1 && [ -x "$tmp/examples/intx-example-driver" ]; then
+if cp -r /usr/share/doc/libintx-dev/examples "$tmp/examples" 2>"$tmp/examples.log" &&
+	make -C "$tmp/examples" >>"$tmp/examples.log" 2>&1 && [ -x "$tmp/examples/intx-example-driver" ]; then
 	pass "examples (make in a copy of /usr/share/doc/libintx-dev/examples)"
 else
 	sed 's/^/    /' "$tmp/examples.log"
