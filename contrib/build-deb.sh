@@ -1,45 +1,53 @@
 #!/bin/bash
-# build-deb.sh - build the Debian packages intxd, libintx1 and libintx-dev.
+# build-deb.sh - build the Debian source package intxd and its binary
+# packages intxd, libintx1 and libintx-dev.
 #
 #   contrib/build-deb.sh [OUTDIR]
 #
-# Copies the source tree into a temporary directory, puts contrib/debian
-# there as debian/, and runs `dpkg-buildpackage -us -uc -b`; the .deb files
-# (and .buildinfo, .changes) land in OUTDIR (default: ./deb).
+# The way a Debian archive does it: the upstream tree becomes the orig
+# tarball (intxd_VERSION.orig.tar.gz), contrib/debian becomes debian/, and
+# `dpkg-source -b` makes the source package (format 3.0 (quilt)).  The
+# binary packages are then built from that source package unpacked afresh
+# (`dpkg-source -x`, `dpkg-buildpackage -us -uc`), so a file missing from
+# it fails here.  Everything lands in OUTDIR (default: ./deb): .dsc,
+# .orig.tar.gz, .debian.tar.xz, .deb, .buildinfo, .changes.
 #
 # Which tree: the working tree's files that git knows or would add (tracked
 # and untracked-but-not-ignored), or with BUILD_DEB_REF=REF (e.g. HEAD)
 # that commit as `git archive` gives it; outside a git checkout, the whole
-# directory but build-*/ and .git.  DEB_BUILD_OPTIONS is passed through
-# (nocheck skips `make check`, parallel=N builds in parallel).
-# Installs debhelper and dpkg-dev with apt-get when they are missing and
-# we are root.
+# directory but build-*/, deb/ and .git.  DEB_BUILD_OPTIONS is passed
+# through (nocheck skips `make check`, parallel=N builds in parallel).
+# Needs dpkg-dev, debhelper and the Build-Depends of contrib/debian/control
+# (contrib/deps.sh --test installs them; dpkg-buildpackage names what is
+# missing).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 out=$(mkdir -p "${1:-deb}" && cd "${1:-deb}" && pwd)
 
-need=()
-command -v dpkg-buildpackage >/dev/null 2>&1 || need+=(dpkg-dev)
-command -v dh >/dev/null 2>&1 || need+=(debhelper)
-if [ "${#need[@]}" -gt 0 ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "build-deb.sh: missing ${need[*]}; install them (apt-get install ${need[*]})" >&2
+for c in dpkg-source dpkg-buildpackage dh; do
+	if ! command -v "$c" >/dev/null 2>&1; then
+		echo "build-deb.sh: $c is missing; install dpkg-dev and debhelper" >&2
 		exit 1
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
-fi
+done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/build-deb.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$here/debian/changelog")
-src=$tmp/intxd-${version%-*}
+version=$(dpkg-parsechangelog -l "$here/debian/changelog" -S Version)
+upstream=${version#*:}
+upstream=${upstream%-*}
+src=$tmp/up/intxd-$upstream
 mkdir -p "$src"
 
 if [ -n "${BUILD_DEB_REF:-}" ]; then
 	git -C "$top" archive "$BUILD_DEB_REF" | tar -x -C "$src"
 elif git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	untracked=$(git -C "$top" ls-files -o --exclude-standard)
+	if [ -n "$untracked" ]; then
+		echo "build-deb.sh: including files git does not track:" $untracked >&2
+	fi
 	(cd "$top" && git ls-files -z -c -o --exclude-standard |
 		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
 		tar --null -T - -cf -) | tar -x -C "$src"
@@ -48,7 +56,6 @@ else
 		tar -x -C "$src"
 fi
 rm -rf "$src/debian"
-cp -r "$here/debian" "$src/debian"
 
 # a tree that was configured in place would confuse the build
 if [ -e "$src/config.status" ]; then
@@ -56,9 +63,26 @@ if [ -e "$src/config.status" ]; then
 	exit 1
 fi
 
-(cd "$src" && dpkg-buildpackage -us -uc -b)
-for f in "$tmp"/*.deb "$tmp"/*.buildinfo "$tmp"/*.changes; do
+# The orig tarball, reproducibly: sorted names, no owners, and the date of
+# the changelog entry for every mtime.
+date=$(dpkg-parsechangelog -l "$here/debian/changelog" -S Timestamp)
+orig=intxd_$upstream.orig.tar.gz
+tar -C "$tmp/up" --sort=name --owner=0 --group=0 --numeric-owner \
+	--mtime="@$date" --format=gnu -cf - "intxd-$upstream" | gzip -9n >"$tmp/up/$orig"
+
+# The source package: upstream's tree plus debian/.
+cp -r "$here/debian" "$src/debian"
+(cd "$tmp/up" && dpkg-source -b "intxd-$upstream")
+
+# The binary packages, from the source package alone.
+mkdir "$tmp/build"
+cp "$tmp/up/$orig" "$tmp/up/"*.debian.tar.* "$tmp/up/"*.dsc "$tmp/build/"
+(cd "$tmp/build" && dpkg-source -x ./*.dsc "intxd-$upstream" &&
+	cd "intxd-$upstream" && dpkg-buildpackage -us -uc)
+
+for f in "$tmp/build"/*.dsc "$tmp/build"/*.tar.* "$tmp/build"/*.deb \
+	"$tmp/build"/*.buildinfo "$tmp/build"/*.changes; do
 	[ -e "$f" ] && cp "$f" "$out/"
 done
 echo "build-deb.sh: packages in $out:"
-ls -1 "$out"/*.deb
+ls -1 "$out"/*.dsc "$out"/*.deb

@@ -9,7 +9,8 @@ pkgs=(build-essential autoconf automake libtool pkg-config util-linux
       libevent-dev libpciaccess-dev libsystemd-dev libinih-dev linux-libc-dev)
 if [ "${1:-}" = --test ]; then
 	# procps: /bin/kill, which systemd-analyze verify wants for ExecReload=
-	pkgs+=(check mandoc systemd procps python3 strace valgrind clang libclang-rt-14-dev)
+	pkgs+=(check mandoc systemd procps python3 strace valgrind clang libclang-rt-14-dev
+	       debhelper lintian)
 	# the real-kernel tests' packages, from tests/vm/setup.sh's one list,
 	# installed here with the rest so apt-get update runs once
 	vm_pkgs=$(sed -n 's/^PKGS="\(.*\)"$/\1/p' "$here/../tests/vm/setup.sh")

@@ -7,6 +7,9 @@
 #   lib-calls   every call of src/libintx/intx.h is in libintx(3)
 #   ctl-cmds    every command of src/intxctl/intxctl.c is in intxctl(8)
 #   ctl-opts    and every option a command takes (discover --probe, ...)
+#   sim-cmds    every command of src/intx-sim/intx-sim.c is in intx-sim(1)
+#   programs    every installed program has a page, and every page is
+#               installed (man/Makefile.inc)
 #
 # Skipped (77) when mandoc is missing.  Environment: TOP_SRCDIR.
 set -eu
@@ -80,6 +83,28 @@ else
 	else
 		fail ctl-opts "not in intxctl.8:$missing"
 	fi
+fi
+
+# "usage: intx-sim create DIR ..." and "       intx-sim raise DIR..."
+mapfile -t simcmds < <(sed -n 's/^[[:space:]]*"\(usage: \)\{0,1\}[[:space:]]*intx-sim \([a-z]*\) .*/\2/p' \
+	"$top/src/intx-sim/intx-sim.c")
+complete sim-cmds intx-sim.1 Cm "${simcmds[@]}"
+
+# bin_PROGRAMS += src/intx-sim/intx-sim  ->  intx-sim.1 or intx-sim.8
+mapfile -t progs < <(sed -n 's|^s\{0,1\}bin_PROGRAMS += .*/\([a-z-]*\)$|\1|p' "$top/Makefile.am")
+missing=""
+for p in "${progs[@]}"; do
+	[ -e "$top/man/$p.1" ] || [ -e "$top/man/$p.8" ] || missing="$missing $p"
+done
+for page in "${pages[@]}"; do
+	grep -q "man/${page##*/}\( \|\$\)" "$top/man/Makefile.inc" || missing="$missing ${page##*/}(not installed)"
+done
+if [ "${#progs[@]}" -eq 0 ]; then
+	fail programs "found no programs in Makefile.am (did it change shape?)"
+elif [ -z "$missing" ]; then
+	pass "programs (${#progs[@]} programs, ${#pages[@]} pages)"
+else
+	fail programs "no man page or not installed:$missing"
 fi
 
 echo "check-man.sh: $passed passed, $failed failed"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "simdev.h"
 
 static void usage(FILE *f)
@@ -73,10 +74,13 @@ static int cmd_create(int argc, char **argv)
 static void show(const char *dir, const struct simdev_state *st, int json)
 {
 	if (json) {
-		printf("{\"path\":\"%s\",\"vendor\":%u,\"device\":%u,\"command\":%u,"
+		/* the path is the user's: any byte but NUL */
+		fputs("{\"path\":", stdout);
+		json_str(stdout, dir, strlen(dir));
+		printf(",\"vendor\":%u,\"device\":%u,\"command\":%u,"
 		       "\"status\":%u,\"irq\":%u,\"asserting\":%s,\"masked\":%s,"
 		       "\"serviced\":%s}\n",
-		       dir, st->vendor, st->device, st->command, st->status,
+		       st->vendor, st->device, st->command, st->status,
 		       st->irq_line, st->asserting ? "true" : "false",
 		       st->masked ? "true" : "false", st->serviced ? "true" : "false");
 		return;

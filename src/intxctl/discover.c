@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "discover.h"
+#include "json.h"
 #include "pcidev.h"
 #include "show.h"
 
@@ -340,7 +341,7 @@ static void json_kv_str(FILE *out, const char *key, const char *s, bool comma)
 {
 	fprintf(out, "%s\"%s\":", comma ? "," : "", key);
 	if (s)
-		show_json_str(out, s, strlen(s));
+		json_str(out, s, strlen(s));
 	else
 		fputs("null", out);
 }
@@ -392,7 +393,7 @@ static void print_json(FILE *out, const struct entry *v, size_t n)
 			if (j == i || !v[j].pin || v[j].irq != e->irq)
 				continue;
 			fputs(first ? "" : ",", out);
-			show_json_str(out, v[j].bdf, sizeof(v[j].bdf));
+			json_str(out, v[j].bdf, sizeof(v[j].bdf));
 			first = false;
 		}
 		fputc(']', out);
@@ -430,7 +431,7 @@ static void print_json(FILE *out, const struct entry *v, size_t n)
 			if (!v[j].pin || v[j].irq != v[i].irq)
 				continue;
 			fputs(f2 ? "" : ",", out);
-			show_json_str(out, v[j].bdf, sizeof(v[j].bdf));
+			json_str(out, v[j].bdf, sizeof(v[j].bdf));
 			f2 = false;
 		}
 		fputs("]}", out);

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "doctor.h"
 #include "pcidev.h"
 #include "pciquirks.h"
@@ -643,7 +644,7 @@ static void jstr(FILE *out, const char *key, const char *s, bool comma)
 {
 	fprintf(out, "%s\"%s\":", comma ? "," : "", key);
 	if (s)
-		show_json_str(out, s, TEXT_MAX);
+		json_str(out, s, TEXT_MAX);
 	else
 		fputs("null", out);
 }

@@ -74,9 +74,6 @@ void show_json_stats(FILE *out, const struct show_data *d);
 void show_json_event(FILE *out, const struct intx_msg_event *ev);
 /* {"ok":true,"command":...,"device":...} for mask/unmask/reload --json. */
 void show_done(FILE *out, const char *command, const char *device);
-/* Write s (at most max bytes) as a JSON string: quoted, escaped, and with
- * bytes that are not UTF-8 replaced by U+FFFD so the output stays valid. */
-void show_json_str(FILE *out, const char *s, size_t max);
 
 /* show-prom.c: stats --prometheus; d->status when queried. */
 void show_prometheus(FILE *out, const struct show_data *d);
