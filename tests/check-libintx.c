@@ -1142,12 +1142,13 @@ END_TEST
 /* --- a device taken away by a reload (REVOKED) ----------------------------- */
 
 /* Both on the pipe, as intxd sends them: a NOTIFY of d2, then REVOKED of
- * d1; then, once the library has had it, another NOTIFY of d2. */
+ * d1; then, once the library has acked the first, another NOTIFY of d2. */
 static void script_revoke(struct fake *f)
 {
 	struct intx_msg_welcome w = { .session = 9 };
 	struct intx_msg_notify n = { .device_id = 2, .token = 2, .seq = 1 };
 	struct intx_msg_revoked r = { .device_id = 1, .error = EACCES };
+	unsigned char both[sizeof(n) + sizeof(r)];
 	int pp[2];
 
 	if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0)
@@ -1166,8 +1167,10 @@ static void script_revoke(struct fake *f)
 	proto_hdr(&n.hdr, INTX_MSG_NOTIFY, sizeof(n));
 	proto_hdr(&r.hdr, INTX_MSG_REVOKED, sizeof(r));
 	strcpy(r.text, "client 'vm1' is no longer bound to device 'd1'");
-	if (write(f->pipe_w, &n, sizeof(n)) != (ssize_t)sizeof(n) ||
-	    write(f->pipe_w, &r, sizeof(r)) != (ssize_t)sizeof(r) ||
+	/* in one write, so that one read takes both whatever the timing */
+	memcpy(both, &n, sizeof(n));
+	memcpy(both + sizeof(n), &r, sizeof(r));
+	if (write(f->pipe_w, both, sizeof(both)) != (ssize_t)sizeof(both) ||
 	    peer_ack(f) < 0)
 		return;
 	n.seq = 2;
