@@ -18,6 +18,7 @@
 #include "check-run.h"
 #include "harness.h"
 #include "rawclient.h"
+#include "wire.h"
 
 #define T_MS 20000
 
@@ -289,6 +290,62 @@ START_TEST(libintx_client_hears_of_the_loss)
 }
 END_TEST
 
+/* The next STATUS= the daemon tells systemd. */
+static void next_status(char *buf, size_t size)
+{
+	for (;;) {
+		struct pollfd p = { .fd = env.notify_fd, .events = POLLIN };
+		ssize_t n;
+
+		ck_assert_int_eq(poll(&p, 1, T_MS), 1);
+		n = recv(env.notify_fd, buf, size - 1, 0);
+		ck_assert_int_gt(n, 0);
+		buf[n] = 0;
+		if (strstr(buf, "STATUS="))
+			return;
+	}
+}
+
+/* A device that cannot be opened at start (its sim device does not exist
+ * yet) is refused with why; once it can be, intxd opens it by itself, no
+ * reload needed, and serves it. */
+START_TEST(failed_device_opens_again)
+{
+	char late[200], buf[512];
+	unsigned char r[INTX_MSG_MAX];
+	struct intx_msg_subscribe m;
+	struct intx_msg_error e;
+	struct intx_msg_notify n;
+	struct rc x;
+
+	snprintf(late, sizeof(late), "%s/sim/late", env.dir);
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d0\n", late);
+	h_daemon_start(&env);
+	rc_open(&env, &x, "x");
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_SUBSCRIBE, sizeof(m));
+	strcpy(m.device, "d0");
+	ck_assert_int_eq(wire_send(x.fd, &m, sizeof(m), -1, 0), 0);
+	rc_reply(&x, r, sizeof(r), INTX_MSG_ERROR);
+	memcpy(&e, r, sizeof(e));
+	ck_assert_int_eq(e.error, ENODEV);
+	ck_assert_msg(strstr(e.text, "opens it again"), "%s", e.text);
+	/* the device appears; the daemon says it serves it, unasked */
+	ck_assert_str_eq(h_sim(&env, "late", 11), late);
+	do
+		next_status(buf, sizeof(buf));
+	while (strstr(buf, "failed"));
+	ck_assert_msg(strstr(buf, "STATUS=serving 1 device(s)"), "%s", buf);
+	ck_assert(h_log_has(&env, "1 failed device(s) opened again"));
+	rc_sub(&x, "d0");
+	h_raise(late);
+	ck_assert(rc_notify(&x, &n, T_MS));
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* A client admitted by gid: when its gid changes, its session ends. */
 START_TEST(gid_change_ends_session)
 {
@@ -335,7 +392,7 @@ START_TEST(redefined_device_keeps_numbering)
 	h_conf(&env, "ack-timeout-ms = 0\n[device d0]\nbackend = sim\npath = %s/.\n"
 		     "[client x]\nuid = 0\ndevices = d0\n", d0);
 	reload_ok();
-	ck_assert(h_log_has(&env, "device redefined"));
+	ck_assert(h_log_has(&env, "reload: device opened again"));
 	ck_assert(rc_notify(&x, &n2, T_MS));
 	ck_assert_uint_eq(n2.seq, 2);
 	rc_ack(&x, &n1, n1.seq, true); /* late */
@@ -361,6 +418,7 @@ int main(void)
 	tcase_add_test(t, unbind_rebind_tells_the_client);
 	tcase_add_test(t, gid_change_ends_session);
 	tcase_add_test(t, libintx_client_hears_of_the_loss);
+	tcase_add_test(t, failed_device_opens_again);
 	tcase_add_test(t, redefined_device_keeps_numbering);
 	suite_add_tcase(s, t);
 	return check_run(s);

@@ -87,7 +87,8 @@ int daemon_new(struct event_base *base, struct conf *conf, const char *conf_path
 	d->conf_path = strdup(conf_path ? conf_path : "");
 	d->clients = calloc(conf->nclients + 1, sizeof(*d->clients));
 	d->devices = calloc(conf->ndevices + 1, sizeof(*d->devices));
-	if (!d->conf_path || !d->clients || !d->devices || ledger_init(d) < 0)
+	if (!d->conf_path || !d->clients || !d->devices || ledger_init(d) < 0 ||
+	    daemon_retry_init(d) < 0)
 		goto fail;
 
 	for (i = 0; i < conf->nclients; i++) {
@@ -116,6 +117,7 @@ int daemon_new(struct event_base *base, struct conf *conf, const char *conf_path
 	}
 	for (i = 0; i < d->ndevices; i++)
 		(void)device_start(d->devices[i]);	/* no holes yet */
+	daemon_schedule_retry(d);
 	(void)linewatch_start(d); /* logs its own trouble */
 	for (i = 0; i < d->nlines; i++) {
 		struct line *l = d->lines[i];
@@ -210,6 +212,7 @@ void daemon_free(struct daemon *d)
 	free(d->lines);
 	free(d->clients);
 	ledger_fini(d);
+	itimer_free(d->retry);
 	free(d->conf_path);
 	conf_free(d->conf);
 	free(d);

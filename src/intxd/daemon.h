@@ -47,6 +47,8 @@ struct daemon {
 	uint32_t next_session;
 	unsigned monitors; /* sessions streaming events */
 	struct itimer *deadlines; /* the ledger's: the earliest ack deadline */
+	struct itimer *retry;     /* opens failed devices again (reload.c) */
+	unsigned retry_ms;        /* its back-off; 0 when nothing failed */
 	struct linewatch *linewatch; /* line health (linewatch.h) */
 
 	uint64_t start_ns;
@@ -76,6 +78,11 @@ int daemon_place_device(struct daemon *d, struct device *dev,
 
 /* The device with that id, or NULL (out of range, or removed). */
 struct device *daemon_device(const struct daemon *d, uint32_t id);
+
+/* Failed devices are opened again on a timer with back-off (reload.c);
+ * device_fail() and start-up ask for it. */
+int daemon_retry_init(struct daemon *d);
+void daemon_schedule_retry(struct daemon *d);
 
 /* Re-read the config: parse, validate, diff, apply.  On any config error
  * the running config stays, the errors are logged and put in msg, one a

@@ -34,8 +34,9 @@ void device_fail(struct device *dev, const char *what, int err)
 	snprintf(dev->fail_reason, sizeof(dev->fail_reason), "%s: %s", what, strerror(err < 0 ? -err : err));
 	if (dev->ev)
 		event_del(dev->ev);
-	device_log(LOG_ERR, dev, "device failed: %s: %s; not serviced any more",
-		   what, err);
+	device_log(LOG_ERR, dev, "device failed: %s: %s; not serviced until it "
+		   "opens again", what, err);
+	daemon_schedule_retry(dev->daemon);
 }
 
 static void on_throttle_end(void *arg)

@@ -97,7 +97,7 @@ static void remove_device(struct daemon *d, struct device *dev)
  * number, so that an acknowledgement of the old device's interrupt never
  * matches the new one's. */
 static int replace_device(struct daemon *d, struct device *old,
-			  const struct conf_device *cd)
+			  const struct conf_device *cd, const char *why)
 {
 	struct device *dev = calloc(1, sizeof(*dev));
 
@@ -116,10 +116,11 @@ static int replace_device(struct daemon *d, struct device *old,
 	device_free(old);
 	d->devices[dev->id] = dev;
 	(void)device_open(d, dev, cd);
-	log_full(LOG_INFO, dev->name, NULL, NULL, "reload: device redefined%s",
+	log_full(dev->failed ? LOG_DEBUG : LOG_INFO, dev->name, NULL, NULL,
+		 "%s: device opened again%s", why,
 		 dev->failed ? ", and it failed to open" : "");
 	if (dev->failed)
-		revoke_all(d, dev, ENODEV, "device redefined, and it failed to open");
+		revoke_all(d, dev, ENODEV, "the device failed to open again");
 	return 0;
 }
 
@@ -248,6 +249,72 @@ static int rebuild_lines(struct daemon *d, const struct conf *nc)
 	return r;
 }
 
+/*
+ * A failed device is opened again on a timer, backing off from 1 s to a
+ * minute: a vfio group that a departed client still held, a device node
+ * that appears late.  One that comes back is served as after a reload.
+ */
+#define RETRY_FIRST_MS 1000u
+#define RETRY_MAX_MS 60000u
+
+static void on_retry(void *arg)
+{
+	struct daemon *d = arg;
+	unsigned i, back = 0, still = 0;
+
+	for (i = 0; i < d->ndevices; i++) {
+		struct device *dev = d->devices[i];
+
+		if (!dev || !dev->failed)
+			continue;
+		if (replace_device(d, dev, conf_dev(d->conf, dev->name), "retry") < 0 ||
+		    d->devices[i]->failed)
+			still++;
+		else
+			back++;
+	}
+	/* the lines held the devices replaced: derive them again */
+	if (back + still > 0 && rebuild_lines(d, d->conf) < 0) {
+		log_err("retrying failed devices: out of memory; stopping");
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	for (i = 0; i < d->ndevices; i++)
+		if (d->devices[i] && !d->devices[i]->ev_started)
+			(void)device_start(d->devices[i]);
+	ledger_reconcile(d);
+	if (back) {
+		log_info("%u failed device(s) opened again", back);
+		control_notify_ready(d);
+	}
+	d->retry_ms = still ? d->retry_ms * 2 : 0;
+	if (d->retry_ms > RETRY_MAX_MS)
+		d->retry_ms = RETRY_MAX_MS;
+	if (still)
+		daemon_schedule_retry(d);
+}
+
+int daemon_retry_init(struct daemon *d)
+{
+	d->retry = itimer_new(d->base, on_retry, d);
+	return d->retry ? 0 : -ENOMEM;
+}
+
+void daemon_schedule_retry(struct daemon *d)
+{
+	unsigned i, failed = 0;
+
+	if (!d->retry || itimer_armed(d->retry))
+		return;
+	for (i = 0; i < d->ndevices; i++)
+		failed += d->devices[i] && d->devices[i]->failed;
+	if (!failed)
+		return;
+	if (!d->retry_ms)
+		d->retry_ms = RETRY_FIRST_MS;
+	itimer_arm(d->retry, now_ns() + (uint64_t)d->retry_ms * 1000000u);
+}
+
 int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 {
 	struct conf *nc = NULL, *oc = d->conf;
@@ -296,7 +363,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 		} else if (unchanged(dev, conf_dev(oc, dev->name), cd)) {
 			kept++;
 		} else {
-			r = replace_device(d, dev, cd);
+			r = replace_device(d, dev, cd, "reload");
 			if (r < 0)
 				goto fail_applied;
 			redefined++;
@@ -356,6 +423,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 		if (d->devices[i] && !d->devices[i]->ev_started)
 			(void)device_start(d->devices[i]);
 	ledger_reconcile(d);
+	daemon_schedule_retry(d);
 	conf_free(oc);
 	control_notify_ready(d);
 	log_info("reloaded %s: %u device(s) kept, %u redefined, %u added, "

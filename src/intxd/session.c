@@ -242,7 +242,8 @@ static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
 	}
 	if (dev->failed) {
 		session_refuse(s, ENODEV, INTX_MSG_SUBSCRIBE,
-			       "device '%s' has failed (%s); a reload retries it",
+			       "device '%s' has failed (%s); intxd opens it "
+			       "again, with back-off, and at a reload",
 			       dev->name, dev->fail_reason[0] ? dev->fail_reason : "?");
 		return 0;
 	}
