@@ -237,6 +237,20 @@ static void lat_record(struct device *dev, uint64_t ns)
 	dev->lat_sum += ns;
 }
 
+void device_keep_counters(struct device *dev, const struct device *old)
+{
+	dev->seq = old->seq;
+	dev->raised = old->raised;
+	dev->delivered = old->delivered;
+	dev->acked = old->acked;
+	dev->handled = old->handled;
+	dev->timeouts = old->timeouts;
+	dev->storms = old->storms;
+	memcpy(dev->lat, old->lat, sizeof(dev->lat));
+	dev->lat_count = old->lat_count;
+	dev->lat_sum = old->lat_sum;
+}
+
 uint64_t device_latency(const struct device *dev, double q)
 {
 	uint64_t want, seen = 0;
@@ -297,6 +311,7 @@ void device_unmask(struct device *dev)
 		device_fail(dev, "unmask", r);
 		return;
 	}
+	dev->unmasked_ns = now_ns();
 	events_emit(dev->daemon, INTX_EV_UNMASK, 0, dev->seq, dev->name, "");
 }
 

@@ -60,6 +60,7 @@ struct device {
 	bool stale;     /* found by another device's wakeup: its own signal may
 			 * still be queued, to be dropped before unmasking */
 	uint64_t raised_ns; /* when the interrupt being serviced was seen */
+	uint64_t unmasked_ns; /* when intxd last unmasked it */
 	struct ledger owed; /* acknowledgements owed for it */
 
 	struct session **subs;
@@ -131,6 +132,10 @@ int device_admin_mask(struct device *dev, bool mask);
 
 /* Mark failed, log why, stop watching; the rest of the daemon goes on. */
 void device_fail(struct device *dev, const char *what, int err);
+
+/* A device reopened in old's place (redefined, or opened again after it
+ * failed) goes on with old's numbering and counters. */
+void device_keep_counters(struct device *dev, const struct device *old);
 
 /* Latency percentile (0..1) of raise -> last ack, in ns; 0 if no samples. */
 uint64_t device_latency(const struct device *dev, double q);

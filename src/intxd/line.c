@@ -91,6 +91,8 @@ void line_fd_event(struct line *l, struct device *sig)
 		return;
 	}
 	ts = now_ns();
+	if (ts - sig->unmasked_ns >= LINE_IDLE_WAKE_NS)
+		l->idle_wakes++;
 	if (l->broadcast) {
 		line_broadcast(l, sig, ts);
 		return;

@@ -15,6 +15,9 @@
 struct daemon;
 struct device;
 
+/* how long after its unmask a device's wakeup counts as idle */
+#define LINE_IDLE_WAKE_NS 50000000u
+
 struct line {
 	struct daemon *daemon;
 	char name[INTX_NAME_MAX];
@@ -24,6 +27,10 @@ struct line {
 	unsigned ndevs;
 	uint64_t events, spurious, status_reads;
 	uint64_t merged; /* wakeups of a device already held masked */
+	/* wakeups of a device unmasked well before (LINE_IDLE_WAKE_NS): a
+	 * real interrupt, or the kernel's poll of a disabled line; not the
+	 * signal a vfio unmask sends at once for a device still asserting */
+	uint64_t idle_wakes;
 };
 
 struct line *line_new(struct daemon *d, const char *name, int irq);

@@ -36,6 +36,8 @@
 #define LW_LINES 64
 #define LW_QUAR 32
 #define LW_ASSERT 8
+#define LW_STILL_MS 1000   /* the kernel's count still this long ... */
+#define LW_STILL_WAKES 5   /* ... while the fds woke this often: dead */
 
 struct lw_line {
 	int irq;
@@ -43,6 +45,12 @@ struct lw_line {
 	uint64_t unhandled;   /* /proc/irq/N/spurious */
 	int64_t intr;         /* /proc/interrupts, summed; -1 unknown */
 	uint64_t events, spurious; /* the line's own, at the last look */
+	uint64_t idle_wakes;
+	/* how long the kernel's count has stood still, and the wakes since:
+	 * a vfio unmask of a device that still asserts signals without an
+	 * interrupt, so a short stillness is normal under load */
+	unsigned still_ticks;
+	uint64_t still_events;
 	uint32_t rogues;
 	bool dead;
 	uint64_t dead_ns;
@@ -428,6 +436,9 @@ static void mark_dead(struct linewatch *w, struct lw_line *ws, struct line *l,
 	ws->dead = true;
 	ws->dead_ns = now_ns();
 	ws->told_blocked = false;
+	/* after a revival, another whole second of stillness to say it again */
+	ws->still_ticks = 0;
+	ws->still_events = 0;
 	log_full(LOG_ERR, NULL, l->name, NULL,
 		 "irq %d: the kernel disabled the line (%s); its devices are only polled",
 		 ws->irq, how);
@@ -449,14 +460,27 @@ static void check_line(struct linewatch *w, struct line *l)
 		unhandled = 0;
 	intr = read_interrupts(l->irq);
 	climbing = ws->primed && (unhandled > ws->unhandled || l->spurious > ws->spurious);
-	/* fds woke, the kernel's count did not move: only its poll runs */
-	frozen = ws->primed && intr >= 0 && intr == ws->intr && l->events >= ws->events + 2;
-	if (frozen)
+	/* fds keep waking for a second, the kernel's count does not move:
+	 * only its 10 Hz poll runs (the kernel log says so at once, too) */
+	if (ws->primed && intr >= 0 && intr == ws->intr) {
+		ws->still_ticks++;
+		/* a vfio unmask signals at once for a device that still
+		 * asserts, no interrupt taken: only idle wakeups count */
+		if (l->idle_wakes > ws->idle_wakes)
+			ws->still_events += l->idle_wakes - ws->idle_wakes;
+	} else {
+		ws->still_ticks = 0;
+		ws->still_events = 0;
+	}
+	frozen = ws->still_ticks * LINEWATCH_PERIOD_MS >= LW_STILL_MS &&
+		 ws->still_events >= LW_STILL_WAKES;
+	if (frozen && !ws->dead)
 		mark_dead(w, ws, l, "/proc/interrupts stands still while its devices wake");
 	ws->primed = true;
 	ws->unhandled = unhandled;
 	ws->intr = intr;
 	ws->events = l->events;
+	ws->idle_wakes = l->idle_wakes;
 	ws->spurious = l->spurious;
 	if (climbing || ws->dead || ws->nasserting)
 		asserting = scan_rogues(w, ws, l);

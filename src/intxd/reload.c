@@ -93,9 +93,9 @@ static void remove_device(struct daemon *d, struct device *dev)
 
 /* A device redefined under the same name (another path, address or
  * backend, or one that had failed) is reopened in the same slot: clients
- * keep its id, and their subscriptions carry over; so does its sequence
- * number, so that an acknowledgement of the old device's interrupt never
- * matches the new one's. */
+ * keep its id, and their subscriptions carry over; so do its counters and
+ * its sequence number, so that an acknowledgement of the old device's
+ * interrupt never matches the new one's. */
 static int replace_device(struct daemon *d, struct device *old,
 			  const struct conf_device *cd, const char *why)
 {
@@ -104,7 +104,7 @@ static int replace_device(struct daemon *d, struct device *old,
 	if (!dev)
 		return -ENOMEM;
 	dev->id = old->id;
-	dev->seq = old->seq;
+	device_keep_counters(dev, old);
 	ledger_drop_device(d, old);
 	/* the subscribers move over; old is closed before the new one opens
 	 * (a vfio group or a sim socket can be held once only) */
@@ -242,6 +242,7 @@ static int rebuild_lines(struct daemon *d, const struct conf *nc)
 				d->lines[i]->spurious = old[k]->spurious;
 				d->lines[i]->status_reads = old[k]->status_reads;
 				d->lines[i]->merged = old[k]->merged;
+				d->lines[i]->idle_wakes = old[k]->idle_wakes;
 			}
 	for (k = 0; k < nold; k++)
 		line_free(old[k]);
