@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "irqinfo.h"
 #include "json.h"
 #include "doctor.h"
 #include "pcidev.h"
@@ -116,23 +117,6 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-static int read_text(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return (int)n;
-}
-
 static int fattr(struct doctor *d, const char *bdf, const char *attr, char *buf,
 		 size_t size)
 {
@@ -140,7 +124,7 @@ static int fattr(struct doctor *d, const char *bdf, const char *attr, char *buf,
 	int r;
 
 	snprintf(path, sizeof(path), "%s/%s/%s", d->sysfs, bdf, attr);
-	r = read_text(path, buf, size);
+	r = irqinfo_read_text(path, buf, size);
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -350,17 +334,16 @@ static void read_interrupts(struct doctor *d)
 
 static void read_spurious(struct doctor *d, struct irqline *l)
 {
-	char path[512], buf[256], *p;
+	struct irq_spurious sp;
 
-	snprintf(path, sizeof(path), "%s/irq/%d/spurious", d->proc, l->irq);
-	if (read_text(path, buf, sizeof(buf)) < 0)
+	if (irqinfo_spurious(d->proc, l->irq, &sp) < 0)
 		return;
-	if ((p = strstr(buf, "count ")))
-		l->spur_count = strtoll(p + 6, NULL, 10);
-	if ((p = strstr(buf, "unhandled ")))
-		l->spur_unhandled = strtoll(p + 10, NULL, 10);
-	if ((p = strstr(buf, "last_unhandled ")))
-		l->spur_last_ms = strtoll(p + 15, NULL, 10);
+	if (sp.count >= 0)
+		l->spur_count = sp.count;
+	if (sp.unhandled >= 0)
+		l->spur_unhandled = sp.unhandled;
+	if (sp.last_unhandled_ms >= 0)
+		l->spur_last_ms = sp.last_unhandled_ms;
 }
 
 static void km_note(struct doctor *d, int irq, double ts, bool revived)

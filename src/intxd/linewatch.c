@@ -24,6 +24,7 @@
 
 #include "backend.h"
 #include "clock.h"
+#include "irqinfo.h"
 #include "conf.h"
 #include "daemon.h"
 #include "device.h"
@@ -140,31 +141,13 @@ static struct lw_quar *quar_find(struct linewatch *w, const char *bdf)
 	return NULL;
 }
 
-static int read_small(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 static int read_unhandled(int irq, uint64_t *out)
 {
-	char path[64], buf[256], *p;
+	struct irq_spurious sp;
 
-	snprintf(path, sizeof(path), "/proc/irq/%d/spurious", irq);
-	if (read_small(path, buf, sizeof(buf)) < 0 || !(p = strstr(buf, "unhandled ")))
+	if (irqinfo_spurious("/proc", irq, &sp) < 0 || sp.unhandled < 0)
 		return -ENOENT;
-	*out = strtoull(p + 10, NULL, 10);
+	*out = (uint64_t)sp.unhandled;
 	return 0;
 }
 

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* irqinfo.c - see irqinfo.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "irqinfo.h"
+
+int irqinfo_read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static int64_t field(const char *buf, const char *name)
+{
+	const char *p = strstr(buf, name);
+
+	return p ? strtoll(p + strlen(name), NULL, 10) : -1;
+}
+
+int irqinfo_spurious(const char *proc, int irq, struct irq_spurious *out)
+{
+	char path[512], buf[256];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/irq/%d/spurious", proc, irq);
+	r = irqinfo_read_text(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	out->count = field(buf, "count ");
+	/* "last_unhandled" contains "unhandled": match it at a line start */
+	out->unhandled = strncmp(buf, "unhandled ", 10) == 0 ?
+				 field(buf, "unhandled ") : field(buf, "\nunhandled ");
+	out->last_unhandled_ms = field(buf, "last_unhandled ");
+	return 0;
+}
