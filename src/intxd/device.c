@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "device.h"
 #include "events.h"
+#include "hoptrace.h"
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
@@ -82,6 +83,7 @@ static void on_irq_fd(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	hop_mark(HOP_WAKE);
 	line_fd_event(dev->line, dev);
 }
 
@@ -311,6 +313,7 @@ void device_unmask(struct device *dev)
 		device_fail(dev, "unmask", r);
 		return;
 	}
+	hop_mark(HOP_UNMASKED);
 	dev->unmasked_ns = now_ns();
 	events_emit(dev->daemon, INTX_EV_UNMASK, 0, dev->seq, dev->name, "");
 }
