@@ -388,6 +388,14 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			session_kill(s, NULL);
 			return;
 		}
+		/*
+		 * A client sends one ACK per NOTIFY and usually nothing after
+		 * it: stop here rather than pay a recvmsg that finds the
+		 * socket empty on every interrupt.  If more is queued, the
+		 * (level-triggered) event loop calls again.
+		 */
+		if (type == INTX_MSG_ACK)
+			return;
 	}
 }
 
