@@ -83,7 +83,6 @@ static void on_irq_fd(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	hop_mark(HOP_WAKE);
 	line_fd_event(dev->line, dev);
 }
 

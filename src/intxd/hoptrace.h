@@ -13,7 +13,7 @@
 #include <time.h>
 
 enum hop {
-	HOP_WAKE = 1,     /* the event loop calls the device's fd handler */
+	HOP_WAKE = 1,     /* the device's fd is drained (a relay's read returns) */
 	HOP_NOTIFIED = 2, /* the NOTIFY is written to the client's pipe */
 	HOP_ACK_READ = 5, /* the client's ACK is read */
 	HOP_UNMASKED = 6, /* the device is unmasked */

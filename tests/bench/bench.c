@@ -1227,7 +1227,7 @@ static double g_dcs(const struct result *r) { return per(r->dmn_cs, r->ints); }
 static double g_ccs(const struct result *r) { return per(r->cli_cs, r->ints); }
 
 static const char *hop_names[BHOP_N] = {
-	"", "raise -> daemon wakes", "wakes -> notification written",
+	"", "raise -> daemon has read the fd", "-> notification written",
 	"written -> client handler", "handler (Status, lower)",
 	"handler end -> ACK read", "ACK read -> unmasked",
 };

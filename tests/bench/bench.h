@@ -28,7 +28,7 @@ struct bench_shm {
  */
 enum bench_hop {
 	BHOP_RAISE,       /* driver: just before the raise */
-	BHOP_WAKE,        /* daemon/relay: woken by the device's fd */
+	BHOP_WAKE,        /* daemon/relay: has read (drained) the device's fd */
 	BHOP_NOTIFIED,    /* daemon/relay: notification written */
 	BHOP_HANDLER,     /* client: handler starts (libintx: after its read) */
 	BHOP_HANDLER_END, /* client: handler returns; the ACK is written next */
