@@ -1402,7 +1402,8 @@ int main(int argc, char **argv)
 	       "source and client on CPU 0, relay/intxd on CPU 1; free = not pinned\n");
 	printf("cs = context switches (voluntary + involuntary, /proc/PID/status) of the "
 	       "daemon/relay and of the clients; other cpu = CPU time of everything else "
-	       "on the machine at nice <= 0 (/proc/stat minus our processes) in %% of one "
+	       "on the machine at nice <= 0 (schedstat of every other task, kernel threads "
+	       "too) in %% of one "
 	       "CPU, niced = at nice > 0 (shown, not held against a run); BUSY = other "
 	       "over %.0f %% (or steal over 2 %%): left out of the medians\n", busy_limit);
 
