@@ -1187,6 +1187,7 @@ static const char *core_names[SC_N] = { "floor pingpong", "floor relay-efd",
 					"floor relay-sim", "intxd 1 client 1 device" };
 static struct result core[MAXREPS][2][SC_N];
 static unsigned reps = 5;
+static bool core_only; /* --core: the repetitions, hops and syscalls only */
 
 /* Every rep BUSY: the medians take them all, and say so. */
 static bool all_busy;
@@ -1266,8 +1267,11 @@ int main(int argc, char **argv)
 			reps = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--busy-limit") && i + 1 < (unsigned)argc)
 			busy_limit = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--core"))
+			core_only = true;
 		else
-			die("usage: bench [--out DIR] [--quick] [--reps N] [--busy-limit PCT]");
+			die("usage: bench [--out DIR] [--quick] [--reps N] [--busy-limit PCT] "
+			    "[--core]");
 	}
 	if (reps < 1 || reps > MAXREPS)
 		die("--reps: 1 to %d", MAXREPS);
@@ -1348,7 +1352,7 @@ int main(int argc, char **argv)
 	run_intxd(&cnt[2], "intxd", &one, &ONE_CPU, 2000, 1);
 	result_finish(&cnt[2], NULL);
 	counting = false;
-	{
+	if (!core_only) {
 		struct ixcfg cc = { .mode = "selective", .ndev = 16, .nlines = 4,
 				    .layout = ONE_CLIENT, .raise_all = true };
 
@@ -1357,7 +1361,7 @@ int main(int argc, char **argv)
 			  4000 / scale, 16);
 		result_finish(&conc, "intxd-16dev-free");
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; !core_only && i < 4; i++) {
 		struct ixcfg b = { .mode = "broadcast", .ndev = ns[i], .nlines = 1,
 				   .layout = CLIENT_PER_DEV, .rotate = true };
 		unsigned bit = (ns[i] >= 64 ? 2000 : ns[i] >= 16 ? 4000 : 8000) / scale;
@@ -1374,7 +1378,7 @@ int main(int argc, char **argv)
 		run_intxd(&sel[i], name, &b, &ONE_CPU, bit, ns[i]);
 		result_finish(&sel[i], plot);
 	}
-	{
+	if (!core_only) {
 		struct ixcfg s = { .mode = "selective", .ndev = 1, .nlines = 1,
 				   .layout = ONE_CLIENT, .idle = 1 };
 		struct ixcfg m = { .mode = "selective", .ndev = 64, .nlines = 8,
@@ -1488,6 +1492,8 @@ int main(int argc, char **argv)
 		       cnt[i].name + (i < 2 ? 6 : 0), cnt[i].sys_dmn, cnt[i].sys_list[0], "",
 		       cnt[i].sys_cli, cnt[i].sys_list[1]);
 
+	if (core_only)
+		goto out;
 	printf("\nsingle runs\n\n");
 	header();
 	row(&conc);
@@ -1527,6 +1533,7 @@ int main(int argc, char **argv)
 		printf("  daemon peak RSS, 64 devices + 64 clients: %.2f MiB (target <= 8 MiB: %s)\n",
 		       rss.rss_kib / 1024.0, verdict(rss.rss_kib <= 8192));
 	}
+out:
 	printf("\nrun time %.1f s; CSV %s/bench.csv\n", (bench_now() - tstart) / 1e9, out_dir);
 	{
 		char cmd[128];

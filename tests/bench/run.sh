@@ -6,7 +6,8 @@
 # gnuplot (installed from Debian with apt-get when missing).  It reports;
 # it never fails on a number.  Needs root and strace (the system-call
 # counts); about a minute on 2 vCPUs.  BENCH_ARGS passes options to the
-# driver: --quick, --reps N (default 5), --busy-limit PCT (default 10).
+# driver: --quick, --reps N (default 5), --busy-limit PCT (default 10),
+# --core (only the repeated intxd/floor comparison, hops and system calls).
 set -eu
 
 out=${1:-bench-results}
