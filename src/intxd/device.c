@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "device.h"
 #include "events.h"
+#include "hoptrace.h"
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
@@ -311,6 +312,7 @@ void device_unmask(struct device *dev)
 		device_fail(dev, "unmask", r);
 		return;
 	}
+	hop_mark(HOP_UNMASKED);
 	dev->unmasked_ns = now_ns();
 	events_emit(dev->daemon, INTX_EV_UNMASK, 0, dev->seq, dev->name, "");
 }

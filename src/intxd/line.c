@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "device.h"
 #include "events.h"
+#include "hoptrace.h"
 #include "line.h"
 #include "log.h"
 
@@ -80,6 +81,7 @@ void line_fd_event(struct line *l, struct device *sig)
 			device_fail(sig, "read interrupt fd", r);
 		return; /* consumed already, by an unmask */
 	}
+	hop_mark(HOP_WAKE); /* where a relay's blocking read returns */
 	l->events++;
 	/*
 	 * intxd masked it already (the kernel woke the fd again because the

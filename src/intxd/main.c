@@ -18,6 +18,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "fdstore.h"
+#include "hoptrace.h"
 #include "listener.h"
 #include "log.h"
 #include "watchdog.h"
@@ -139,6 +140,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_setup(level);
+	hoptrace_init();
 
 	r = conf_load(conf_path, stderr, &conf);
 	if (r < 0) {

@@ -15,6 +15,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "device.h"
+#include "hoptrace.h"
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
@@ -289,6 +290,7 @@ static int on_unsubscribe(struct session *s, const struct intx_msg_unsubscribe *
 
 static int on_ack(struct session *s, const struct intx_msg_ack *m)
 {
+	hop_mark(HOP_ACK_READ);
 	if (m->token >= s->ndevices || m->device_id >= s->ndevices) {
 		session_refuse(s, EPROTO, INTX_MSG_ACK,
 			       "acknowledgement of no notification");
@@ -386,6 +388,14 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			session_kill(s, NULL);
 			return;
 		}
+		/*
+		 * A client sends one ACK per NOTIFY and usually nothing after
+		 * it: stop here rather than pay a recvmsg that finds the
+		 * socket empty on every interrupt.  If more is queued, the
+		 * (level-triggered) event loop calls again.
+		 */
+		if (type == INTX_MSG_ACK)
+			return;
 	}
 }
 
@@ -476,6 +486,7 @@ void session_notify(struct session *s, uint32_t device_id, uint32_t token,
 	m.notify.seq = seq;
 	m.notify.raised_ns = ts;
 	unasked(s, &m);
+	hop_mark(HOP_NOTIFIED);
 }
 
 void session_revoke(struct session *s, struct device *dev, int err,

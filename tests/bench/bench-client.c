@@ -54,6 +54,7 @@ static int handler(const struct intx_event *ev, void *arg)
 	simdev_lower(&d->sim); /* acknowledge the device itself */
 	shm->handled[d->idx]++;
 	nhandled++;
+	shm->t_handler_end[d->idx] = bench_now();
 	return INTX_HANDLED;
 }
 

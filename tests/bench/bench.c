@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -71,8 +72,17 @@ struct result {
 	uint64_t daemon_ns;  /* intxd (or the relay) alone */
 	uint64_t wakeups;    /* times client processes were scheduled in */
 	uint64_t rss_kib;    /* daemon peak RSS */
+	uint64_t dmn_cs, cli_cs; /* context switches (voluntary + not) */
 	double p50, p99, p999;
 	bool ok;
+	bool busy;           /* other work on the machine during the run */
+	double foreign;      /* CPUs' worth of other processes' time, in % of one */
+	double steal;        /* steal time, % of one CPU */
+	double niced;        /* niced processes' time (others'), % of one CPU */
+	double sys_dmn, sys_cli; /* syscalls per interrupt (strace -c), or < 0 */
+	char sys_list[2][256];   /* the daemon's and the clients' syscalls */
+	uint32_t *hopd[BHOP_N];  /* per-hop ns (traced runs): hop k = k-1 -> k */
+	size_t nhop;
 };
 
 static const char *intxd_path, *client_path, *out_dir;
@@ -81,6 +91,17 @@ static struct bench_shm *shm;
 static int shm_fd, done_fd;
 static FILE *csv;
 static unsigned scale = 1; /* --quick divides iterations by 4 */
+static volatile uint64_t *hops; /* enum bench_hop slots, shared page */
+static int hop_fd;
+static bool tracing;            /* this run marks hops */
+static bool counting;           /* this run counts syscalls with strace */
+static double busy_limit = 10;  /* % of one CPU of others' time: busy */
+
+static inline void hop(enum bench_hop h)
+{
+	if (tracing)
+		hops[h] = bench_now();
+}
 
 static void die(const char *fmt, ...)
 {
@@ -157,6 +178,257 @@ static uint64_t vm_hwm_kib(pid_t pid)
 	return proc_status(pid, "VmHWM: %llu kB");
 }
 
+/* Context switches, voluntary and not. */
+static uint64_t ctxsw(pid_t pid)
+{
+	return wakeups(pid) + proc_status(pid, "nonvoluntary_ctxt_switches: %llu");
+}
+
+/*
+ * Was the machine busy with something else during a run?  The runtime of
+ * every task but ours (kernel threads too), and the steal time, over the
+ * run's wall time.
+ */
+struct probe {
+	uint64_t t, busy, steal, nice;
+};
+
+/*
+ * The runtime (schedstat, ns) of every other task on the machine, kernel
+ * threads included, split by nice: a nice > 0 job yields to the
+ * benchmark, so it is shown apart and not held against a run.
+ */
+static void others_ns(const pid_t *ours, unsigned nours, uint64_t *fg, uint64_t *niced)
+{
+	struct dirent *e, *t;
+	DIR *d = opendir("/proc"), *td;
+
+	*fg = *niced = 0;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[600];
+		unsigned i;
+		pid_t pid;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		pid = (pid_t)atoi(e->d_name);
+		for (i = 0; i < nours && ours[i] != pid; i++)
+			;
+		if (i < nours || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", e->d_name);
+		td = opendir(path);
+		if (!td)
+			continue;
+		while ((t = readdir(td))) {
+			char buf[1024], *p;
+			unsigned long long run = 0;
+			long nice = 0;
+			ssize_t n;
+			int fd;
+
+			if (t->d_name[0] < '1' || t->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/schedstat",
+				 e->d_name, t->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = 0;
+			run = strtoull(buf, NULL, 10);
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/stat", e->d_name,
+				 t->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = 0;
+			p = strrchr(buf, ')');
+			/* after the name: fields 3 to 18, then nice (19) */
+			if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+				      "%*u %*u %*d %*d %*d %ld", &nice) != 1)
+				nice = 0;
+			if (nice > 0)
+				*niced += run;
+			else
+				*fg += run;
+		}
+		closedir(td);
+	}
+	closedir(d);
+}
+
+static void cpu_stat(uint64_t *busy, uint64_t *steal)
+{
+	unsigned long long v[10] = { 0 };
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "r");
+
+	*busy = *steal = 0;
+	if (!f)
+		return;
+	/* user nice system idle iowait irq softirq steal guest guest_nice */
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
+		   &v[9]) >= 8) {
+		*busy = (v[0] + v[1] + v[2] + v[5] + v[6]) * (1000000000ull / hz);
+		*steal = v[7] * (1000000000ull / hz);
+	}
+	fclose(f);
+}
+
+static void probe_start(struct probe *p, const pid_t *pids, unsigned n)
+{
+	uint64_t busy;
+
+	p->t = bench_now();
+	cpu_stat(&busy, &p->steal);
+	others_ns(pids, n, &p->busy, &p->nice);
+}
+
+static void probe_end(struct result *r, const struct probe *p, const pid_t *pids,
+		      unsigned n)
+{
+	struct probe e;
+	double wall;
+
+	probe_start(&e, pids, n);
+	wall = (double)(e.t - p->t);
+	/* a task that exited in between takes its time with it: clamp */
+	r->foreign = wall > 0 && e.busy > p->busy ?
+		100.0 * (double)(e.busy - p->busy) / wall : 0;
+	r->niced = wall > 0 && e.nice > p->nice ?
+		100.0 * (double)(e.nice - p->nice) / wall : 0;
+	r->steal = wall > 0 ? 100.0 * (double)(e.steal - p->steal) / wall : 0;
+	/* steal is counted in ticks: meaningless over a short run */
+	r->busy = r->foreign > busy_limit || (wall > 5e8 && r->steal > 2);
+}
+
+/*
+ * Count a process's system calls with strace -c over part of a run:
+ * start attaches and waits until the kernel says it is traced.
+ */
+static pid_t strace_start(pid_t pid, const char *file)
+{
+	char ps[16];
+	pid_t sp;
+	int waited;
+
+	snprintf(ps, sizeof(ps), "%d", (int)pid);
+	sp = fork();
+	if (sp < 0)
+		die("fork: %s", strerror(errno));
+	if (sp == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execlp("strace", "strace", "-c", "-q", "-o", file, "-p", ps, (char *)NULL);
+		_exit(127);
+	}
+	for (waited = 0; waited < 10000; waited++) {
+		struct timespec ts = { 0, 1000000 };
+
+		if (proc_status(pid, "TracerPid: %llu") == (uint64_t)sp)
+			return sp;
+		/* strace gives no other sign that it has attached */
+		nanosleep(&ts, NULL);
+	}
+	die("strace did not attach to %d (is strace installed?)", (int)pid);
+	return -1;
+}
+
+/* Stop it; calls per interrupt, and the list of the frequent ones. */
+static double strace_stop(pid_t sp, const char *file, uint64_t ints, char *list,
+			  size_t len)
+{
+	char line[256], name[64];
+	double total = -1, secs, usecs;
+	unsigned long long calls;
+	float pct;
+	FILE *f;
+	int st;
+
+	kill(sp, SIGINT);
+	waitpid(sp, &st, 0);
+	list[0] = 0;
+	f = fopen(file, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = line;
+		int n = 0;
+
+		/* "% time seconds usecs/call calls [errors] syscall" */
+		if (sscanf(line, "%f %lf %lf %llu%n", &pct, &secs, &usecs, &calls, &n) != 4)
+			continue;
+		c += n;
+		while (*c == ' ' || (*c >= '0' && *c <= '9'))
+			c++;
+		if (sscanf(c, "%63s", name) != 1)
+			continue;
+		if (!strcmp(name, "total")) {
+			total = (double)calls / (double)ints;
+			continue;
+		}
+		if ((double)calls / (double)ints >= 0.01) {
+			size_t l = strlen(list);
+
+			snprintf(list + l, len - l, "%s%s %.2f", l ? ", " : "", name,
+				 (double)calls / (double)ints);
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+static void hops_alloc(struct result *r, size_t cap)
+{
+	int k;
+
+	for (k = 1; k < BHOP_N; k++) {
+		r->hopd[k] = calloc(cap ? cap : 1, sizeof(uint32_t));
+		if (!r->hopd[k])
+			die("out of memory");
+	}
+}
+
+/* One traced interrupt's hops, if every one was marked. */
+static void hops_sample(struct result *r, uint64_t raise)
+{
+	uint64_t t[BHOP_N];
+	int k;
+
+	t[BHOP_RAISE] = raise;
+	t[BHOP_HANDLER] = shm->t_handler[0];
+	t[BHOP_HANDLER_END] = shm->t_handler_end[0];
+	t[BHOP_WAKE] = hops[BHOP_WAKE];
+	t[BHOP_NOTIFIED] = hops[BHOP_NOTIFIED];
+	t[BHOP_ACK_READ] = hops[BHOP_ACK_READ];
+	t[BHOP_UNMASKED] = hops[BHOP_UNMASKED];
+	for (k = 1; k < BHOP_N; k++)
+		if (t[k] < t[k - 1] || t[k] - t[k - 1] > UINT32_MAX)
+			return;
+	for (k = 1; k < BHOP_N; k++)
+		r->hopd[k][r->nhop] = (uint32_t)(t[k] - t[k - 1]);
+	r->nhop++;
+}
+
+static void hops_clear(void)
+{
+	int k;
+
+	for (k = 0; k < BHOP_N; k++)
+		hops[k] = 0;
+	shm->t_handler[0] = shm->t_handler_end[0] = 0;
+}
+
 static void efd_write(int fd)
 {
 	uint64_t one = 1;
@@ -195,6 +467,7 @@ static void result_init(struct result *r, const char *name, const char *place,
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->place = place;
 	r->n = n;
+	r->sys_dmn = r->sys_cli = -1;
 	r->lat = calloc(cap ? cap : 1, sizeof(*r->lat));
 	if (!r->lat)
 		die("out of memory");
@@ -298,9 +571,13 @@ static void floor_relay_sim(const char *dir, int e2, int e3, int e4)
 	for (;;) {
 		if (read(fd, buf, sizeof(buf)) <= 0)
 			_exit(1);
+		hop(BHOP_WAKE);
 		efd_write(e2);
+		hop(BHOP_NOTIFIED);
 		efd_read(e3);
+		hop(BHOP_ACK_READ);
 		simdev_unmask(&sd);
+		hop(BHOP_UNMASKED);
 		efd_write(e4);
 	}
 }
@@ -323,6 +600,7 @@ static void floor_client(int e2, int e3, const char *dir)
 		if (sd && pread(sd->cfg_fd, b, 2, PCI_STATUS) == 2 &&
 		    (b[0] & PCI_STATUS_INTERRUPT))
 			simdev_lower(sd);
+		shm->t_handler_end[0] = bench_now();
 		efd_write(e3);
 	}
 }
@@ -335,8 +613,11 @@ static void run_floor(struct result *r, enum floor_kind kind,
 	pid_t pids[2] = { 0, 0 };
 	uint64_t run0[2] = { 0, 0 }, cnt0[2] = { 0, 0 }, run1[2], cnt1[2], t0 = 0;
 	unsigned warm = iters / 10;
-	char dir[128], name[64];
+	char dir[128], name[64], sf[2][256];
 	struct simdev sd;
+	uint64_t cs0[2] = { 0, 0 };
+	pid_t sp[2] = { 0, 0 };
+	struct probe pr = { 0 };
 
 	snprintf(name, sizeof(name), "floor %s", names[kind]);
 	result_init(r, name, pl->name, 1, iters);
@@ -375,6 +656,8 @@ static void run_floor(struct result *r, enum floor_kind kind,
 		if (pids[1] == 0)
 			floor_client(e[2], e[3], kind == RELAY_SIM ? dir : NULL);
 	}
+	if (tracing)
+		hops_alloc(r, iters);
 	for (i = 0; i < (int)(iters + warm); i++) {
 		uint64_t t;
 
@@ -383,23 +666,48 @@ static void run_floor(struct result *r, enum floor_kind kind,
 			schedstat(pids[1], &run0[1], &cnt0[1]);
 			cnt0[0] = wakeups(pids[0]);
 			cnt0[1] = pids[1] ? wakeups(pids[1]) : 0;
+			cs0[0] = ctxsw(pids[0]);
+			cs0[1] = pids[1] ? ctxsw(pids[1]) : 0;
+			if (counting) {
+				snprintf(sf[0], sizeof(sf[0]), "%s/strace-relay", work);
+				snprintf(sf[1], sizeof(sf[1]), "%s/strace-client", work);
+				sp[0] = strace_start(pids[0], sf[0]);
+				if (pids[1])
+					sp[1] = strace_start(pids[1], sf[1]);
+			}
+			probe_start(&pr, pids, 2);
 			t0 = bench_now();
 		}
+		if (tracing)
+			hops_clear();
 		t = bench_now();
 		if (kind == RELAY_SIM)
 			simdev_raise(&sd);
 		else
 			efd_write(e[1]);
 		efd_read(kind == PINGPONG ? e[2] : e[4]);
-		if (i >= (int)warm)
+		if (i >= (int)warm) {
 			sample(r, t, shm->t_handler[0]);
+			if (tracing)
+				hops_sample(r, t);
+		}
 	}
 	r->elapsed_ns = bench_now() - t0;
 	r->ints = iters;
+	probe_end(r, &pr, pids, 2);
+	if (counting) {
+		r->sys_dmn = strace_stop(sp[0], sf[0], iters, r->sys_list[0],
+					 sizeof(r->sys_list[0]));
+		if (pids[1])
+			r->sys_cli = strace_stop(sp[1], sf[1], iters, r->sys_list[1],
+						 sizeof(r->sys_list[1]));
+	}
 	schedstat(pids[0], &run1[0], &cnt1[0]);
 	schedstat(pids[1], &run1[1], &cnt1[1]);
 	cnt1[0] = wakeups(pids[0]);
 	cnt1[1] = pids[1] ? wakeups(pids[1]) : 0;
+	r->dmn_cs = ctxsw(pids[0]) - cs0[0];
+	r->cli_cs = pids[1] ? ctxsw(pids[1]) - cs0[1] : 0;
 	r->daemon_ns = run1[0] - run0[0];
 	r->cpu_ns = r->daemon_ns + (pids[1] ? run1[1] - run0[1] : 0);
 	r->wakeups = pids[1] ? cnt1[1] - cnt0[1] : cnt1[0] - cnt0[0];
@@ -579,6 +887,12 @@ static void ix_start(const struct ixcfg *c, const struct place *pl, struct ix *x
 		if (fd >= 0)
 			dup2(fd, 2);
 		setenv("NOTIFY_SOCKET", notify, 1);
+		if (tracing) {
+			char fds[16];
+
+			snprintf(fds, sizeof(fds), "%d", hop_fd);
+			setenv("INTXD_HOPTRACE_FD", fds, 1);
+		}
 		execl(intxd_path, "intxd", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
@@ -655,23 +969,42 @@ static void run_intxd(struct result *r, const char *name, const struct ixcfg *c,
 {
 	uint64_t run0[MAXPROC + 1], cnt0[MAXPROC + 1], run1, cnt1, t0 = 0;
 	unsigned warm = iters / 10 + 10, i, k, nr = c->raise_all ? c->ndev : 1;
+	uint64_t cs0[MAXPROC + 1] = { 0 };
+	pid_t all[MAXPROC + 1], sp[2] = { 0, 0 };
+	char sf[2][256];
+	struct probe pr = { 0 };
 	struct ix x;
 
 	result_init(r, name, pl->name, n, (size_t)iters * nr);
 	ix_start(c, pl, &x);
+	all[0] = x.daemon;
+	memcpy(all + 1, x.procs, x.nprocs * sizeof(*all));
 	pin(pl->source);
+	if (tracing)
+		hops_alloc(r, iters);
 	for (i = 0; i < iters + warm; i++) {
 		unsigned first = c->rotate ? i % c->ndev : 0;
 		uint64_t want = 0;
 
 		if (i == warm) {
 			schedstat(x.daemon, &run0[0], &cnt0[0]);
+			cs0[0] = ctxsw(x.daemon);
 			for (k = 0; k < x.nprocs; k++) {
 				schedstat(x.procs[k], &run0[k + 1], &cnt0[k + 1]);
 				cnt0[k + 1] = wakeups(x.procs[k]);
+				cs0[k + 1] = ctxsw(x.procs[k]);
 			}
+			if (counting) {
+				snprintf(sf[0], sizeof(sf[0]), "%s/strace-intxd", work);
+				snprintf(sf[1], sizeof(sf[1]), "%s/strace-client", work);
+				sp[0] = strace_start(x.daemon, sf[0]);
+				sp[1] = strace_start(x.procs[0], sf[1]);
+			}
+			probe_start(&pr, all, x.nprocs + 1);
 			t0 = bench_now();
 		}
+		if (tracing)
+			hops_clear();
 		for (k = first; k < first + nr; k++) {
 			shm->t_raise[k] = bench_now();
 			simdev_raise(&x.sims[k]);
@@ -693,20 +1026,37 @@ static void run_intxd(struct result *r, const char *name, const struct ixcfg *c,
 					die("%s: device d%u never unmasked", name, k);
 				else
 					sched_yield();
-			if (i >= warm)
+			/* intxd marks the unmask just after it (an intxd
+			 * without hoptrace never does: then no hop samples) */
+			while (tracing && !hops[BHOP_UNMASKED] &&
+			       bench_now() - shm->t_raise[k] < 100000000ull)
+				sched_yield();
+			if (i >= warm) {
 				sample(r, shm->t_raise[k], shm->t_handler[k]);
+				if (tracing)
+					hops_sample(r, shm->t_raise[k]);
+			}
 		}
 	}
 	r->elapsed_ns = bench_now() - t0;
 	r->ints = (uint64_t)iters * nr;
+	probe_end(r, &pr, all, x.nprocs + 1);
+	if (counting) {
+		r->sys_dmn = strace_stop(sp[0], sf[0], r->ints, r->sys_list[0],
+					 sizeof(r->sys_list[0]));
+		r->sys_cli = strace_stop(sp[1], sf[1], r->ints, r->sys_list[1],
+					 sizeof(r->sys_list[1]));
+	}
 	schedstat(x.daemon, &run1, &cnt1);
 	r->daemon_ns = run1 - run0[0];
+	r->dmn_cs = ctxsw(x.daemon) - cs0[0];
 	r->cpu_ns = r->daemon_ns;
 	for (k = 0; k < x.nprocs; k++) {
 		schedstat(x.procs[k], &run1, &cnt1);
 		cnt1 = wakeups(x.procs[k]);
 		r->cpu_ns += run1 - run0[k + 1];
 		r->wakeups += cnt1 - cnt0[k + 1];
+		r->cli_cs += ctxsw(x.procs[k]) - cs0[k + 1];
 	}
 	r->rss_kib = vm_hwm_kib(x.daemon);
 	pin(PLACE_FREE);
@@ -769,27 +1119,142 @@ static void measure_simdev(struct simcost *sc, unsigned iters)
 
 static double per(uint64_t v, uint64_t n) { return n ? (double)v / (double)n : 0; }
 
+static double rate(const struct result *r)
+{
+	return r->elapsed_ns ? r->ints * 1e9 / (double)r->elapsed_ns : 0;
+}
+
 static void row(const struct result *r)
 {
-	printf("%-34s %-5s %7.1f %7.1f %8.1f %9.0f %8.1f %8.1f %7.2f\n", r->name,
-	       r->place, r->p50, r->p99, r->p999,
-	       r->elapsed_ns ? r->ints * 1e9 / (double)r->elapsed_ns : 0,
+	printf("%-34s %-5s %7.1f %7.1f %8.1f %9.0f %8.1f %8.1f %7.2f %6.2f %6.2f %5.0f%% %5.0f%%%s\n",
+	       r->name, r->place, r->p50, r->p99, r->p999, rate(r),
 	       per(r->cpu_ns, r->ints) / 1000.0, per(r->daemon_ns, r->ints) / 1000.0,
-	       per(r->wakeups, r->ints));
+	       per(r->wakeups, r->ints), per(r->dmn_cs, r->ints), per(r->cli_cs, r->ints),
+	       r->foreign, r->niced, r->busy ? " BUSY" : "");
+}
+
+static void header(void)
+{
+	printf("%-34s %-5s %7s %7s %8s %9s %8s %8s %7s %6s %6s %6s %6s\n", "scenario", "place",
+	       "p50 us", "p99 us", "p99.9 us", "ints/s", "cpu us", "dmn us", "wakeups",
+	       "dmn cs", "cli cs", "other", "niced");
+	printf("%-34s %-5s %7s %7s %8s %9s %8s %8s %7s %6s %6s %6s %6s\n", "", "", "", "", "",
+	       "", "/int", "/int", "/int", "/int", "/int", "cpu", "cpu");
 }
 
 static const char *verdict(bool ok) { return ok ? "met" : "NOT met"; }
 
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median and spread (min, max) of n values; false if none. */
+struct stat3 {
+	double med, lo, hi;
+	unsigned n;
+};
+
+static struct stat3 stat3(double *v, unsigned n)
+{
+	struct stat3 st = { 0, 0, 0, n };
+
+	if (!n)
+		return st;
+	qsort(v, n, sizeof(*v), cmp_d);
+	st.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	st.lo = v[0];
+	st.hi = v[n - 1];
+	return st;
+}
+
+static void pstat(const char *fmt, struct stat3 st)
+{
+	char b[64];
+
+	snprintf(b, sizeof(b), fmt, st.med);
+	printf(" %7s", b);
+	snprintf(b, sizeof(b), "(%.*f-%.*f)", st.med < 10 ? 2 : 1, st.lo,
+		 st.med < 10 ? 2 : 1, st.hi);
+	printf(" %-13s", b);
+}
+
+#define MAXREPS 15
+enum core_sc { SC_PING, SC_EFD, SC_SIM, SC_IX, SC_N };
+static const char *core_names[SC_N] = { "floor pingpong", "floor relay-efd",
+					"floor relay-sim", "intxd 1 client 1 device" };
+static struct result core[MAXREPS][2][SC_N];
+static unsigned reps = 5;
+static bool core_only; /* --core: the repetitions, hops and syscalls only */
+
+/* Every rep BUSY: the medians take them all, and say so. */
+static bool all_busy;
+
+/* One field of one scenario over the reps that were not busy. */
+static struct stat3 over_reps(unsigned pl, unsigned sc,
+			      double (*get)(const struct result *))
+{
+	double v[MAXREPS];
+	unsigned r, n = 0;
+
+	for (r = 0; r < reps; r++)
+		if ((all_busy || !core[r][pl][sc].busy) && core[r][pl][sc].ok)
+			v[n++] = get(&core[r][pl][sc]);
+	return stat3(v, n);
+}
+
+/* A ratio intxd / floor over the reps in which neither was busy. */
+static struct stat3 ratio_reps(unsigned pl, unsigned floor,
+			       double (*get)(const struct result *))
+{
+	double v[MAXREPS];
+	unsigned r, n = 0;
+
+	for (r = 0; r < reps; r++) {
+		const struct result *a = &core[r][pl][SC_IX], *b = &core[r][pl][floor];
+
+		if ((all_busy || (!a->busy && !b->busy)) && a->ok && b->ok && get(b) > 0)
+			v[n++] = get(a) / get(b);
+	}
+	return stat3(v, n);
+}
+
+static double g_p50(const struct result *r) { return r->p50; }
+static double g_p99(const struct result *r) { return r->p99; }
+static double g_rate(const struct result *r) { return rate(r); }
+static double g_cpu(const struct result *r) { return per(r->cpu_ns, r->ints) / 1000.0; }
+static double g_dmn(const struct result *r) { return per(r->daemon_ns, r->ints) / 1000.0; }
+static double g_dcs(const struct result *r) { return per(r->dmn_cs, r->ints); }
+static double g_ccs(const struct result *r) { return per(r->cli_cs, r->ints); }
+
+static const char *hop_names[BHOP_N] = {
+	"", "raise -> daemon has read the fd", "-> notification written",
+	"written -> client handler", "handler (Status, lower)",
+	"handler end -> ACK read", "ACK read -> unmasked",
+};
+
+static double hop_med(const struct result *r, int k)
+{
+	if (!r->nhop)
+		return 0;
+	qsort(r->hopd[k], r->nhop, sizeof(uint32_t), cmp_u32);
+	return r->hopd[k][r->nhop / 2] / 1000.0;
+}
+
 int main(int argc, char **argv)
 {
-	static struct result pp[2], re[2], rs[2], ix1[2], conc, bc[4], sel[4],
-		scale1, scale256, rss;
+	static struct result conc, bc[4], sel[4], scale1, scale256, rss, hopr[2][2],
+		cnt[3];
 	static const unsigned ns[4] = { 1, 4, 16, 64 };
 	uint64_t tstart = bench_now();
-	unsigned it, i;
+	unsigned it, i, r, j, nbusy = 0;
 	const struct place *pls[2] = { &ONE_CPU, &CROSS };
 	char path[512];
 	struct simcost sc;
+	struct ixcfg one = { .mode = "selective", .ndev = 1, .nlines = 1,
+			     .layout = ONE_CLIENT };
 
 	out_dir = ".";
 	signal(SIGPIPE, SIG_IGN); /* raises write to sim FIFOs (simdev.h) */
@@ -798,9 +1263,18 @@ int main(int argc, char **argv)
 			out_dir = argv[++i];
 		else if (!strcmp(argv[i], "--quick"))
 			scale = 4;
+		else if (!strcmp(argv[i], "--reps") && i + 1 < (unsigned)argc)
+			reps = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--busy-limit") && i + 1 < (unsigned)argc)
+			busy_limit = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--core"))
+			core_only = true;
 		else
-			die("usage: bench [--out DIR] [--quick]");
+			die("usage: bench [--out DIR] [--quick] [--reps N] [--busy-limit PCT] "
+			    "[--core]");
 	}
+	if (reps < 1 || reps > MAXREPS)
+		die("--reps: 1 to %d", MAXREPS);
 	intxd_path = getenv("INTXD");
 	client_path = getenv("BENCH_CLIENT");
 	if (!intxd_path || !client_path)
@@ -816,6 +1290,12 @@ int main(int argc, char **argv)
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
 	if (shm == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
+	hop_fd = memfd_create("bench-hops", 0); /* INTXD_HOPTRACE_FD */
+	if (hop_fd < 0 || ftruncate(hop_fd, 4096) < 0)
+		die("memfd: %s", strerror(errno));
+	hops = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, hop_fd, 0);
+	if (hops == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
 	done_fd = eventfd(0, 0);
 	if (done_fd < 0)
 		die("eventfd: %s", strerror(errno));
@@ -829,26 +1309,50 @@ int main(int argc, char **argv)
 	fprintf(stderr, "bench: working in %s\n", work);
 
 	measure_simdev(&sc, 20000 / scale);
-	it = 30000 / scale;
-	for (i = 0; i < 2; i++) {
-		static const char *pn[2] = { "pingpong-1cpu", "pingpong-cross" };
-		static const char *rn[2] = { "relay-efd-1cpu", "relay-efd-cross" };
-		static const char *sn[2] = { "relay-sim-1cpu", "relay-sim-cross" };
-		static const char *in[2] = { "intxd-1cpu", "intxd-cross" };
-		struct ixcfg one = { .mode = "selective", .ndev = 1, .nlines = 1,
-				     .layout = ONE_CLIENT };
+	/*
+	 * The core comparison, interleaved: every repetition runs every
+	 * scenario in both placements, in an order that turns with the
+	 * repetition, so that a busy spell hits one repetition of each
+	 * rather than all of one.
+	 */
+	it = 10000 / scale;
+	for (r = 0; r < reps; r++) {
+		fprintf(stderr, "bench: repetition %u of %u\n", r + 1, reps);
+		for (i = 0; i < 2; i++) {
+			for (j = 0; j < SC_N; j++) {
+				unsigned k = (j + r) % SC_N;
+				struct result *x = &core[r][i][k];
+				char plot[64];
 
-		fprintf(stderr, "bench: floor and intxd, %s\n", pls[i]->name);
-		run_floor(&pp[i], PINGPONG, pls[i], it);
-		result_finish(&pp[i], pn[i]);
-		run_floor(&re[i], RELAY_EFD, pls[i], it);
-		result_finish(&re[i], rn[i]);
-		run_floor(&rs[i], RELAY_SIM, pls[i], it);
-		result_finish(&rs[i], sn[i]);
-		run_intxd(&ix1[i], "intxd 1 client 1 device", &one, pls[i], it, 1);
-		result_finish(&ix1[i], in[i]);
+				if (k == SC_IX)
+					run_intxd(x, core_names[k], &one, pls[i], it, 1);
+				else
+					run_floor(x, (enum floor_kind)k, pls[i], it);
+				snprintf(plot, sizeof(plot), "%s-%s",
+					 k == SC_IX ? "intxd" : core_names[k] + 6, pls[i]->name);
+				result_finish(x, r == 0 ? plot : NULL);
+				nbusy += x->busy;
+			}
+		}
 	}
-	{
+	fprintf(stderr, "bench: per-hop breakdown and system calls\n");
+	tracing = true;
+	for (i = 0; i < 2; i++) {
+		run_floor(&hopr[i][0], RELAY_SIM, pls[i], it);
+		result_finish(&hopr[i][0], NULL);
+		run_intxd(&hopr[i][1], "intxd (traced)", &one, pls[i], it, 1);
+		result_finish(&hopr[i][1], NULL);
+	}
+	tracing = false;
+	counting = true;
+	run_floor(&cnt[0], RELAY_EFD, &ONE_CPU, 2000);
+	result_finish(&cnt[0], NULL);
+	run_floor(&cnt[1], RELAY_SIM, &ONE_CPU, 2000);
+	result_finish(&cnt[1], NULL);
+	run_intxd(&cnt[2], "intxd", &one, &ONE_CPU, 2000, 1);
+	result_finish(&cnt[2], NULL);
+	counting = false;
+	if (!core_only) {
 		struct ixcfg cc = { .mode = "selective", .ndev = 16, .nlines = 4,
 				    .layout = ONE_CLIENT, .raise_all = true };
 
@@ -857,7 +1361,7 @@ int main(int argc, char **argv)
 			  4000 / scale, 16);
 		result_finish(&conc, "intxd-16dev-free");
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; !core_only && i < 4; i++) {
 		struct ixcfg b = { .mode = "broadcast", .ndev = ns[i], .nlines = 1,
 				   .layout = CLIENT_PER_DEV, .rotate = true };
 		unsigned bit = (ns[i] >= 64 ? 2000 : ns[i] >= 16 ? 4000 : 8000) / scale;
@@ -874,7 +1378,7 @@ int main(int argc, char **argv)
 		run_intxd(&sel[i], name, &b, &ONE_CPU, bit, ns[i]);
 		result_finish(&sel[i], plot);
 	}
-	{
+	if (!core_only) {
 		struct ixcfg s = { .mode = "selective", .ndev = 1, .nlines = 1,
 				   .layout = ONE_CLIENT, .idle = 1 };
 		struct ixcfg m = { .mode = "selective", .ndev = 64, .nlines = 8,
@@ -883,11 +1387,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: cost of scale\n");
 		/* a small difference to see: long runs, so noise averages out */
 		run_intxd(&scale1, "scale: +1 unrelated client", &s, &ONE_CPU,
-			  it * 2, 1);
+			  30000 / scale * 2, 1);
 		result_finish(&scale1, NULL);
 		s.idle = 256;
 		run_intxd(&scale256, "scale: +256 unrelated clients", &s, &ONE_CPU,
-			  it * 2, 256);
+			  30000 / scale * 2, 256);
 		result_finish(&scale256, NULL);
 		run_intxd(&rss, "rss: 64 dev/8 lines, 64 clients", &m, &FREE,
 			  1000 / scale, 64);
@@ -901,17 +1405,97 @@ int main(int argc, char **argv)
 	printf("\nintxd benchmark: %ld CPUs online; latency = raise -> client handler start\n",
 	       sysconf(_SC_NPROCESSORS_ONLN));
 	printf("placement: 1cpu = every process pinned to CPU 0 (sched_setaffinity); cross = "
-	       "source and client on CPU 0, relay/intxd on CPU 1; free = not pinned\n\n");
-	printf("%-34s %-5s %7s %7s %8s %9s %8s %8s %7s\n", "scenario", "place",
-	       "p50 us", "p99 us", "p99.9 us", "ints/s", "cpu us", "dmn us", "wakeups");
-	printf("%-34s %-5s %7s %7s %8s %9s %8s %8s %7s\n", "", "", "", "", "", "",
-	       "/int", "/int", "/int");
+	       "source and client on CPU 0, relay/intxd on CPU 1; free = not pinned\n");
+	printf("cs = context switches (voluntary + involuntary, /proc/PID/status) of the "
+	       "daemon/relay and of the clients; other cpu = CPU time of everything else "
+	       "on the machine at nice <= 0 (schedstat of every other task, kernel threads "
+	       "too) in %% of one "
+	       "CPU, niced = at nice > 0 (shown, not held against a run); BUSY = other "
+	       "over %.0f %% (or steal over 2 %%): left out of the medians\n", busy_limit);
+
+	printf("\nrepetitions (%u, interleaved; %u scenario runs BUSY)\n\n", reps, nbusy);
+	header();
+	for (r = 0; r < reps; r++)
+		for (i = 0; i < 2; i++)
+			for (j = 0; j < SC_N; j++)
+				row(&core[r][i][j]);
+
+	all_busy = nbusy == reps * 2 * SC_N;
+	if (all_busy)
+		printf("\nEVERY REPETITION WAS BUSY: median (min-max) over all of them; "
+		       "not figures to quote\n\n");
+	else
+		printf("\nmedian (min-max) over the repetitions not BUSY\n\n");
+	printf("%-26s %-5s %2s %7s %-13s %7s %-13s %7s %-13s %7s %-13s %7s %-13s\n",
+	       "scenario", "place", "n", "p50 us", "", "p99 us", "", "cpu/int", "",
+	       "dmn/int", "", "dmn cs", "");
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < SC_N; j++) {
+			printf("%-26s %-5s %2u", core_names[j], pls[i]->name,
+			       over_reps(i, j, g_p50).n);
+			pstat("%.1f", over_reps(i, j, g_p50));
+			pstat("%.1f", over_reps(i, j, g_p99));
+			pstat("%.1f", over_reps(i, j, g_cpu));
+			pstat("%.1f", over_reps(i, j, g_dmn));
+			pstat("%.2f", over_reps(i, j, g_dcs));
+			printf("\n");
+		}
+
+	printf("\nratios intxd / floor, per repetition (both not BUSY): median (min-max)\n");
 	for (i = 0; i < 2; i++) {
-		row(&pp[i]);
-		row(&re[i]);
-		row(&rs[i]);
-		row(&ix1[i]);
+		static const unsigned fl[2] = { SC_EFD, SC_SIM };
+
+		for (j = 0; j < 2; j++) {
+			struct stat3 a = ratio_reps(i, fl[j], g_p50);
+			struct stat3 b = ratio_reps(i, fl[j], g_p99);
+			struct stat3 c = ratio_reps(i, fl[j], g_cpu);
+
+			printf("  %-5s / %-9s n=%u: p50 %.2fx (%.2f-%.2f)  p99 %.2fx (%.2f-%.2f)  "
+			       "cpu/int %.2fx (%.2f-%.2f)", pls[i]->name, core_names[fl[j]] + 6,
+			       a.n, a.med, a.lo, a.hi, b.med, b.lo, b.hi, c.med, c.lo, c.hi);
+			if (fl[j] == SC_EFD)
+				printf("  targets <= 1.15x / 1.3x / 1.3x: %s / %s / %s",
+				       verdict(a.n && a.med <= 1.15), verdict(b.n && b.med <= 1.3),
+				       verdict(c.n && c.med <= 1.3));
+			printf("\n");
+		}
 	}
+	{
+		struct stat3 a = over_reps(0, SC_IX, g_rate), b = over_reps(1, SC_IX, g_rate);
+
+		printf("  intxd rate: 1cpu %.0f/s (%.0f-%.0f), cross %.0f/s (%.0f-%.0f)\n",
+		       a.med, a.lo, a.hi, b.med, b.lo, b.hi);
+		(void)g_ccs;
+	}
+
+	printf("\nper-hop breakdown, median us (one traced run each; intxd marks its hops "
+	       "with INTXD_HOPTRACE_FD)\n");
+	printf("  %-32s %12s %12s %12s %12s\n", "hop", "relay 1cpu", "intxd 1cpu",
+	       "relay cross", "intxd cross");
+	for (j = 1; j < BHOP_N; j++) {
+		printf("  %-32s", hop_names[j]);
+		for (i = 0; i < 2; i++)
+			printf(" %12.2f %12.2f", hop_med(&hopr[i][0], (int)j),
+			       hop_med(&hopr[i][1], (int)j));
+		printf("\n");
+	}
+	printf("  %-32s", "samples (BUSY marked *)");
+	for (i = 0; i < 2; i++)
+		printf(" %11zu%s %11zu%s", hopr[i][0].nhop, hopr[i][0].busy ? "*" : " ",
+		       hopr[i][1].nhop, hopr[i][1].busy ? "*" : " ");
+	printf("\n");
+
+	printf("\nsystem calls per interrupt (strace -c attached to each process, 1cpu, "
+	       "2000 interrupts; counts only, strace slows them down)\n");
+	for (i = 0; i < 3; i++)
+		printf("  %-16s daemon/relay %.2f [%s]\n  %-16s client %.2f [%s]\n",
+		       cnt[i].name + (i < 2 ? 6 : 0), cnt[i].sys_dmn, cnt[i].sys_list[0], "",
+		       cnt[i].sys_cli, cnt[i].sys_list[1]);
+
+	if (core_only)
+		goto out;
+	printf("\nsingle runs\n\n");
+	header();
 	row(&conc);
 	for (i = 0; i < 4; i++) {
 		row(&bc[i]);
@@ -921,16 +1505,7 @@ int main(int argc, char **argv)
 	row(&scale256);
 	row(&rss);
 
-	printf("\nratios (same run)\n");
-	for (i = 0; i < 2; i++) {
-		double a50 = ix1[i].p50 / re[i].p50, a99 = ix1[i].p99 / re[i].p99;
-		double s50 = ix1[i].p50 / rs[i].p50, s99 = ix1[i].p99 / rs[i].p99;
-
-		printf("  %-5s intxd / relay-efd floor: p50 %.2fx p99 %.2fx   (target <= 1.3x / 1.5x: %s)\n",
-		       pls[i]->name, a50, a99, verdict(a50 <= 1.3 && a99 <= 1.5));
-		printf("  %-5s intxd / relay-sim floor: p50 %.2fx p99 %.2fx   (%s)\n",
-		       pls[i]->name, s50, s99, verdict(s50 <= 1.3 && s99 <= 1.5));
-	}
+	printf("\nfirst-round targets (single runs)\n");
 	for (i = 0; i < 4; i++) {
 		double cpu = per(bc[i].cpu_ns, bc[i].ints) / per(sel[i].cpu_ns, sel[i].ints);
 		double lat = bc[i].p50 / sel[i].p50;
@@ -958,6 +1533,7 @@ int main(int argc, char **argv)
 		printf("  daemon peak RSS, 64 devices + 64 clients: %.2f MiB (target <= 8 MiB: %s)\n",
 		       rss.rss_kib / 1024.0, verdict(rss.rss_kib <= 8192));
 	}
+out:
 	printf("\nrun time %.1f s; CSV %s/bench.csv\n", (bench_now() - tstart) / 1e9, out_dir);
 	{
 		char cmd[128];

@@ -4,7 +4,10 @@
 # (the real intxd, real libintx clients, and the floor programs), keeps the
 # table, the CSV and the latency quantiles in OUTDIR and plots them with
 # gnuplot (installed from Debian with apt-get when missing).  It reports;
-# it never fails on a number.  Needs root; about two minutes on 2 vCPUs.
+# it never fails on a number.  Needs root and strace (the system-call
+# counts); about a minute on 2 vCPUs.  BENCH_ARGS passes options to the
+# driver: --quick, --reps N (default 5), --busy-limit PCT (default 10),
+# --core (only the repeated intxd/floor comparison, hops and system calls).
 set -eu
 
 out=${1:-bench-results}

@@ -11,6 +11,8 @@
  * Waits are on the daemon's own MONITOR events and replies, never timers.
  */
 #include <check.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "check-run.h"
 #include "harness.h"
 #include "rawclient.h"
+#include "wire.h"
 
 #define T_MS 20000
 
@@ -120,6 +123,75 @@ START_TEST(late_ack_does_not_unmask)
 	rc_expect_event(&env, INTX_EV_TIMEOUT, "d0", 2, INTX_EV_UNMASK);
 	ck_assert(rc_notify(&x, &n2, T_MS));
 	ck_assert_uint_eq(n2.seq, 2);
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* Wait until the kernel shows pid stopped (state T). */
+static void wait_stopped(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (;;) {
+		FILE *f = fopen(path, "r");
+		size_t n;
+
+		ck_assert_ptr_nonnull(f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		p = strrchr(buf, ')');
+		ck_assert_ptr_nonnull(p);
+		if (p[2] == 'T')
+			return;
+		sched_yield();
+	}
+}
+
+/*
+ * The daemon stops reading a session after an ACK (the event loop calls
+ * again while more is queued): two ACKs and a SUBSCRIBE queued behind each
+ * other while the daemon is stopped must all be taken - both devices
+ * unmask and the SUBSCRIBE is answered.
+ */
+START_TEST(acks_queued_behind_each_other)
+{
+	struct rc x;
+	struct intx_msg_notify n0, n1;
+	struct intx_msg_subscribe m;
+	unsigned char buf[INTX_MSG_MAX];
+	const char *d0 = h_sim(&env, "d0", 11), *d1 = h_sim(&env, "d1", 12);
+	const char *d2 = h_sim(&env, "d2", 13);
+
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[device d2]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d0, d1, d2\n", d0, d1, d2);
+	h_daemon_start(&env);
+	h_monitor(&env);
+	rc_open(&env, &x, "x");
+	rc_sub(&x, "d0");
+	rc_sub(&x, "d1");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n0, T_MS));
+	h_raise(d1);
+	ck_assert(rc_notify(&x, &n1, T_MS));
+	rc_lower(d0);
+	rc_lower(d1);
+	ck_assert_int_eq(kill(env.daemon, SIGSTOP), 0);
+	wait_stopped(env.daemon);
+	rc_ack(&x, &n0, n0.seq, true);
+	rc_ack(&x, &n1, n1.seq, true);
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_SUBSCRIBE, sizeof(m));
+	ck_assert_int_eq(proto_strset(m.device, sizeof(m.device), "d2"), 0);
+	ck_assert_int_eq(wire_send(x.fd, &m, sizeof(m), -1, 0), 0);
+	ck_assert_int_eq(kill(env.daemon, SIGCONT), 0);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n0.seq, 0);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d1", n1.seq, 0);
+	rc_reply(&x, buf, sizeof(buf), INTX_MSG_SUBSCRIBED);
 	rc_close(&x);
 	h_daemon_stop(&env);
 }
@@ -254,6 +326,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, deadline_is_per_client, 0, 3);
 	tcase_add_test(tc, late_ack_does_not_unmask);
+	tcase_add_test(tc, acks_queued_behind_each_other);
 	tcase_add_test(tc, broadcast_redeliver_forgives_all);
 	tcase_add_test(tc, broadcast_pending_gets_deadline);
 	tcase_add_test(tc, broadcast_counters);
