@@ -12,10 +12,7 @@
  *
  * Who owns what:
  *   intxd     the container, the group, the device fd it opened, and the
- *             INTx trigger: it alone sets, masks and unmasks INTx.  The
- *             container has no DMA mappings, so with an IOMMU the device
- *             cannot reach memory (clients that need DMA are not served by
- *             this; a container holds the mappings of all its groups).
+ *             INTx trigger: it alone sets, masks and unmasks INTx.
  *   a client  bound to the device receives a duplicate of the device fd
  *             with SUBSCRIBED (libintx: intx_device_fd()), to reach the
  *             device's regions (BARs, config): its driver maps BAR0 and
@@ -27,6 +24,36 @@
  *             group busy while it is open (and while a mapping of it
  *             lives): an intxd restarted before its clients let go cannot
  *             open the group (EBUSY below).
+ *   DMA       on request (DMA, answered by DMA_FD; libintx: intx_dma_fd())
+ *             a subscribed client gets a duplicate of the container fd and
+ *             maps its own memory with VFIO_IOMMU_MAP_DMA.  Chosen over
+ *             intxd mapping on the client's behalf: type1 pins the pages of
+ *             the process that maps, so the memory and its locked-memory
+ *             accounting stay the client's (intxd would have to take the
+ *             client's memory as a memfd and pin it in its own address
+ *             space), a driver maps its buffers without a round trip per
+ *             buffer, and the mappings live in the container, which intxd
+ *             keeps across a restart (fd store, re-exec) with nothing to
+ *             replay.  The container fd carries no interrupt operation:
+ *             INTx stays on the device fd, intxd's.  What it lets a client
+ *             do: map and unmap IOVAs of this container only, which is the
+ *             IOMMU domain of this device's group (every device of one
+ *             IOMMU group shares it; the kernel cannot isolate them from
+ *             each other anyway).  Clients bound to one device share its
+ *             container: each can map over or unmap the other's IOVAs (the
+ *             kernel refuses overlaps with EEXIST); they must agree on the
+ *             IOVA space, as they agree on the device.
+ *             What intxd cannot enforce: it does not see the mappings and
+ *             cannot take back a copy of the fd.  vfio_iommu_type1 lets
+ *             only the address space that made a mapping unmap it
+ *             (vfio_dma_do_unmap: "Task with same address space who mapped
+ *             this iova range is allowed to unmap"), so intxd cannot unmap
+ *             a client's mappings when its session ends.  The client
+ *             unmaps what it mapped (libintx(3)); if it dies first, its
+ *             pages stay pinned and its IOVAs taken (a new driver must map
+ *             elsewhere) until the container is released: when intxd
+ *             closes the device (a reload removes it, intxd stops) and no
+ *             client holds a copy.  A no-IOMMU container is not handed out.
  *   the kernel (vfio-pci)  the host IRQ handler: it masks the device and
  *             signals intxd's eventfd.  A device that cannot mask itself
  *             (no PCI 2.3 masking) gets the IRQ line to itself: vfio-pci
@@ -548,6 +575,17 @@ static int vfio_client_fd(struct device *dev)
 	return v ? v->dev_fd : -1;
 }
 
+/* A no-IOMMU container has no IOMMU to map: its driver uses physical
+ * addresses, which this daemon does not hand out. */
+static int vfio_dma_fd(struct device *dev)
+{
+	struct vfio *v = dev->be;
+
+	if (!v)
+		return -ENODEV;
+	return v->group->noiommu ? -EOPNOTSUPP : v->group->container;
+}
+
 /* The trigger off and on again: free_irq() then request_irq() in vfio-pci,
  * the same eventfd (linewatch.c revives a disabled line with it). */
 static int vfio_rearm(struct device *dev)
@@ -572,5 +610,6 @@ const struct backend_ops backend_vfio = {
 	.unmask = vfio_unmask,
 	.irq = vfio_irq,
 	.client_fd = vfio_client_fd,
+	.dma_fd = vfio_dma_fd,
 	.rearm = vfio_rearm,
 };

@@ -34,6 +34,9 @@ struct backend_ops {
 	int (*irq)(struct device *dev);
 	/* Optional: an fd to hand to a subscribing client (vfio), or -1. */
 	int (*client_fd)(struct device *dev);
+	/* Optional: the IOMMU container to hand to a subscribed client for
+	 * its DMA mappings (vfio), or -EOPNOTSUPP. */
+	int (*dma_fd)(struct device *dev);
 	/* Optional: free and request the device's IRQ again, so the kernel
 	 * enables a line it disabled (linewatch.h).  The interrupt fd keeps
 	 * its number but may be a new file behind it (uio: a new /dev/uioN),
