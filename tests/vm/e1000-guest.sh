@@ -6,8 +6,9 @@
 # driver; a QEMU hub joins the two e1000s.
 #   1. direct: contrib/intx-e1000-rx --direct (no intxd) receives N frames
 #      from e1000-send (the rate without a broker).
-#   2. through intxd (vfio): the same driver, with intx-edu-driver owning
-#      each edu and edu-raise interrupting them all along; N frames; an
+#   2. through intxd (vfio): the same driver: N frames alone (the rate
+#      against 1.), then with intx-edu-driver owning each edu and
+#      edu-raise interrupting them all along: N frames; an
 #      `intxctl reload` that adds edu 16 to the line; N frames; `intxctl
 #      restart`; N frames.  Every frame must arrive once with its content,
 #      every interrupt reach only its owner: the drivers' counts against
@@ -161,12 +162,16 @@ raise_stop() {
 send_phase() {  # send_phase LABEL FIRST
     raise_start "$1"
     "$SEND" "$IF" "$2" "$N" 256 /tmp/rx.out "$W" > /dev/null || failed "e1000-send ($1)"
-    wait_frames /tmp/rx.out $(($2 + N))
+    wait_frames /tmp/rx.out $(($2 + 2 * N))
     raise_stop "$1"
     echo "RESULT e1000 intxd $1 frames=$N rate=$(rate /tmp/rx.out "$2" "$N")/s (edu raises alongside)"
 }
 stats() { "$INTXCTL" --socket $SOCK --json stats > /tmp/stats.$1 || failed "intxctl stats ($1)"; }
 
+# alone on its line's traffic: the broker's price against --direct
+"$SEND" "$IF" $((3 * N)) "$N" 256 /tmp/rx.out "$W" > /dev/null || failed "e1000-send (alone)"
+wait_frames /tmp/rx.out "$N"
+echo "RESULT e1000 intxd alone frames=$N rate=$(rate /tmp/rx.out $((3 * N)) "$N")/s"
 send_phase start 0
 echo "== reload: edu 16 joins the line"
 conf with-edu2
@@ -199,7 +204,7 @@ def summary(path):
     line = [l for l in open(path) if l.startswith("summary")][-1]
     return {k: float(v) if "." in v else int(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
 rx = summary("/tmp/rx.out")
-assert rx["good"] == 3 * n and rx["bad"] == 0 and rx["dup"] == 0, "e1000 frames %r" % rx
+assert rx["good"] == 4 * n and rx["bad"] == 0 and rx["dup"] == 0, "e1000 frames %r" % rx
 assert rx["none"] == 0, "the e1000 driver was called for another device's interrupt %r" % rx
 raised = {"edu0": 0, "edu1": 0}
 for ph in ("start", "reload", "restart"):
