@@ -5,19 +5,22 @@
 # at a reload; the sending e1000 in 6 is under the guest kernel's e1000
 # driver; a QEMU hub joins the two e1000s.
 #   1. direct: contrib/intx-e1000-rx --direct (no intxd) receives N frames
-#      from e1000-send (the rate without a broker).
-#   2. through intxd (vfio): the same driver: N frames alone (the rate
-#      against 1.), then with intx-edu-driver owning each edu and
-#      edu-raise interrupting them all along: N frames; an
+#      from e1000-send (the rate without a broker); again at the end (3.).
+#   2. through intxd (vfio): the same driver, with intx-edu-driver owning
+#      each edu and edu-raise interrupting them all along: N frames; an
 #      `intxctl reload` that adds edu 16 to the line; N frames; `intxctl
-#      restart`; N frames.  Every frame must arrive once with its content,
+#      restart`; N frames; N frames alone on the line (the rate against
+#      1. and 3.).  Every frame must arrive once with its content,
 #      every interrupt reach only its owner: the drivers' counts against
 #      intxd's and the raiser's.
 # Prints "RESULT e1000 ..." lines; exit 0 only if every check passed.
 set -u
 B=${1:?usage: e1000-guest.sh BUILDDIR [N]}
 N=${2:-300}
-W=16   # frames on the way (e1000-send's flow control)
+# frames on the way (e1000-send's flow control): W while the edus raise;
+# 1 for the rate phases (direct, alone), so that every frame is an
+# interrupt of its own and the broker's cost per interrupt shows
+W=16
 case "$B" in /tmp/*) B=/run/host-tmp/${B#/tmp/} ;; esac
 export LD_LIBRARY_PATH=$B/src/libintx/.libs
 INTXD=$B/src/intxd/intxd
@@ -66,25 +69,29 @@ field() {  # field NAME LINE
     echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-echo "== 1. direct: no broker"
-"$RX" --direct $NIC --expect "$N" > /tmp/direct.out 2>&1 &
-rxpid=$!
-i=0; while ! grep -q '^ready' /tmp/direct.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-"$SEND" "$IF" 0 "$N" 256 /tmp/direct.out "$W" || failed "e1000-send"
-i=0; while kill -0 $rxpid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-kill $rxpid 2>/dev/null
-wait $rxpid || failed "intx-e1000-rx --direct exited $?"
-grep -v "^frame" /tmp/direct.out
-S=$(grep '^summary' /tmp/direct.out)
-[ "$(field good "$S")" = "$N" ] && [ "$(field bad "$S")" = 0 ] && [ "$(field dup "$S")" = 0 ] \
-    || failed "direct: not every frame once and intact"
 # the rate: frames over the time from the first to the last one received
 rate() {  # rate FILE FIRST COUNT
     awk -v a="$2" -v b="$(($2 + $3 - 1))" '/^frame/ { split($2, q, "="); split($4, t, "=");
         if (q[2] == a) t0 = t[2]; if (q[2] == b) t1 = t[2] }
         END { if (t1 > t0) printf "%d", (b - a) / (t1 - t0); else print "?" }' "$1"
 }
-echo "RESULT e1000 direct frames=$(field good "$S") irqs=$(field irqs "$S") rate=$(rate /tmp/direct.out 0 "$N")/s"
+direct() {  # direct LABEL FIRST: the driver on the VFIO eventfd, no intxd
+    "$RX" --direct $NIC --expect "$N" > /tmp/direct.$1 2>&1 &
+    rxpid=$!
+    i=0; while ! grep -q '^ready' /tmp/direct.$1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    "$SEND" "$IF" "$2" "$N" 256 /tmp/direct.$1 1 || failed "e1000-send (direct $1)"
+    i=0; while kill -0 $rxpid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    kill $rxpid 2>/dev/null
+    wait $rxpid || failed "intx-e1000-rx --direct exited $?"
+    grep -v "^frame" /tmp/direct.$1
+    S=$(grep '^summary' /tmp/direct.$1)
+    [ "$(field good "$S")" = "$N" ] && [ "$(field bad "$S")" = 0 ] && [ "$(field dup "$S")" = 0 ] \
+        || failed "direct $1: not every frame once and intact"
+    echo "RESULT e1000 direct $1 frames=$(field good "$S") irqs=$(field irqs "$S") rate=$(rate /tmp/direct.$1 "$2" "$N")/s"
+}
+
+echo "== 1. direct: no broker"
+direct first 0
 
 conf() {   # conf [with-edu2]
     cat > /tmp/intxd.conf <<EOC
@@ -162,16 +169,12 @@ raise_stop() {
 send_phase() {  # send_phase LABEL FIRST
     raise_start "$1"
     "$SEND" "$IF" "$2" "$N" 256 /tmp/rx.out "$W" > /dev/null || failed "e1000-send ($1)"
-    wait_frames /tmp/rx.out $(($2 + 2 * N))
+    wait_frames /tmp/rx.out $(($2 + N))
     raise_stop "$1"
     echo "RESULT e1000 intxd $1 frames=$N rate=$(rate /tmp/rx.out "$2" "$N")/s (edu raises alongside)"
 }
 stats() { "$INTXCTL" --socket $SOCK --json stats > /tmp/stats.$1 || failed "intxctl stats ($1)"; }
 
-# alone on its line's traffic: the broker's price against --direct
-"$SEND" "$IF" $((3 * N)) "$N" 256 /tmp/rx.out "$W" > /dev/null || failed "e1000-send (alone)"
-wait_frames /tmp/rx.out "$N"
-echo "RESULT e1000 intxd alone frames=$N rate=$(rate /tmp/rx.out $((3 * N)) "$N")/s"
 send_phase start 0
 echo "== reload: edu 16 joins the line"
 conf with-edu2
@@ -186,6 +189,11 @@ i=0; while ! "$INTXCTL" --socket $SOCK --json clients 2>/dev/null | grep -q '"ni
 done
 "$INTXCTL" --socket $SOCK clients
 send_phase restart $((2 * N))
+# alone on the line, warm, one frame in flight: the broker's price
+# against --direct
+"$SEND" "$IF" $((3 * N)) "$N" 256 /tmp/rx.out 1 > /dev/null || failed "e1000-send (alone)"
+wait_frames /tmp/rx.out $((4 * N))
+echo "RESULT e1000 intxd alone frames=$N rate=$(rate /tmp/rx.out $((3 * N)) "$N")/s"
 stats after-restart
 
 kill -TERM $rxpid $e0pid $e1pid
@@ -196,6 +204,8 @@ kill -TERM $dpid; wait $dpid || failed "intxd exited $?"
 grep -v '^frame' /tmp/rx.out
 cat /tmp/edu0.out /tmp/edu1.out | grep summary
 grep -iE "dma|error|restart" /tmp/intxd.log | head -n 20
+echo "== 3. direct again, intxd gone"
+direct again $((4 * N))
 
 python3 - "$N" <<'PY' || failed "counts: see above"
 import json, re, sys
