@@ -430,8 +430,9 @@ int main(int argc, char **argv)
 	printf("summary frames=%lu good=%lu bad=%lu dup=%lu other=%lu irqs=%lu none=%lu seconds=%.3f\n",
 	       n->frames, n->good, n->bad, n->dup, n->other, n->irqs, n->none, now() - t0);
 	nic_stop(n);
-	/* Our mappings are ours to undo: intxd cannot (libintx(3), "DMA").
-	 * Ask again: a reconnect replaced the fd. */
+	/* Our mappings are ours to undo (intxd unmaps what a driver that
+	 * died left; libintx(3), "DMA").  Ask again: a reconnect replaced
+	 * the fd. */
 	unmap_dma(direct ? container : intx_dma_fd(c, dev));
 	intx_close(c);
 	return 0;

@@ -301,7 +301,8 @@ static int on_dma(struct session *s, const struct intx_msg_dma *m)
 		return 0;
 	}
 	dev = s->daemon->devices[m->device_id];
-	fd = dev->ops->dma_fd ? dev->ops->dma_fd(dev) : -EOPNOTSUPP;
+	fd = dev->ops->dma_fd ? dev->ops->dma_fd(dev, !(s->subscribed[dev->id] & SUB_DMA))
+			      : -EOPNOTSUPP;
 	if (fd < 0) {
 		session_refuse(s, -fd, INTX_MSG_DMA, "device '%s' has no IOMMU "
 			       "container for DMA (%s backend%s)", dev->name,
@@ -311,6 +312,7 @@ static int on_dma(struct session *s, const struct intx_msg_dma *m)
 	memset(&r, 0, sizeof(r));
 	proto_hdr(&r.hdr, INTX_MSG_DMA_FD, sizeof(r));
 	r.device_id = m->device_id;
+	s->subscribed[dev->id] |= SUB_DMA; /* device_unsubscribe puts it */
 	log_full(LOG_INFO, dev->name, dev->line->name, s->client->name,
 		 "session %u given the IOMMU container for DMA", s->id);
 	return session_send(s, &r, sizeof(r), fd);

@@ -68,6 +68,9 @@ struct sub {
 	bool live;          /* subscribed on the current connection */
 	int dev_fd;         /* came with SUBSCRIBED (vfio device), or -1 */
 	int dma_fd;         /* came with DMA_FD (the VFIO container), or -1 */
+	bool dma;           /* the caller asked for it: ask again after a
+			     * reconnect, so the new daemon knows this
+			     * session maps (and cleans up after it) */
 	struct handler *handlers;
 	unsigned nhandlers, cap;
 };
@@ -479,6 +482,8 @@ static int subscribe_one(struct intx_client *c, struct sub *s)
  * daemon refuses (its config changed, it failed) is lost: dropped with its
  * handlers and reported by intx_dispatch(); the connection stays.
  */
+static int dma_fd(struct intx_client *c, const char *device);
+
 static int connect_all(struct intx_client *c, bool *reached)
 {
 	int r;
@@ -494,6 +499,8 @@ static int connect_all(struct intx_client *c, bool *reached)
 			device_lost(c, &c->subs[i], r, c->rq.errtext);
 			continue;
 		}
+		if (c->subs[i].dma && dma_fd(c, c->subs[i].name) < 0 && c->rq.fd < 0)
+			return -ENOTCONN;
 		i++;
 	}
 	return 0;
@@ -812,6 +819,7 @@ static int dma_fd(struct intx_client *c, const char *device)
 		return s ? conn_failed(c, -EPROTO) : -ENOENT;
 	}
 	s->dma_fd = c->rq.rx_fd;
+	s->dma = true;
 	c->rq.rx_fd = -1;
 	return s->dma_fd;
 }

@@ -94,8 +94,8 @@ int intx_device_fd(struct intx_client *c, const char *device);
  * asked of intxd at the first call (DMA, answered by DMA_FD), then kept
  * like intx_device_fd()'s fd and closed with it.  Mappings belong to the
  * container, not to this fd: they outlive a reconnect and a restart of
- * intxd that keeps the device.  Unmap them before exiting (libintx(3),
- * "DMA").  -EOPNOTSUPP for a device without an IOMMU container (uio, sim,
+ * intxd that keeps the device.  Unmap them before exiting; intxd unmaps
+ * what is left when the last session that asked ends (libintx(3), "DMA").  -EOPNOTSUPP for a device without an IOMMU container (uio, sim,
  * no-IOMMU vfio), -ENOENT when not subscribed, -ENOTCONN while
  * disconnected. */
 int intx_dma_fd(struct intx_client *c, const char *device);

@@ -10,7 +10,9 @@
 #      each edu and edu-raise interrupting them all along: N frames; an
 #      `intxctl reload` that adds edu 16 to the line; N frames; `intxctl
 #      restart`; N frames; N frames alone on the line (the rate against
-#      1. and 3.).  Every frame must arrive once with its content,
+#      1. and 3.); a driver killed with its ring mapped, and the next one
+#      (intxd must unmap what it left).  Every frame must arrive once with
+#      its content,
 #      every interrupt reach only its owner: the drivers' counts against
 #      intxd's and the raiser's.
 # Prints "RESULT e1000 ..." lines; exit 0 only if every check passed.
@@ -196,8 +198,30 @@ wait_frames /tmp/rx.out $((4 * N))
 echo "RESULT e1000 intxd alone frames=$N rate=$(rate /tmp/rx.out $((3 * N)) "$N")/s"
 stats after-restart
 
-kill -TERM $rxpid $e0pid $e1pid
+kill -TERM $rxpid
 wait $rxpid || failed "intx-e1000-rx exited $?"
+# a driver that dies with its ring mapped: intxd must unmap it when its
+# session ends, or the next driver cannot map the same IOVA (EEXIST)
+echo "== a driver killed with its DMA mapped, and the next one"
+"$RX" --socket $SOCK --client nic --quiet nic > /tmp/rx-killed.out 2>&1 &
+kpid=$!
+i=0; while ! grep -q '^ready' /tmp/rx-killed.out && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q '^ready' /tmp/rx-killed.out || failed "the driver to be killed did not start"
+kill -KILL $kpid; wait $kpid 2>/dev/null
+"$RX" --socket $SOCK --client nic --expect "$N" nic > /tmp/rx-next.out 2>&1 &
+npid=$!
+i=0; while ! grep -q '^ready' /tmp/rx-next.out && kill -0 $npid 2>/dev/null && [ $i -lt 200 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+grep -q '^ready' /tmp/rx-next.out || { cat /tmp/rx-next.out; failed "the next driver could not start"; }
+"$SEND" "$IF" $((5 * N)) "$N" 256 /tmp/rx-next.out "$W" > /dev/null || failed "e1000-send (next)"
+wait $npid || failed "the next driver exited $?"
+S=$(grep '^summary' /tmp/rx-next.out)
+[ "$(field good "$S")" = "$N" ] && [ "$(field bad "$S")" = 0 ] || failed "the next driver: $S"
+grep "unmapped .* its clients left mapped" /tmp/intxd.log \
+    || failed "intxd did not unmap what the killed driver left"
+echo "RESULT e1000 killed-driver next=$(field good "$S") frames"
+kill -TERM $e0pid $e1pid
 wait $e0pid || failed "edu0 driver exited $?"
 wait $e1pid || failed "edu1 driver exited $?"
 kill -TERM $dpid; wait $dpid || failed "intxd exited $?"
