@@ -21,10 +21,10 @@
  *
  * Frames of EtherType 0x88b5 are checked against the pattern of
  * tests/vm/e1000-send.c ("INTXE1000", a 32-bit sequence number, then byte
- * i = (seq + i) & 0xff); others are counted.  Prints "ready", one line per
- * frame ("frame seq=N len=N t=CLOCK_MONOTONIC", unless --quiet) and, at SIGTERM/SIGINT or once --expect N good
- * frames arrived, "summary frames=N good=N bad=N dup=N other=N irqs=N
- * none=N seconds=S".
+ * i = (seq + i) & 0xff); others are counted.  Prints "ready", one line
+ * per frame ("frame seq=N len=N t=CLOCK_MONOTONIC", unless --quiet) and,
+ * at SIGTERM/SIGINT or once --expect N good frames arrived, "summary
+ * frames=N good=N bad=N dup=N other=N irqs=N none=N seconds=S".
  */
 #include <errno.h>
 #include <fcntl.h>

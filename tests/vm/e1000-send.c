@@ -11,7 +11,8 @@
  * are on the way.  Under TCG the sender's transmit runs the receiving
  * e1000 synchronously on the same CPU, so an unpaced burst overruns any
  * receive ring before its driver runs; the receiver's pace is what is
- * measured.  Gives up (exit 1) when the receiver stops for 30 s (a bound on a hang).
+ * measured.  Gives up (exit 1) when the receiver stops for 30 s (a bound
+ * on a hang).
  */
 #include <arpa/inet.h>
 #include <linux/if_packet.h>

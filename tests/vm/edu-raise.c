@@ -7,7 +7,8 @@
  * device fd, unsubscribe (the mapping keeps it).  A raise counts once its
  * owner acknowledged the device (pending bits 0x24 read 0); one not
  * acknowledged within 30 s is a failure (a bound on a hang, not a timing
- * test: a loaded host can starve the guest for seconds).  Prints "raised DEV N" per device.
+ * test: a loaded host can starve the guest for seconds).  Prints
+ * "raised DEV N" per device.
  */
 #include <errno.h>
 #include <linux/vfio.h>
