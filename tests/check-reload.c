@@ -272,6 +272,52 @@ START_TEST(unbind_rebind_tells_the_client)
 }
 END_TEST
 
+/* DMA (the VFIO container, for a vfio driver's mappings): refused for a
+ * device without an IOMMU container (sim) and for one the session is not
+ * subscribed to - after a reload took it away too; the session goes on. */
+static void expect_dma_refused(struct rc *x, uint32_t id, int err)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_dma m;
+	struct intx_msg_error e;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_DMA, sizeof(m));
+	m.device_id = id;
+	ck_assert_int_eq(wire_send(x->fd, &m, sizeof(m), -1, 0), 0);
+	rc_reply(x, buf, sizeof(buf), INTX_MSG_ERROR);
+	memcpy(&e, buf, sizeof(e));
+	ck_assert_int_eq(e.error, err);
+	ck_assert_int_eq(e.req_type, INTX_MSG_DMA);
+	ck_assert(rc_alive(x));
+}
+
+START_TEST(dma_needs_an_iommu_and_a_subscription)
+{
+	const char *d0 = h_sim(&env, "d0", 11), *d1 = h_sim(&env, "d1", 11);
+	struct rc x;
+	uint32_t id;
+
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d0 d1\n", d0, d1);
+	h_daemon_start(&env);
+	rc_open(&env, &x, "x");
+	expect_dma_refused(&x, 0, ENOENT);
+	id = rc_sub(&x, "d0");
+	expect_dma_refused(&x, id, EOPNOTSUPP);
+	ck_assert(h_log_has(&env, "device 'd0' has no IOMMU container for DMA (sim backend)"));
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d1\n", d0, d1);
+	reload_ok();
+	expect_revoked(&x, id, EACCES);
+	expect_dma_refused(&x, id, ENOENT);
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* The same through libintx (the example driver, as client a): it is told
  * it lost d0, and goes on serving d1. */
 START_TEST(libintx_client_hears_of_the_loss)
@@ -420,6 +466,7 @@ int main(void)
 	tcase_add_test(t, libintx_client_hears_of_the_loss);
 	tcase_add_test(t, failed_device_opens_again);
 	tcase_add_test(t, redefined_device_keeps_numbering);
+	tcase_add_test(t, dma_needs_an_iommu_and_a_subscription);
 	suite_add_tcase(s, t);
 	return check_run(s);
 }

@@ -12,10 +12,7 @@
  *
  * Who owns what:
  *   intxd     the container, the group, the device fd it opened, and the
- *             INTx trigger: it alone sets, masks and unmasks INTx.  The
- *             container has no DMA mappings, so with an IOMMU the device
- *             cannot reach memory (clients that need DMA are not served by
- *             this; a container holds the mappings of all its groups).
+ *             INTx trigger: it alone sets, masks and unmasks INTx.
  *   a client  bound to the device receives a duplicate of the device fd
  *             with SUBSCRIBED (libintx: intx_device_fd()), to reach the
  *             device's regions (BARs, config): its driver maps BAR0 and
@@ -27,6 +24,43 @@
  *             group busy while it is open (and while a mapping of it
  *             lives): an intxd restarted before its clients let go cannot
  *             open the group (EBUSY below).
+ *   DMA       on request (DMA, answered by DMA_FD; libintx: intx_dma_fd())
+ *             a subscribed client gets a duplicate of the container fd and
+ *             maps its own memory with VFIO_IOMMU_MAP_DMA.  Chosen over
+ *             intxd mapping on the client's behalf: type1 pins the pages of
+ *             the process that maps, so the memory and its locked-memory
+ *             accounting stay the client's (intxd would have to take the
+ *             client's memory as a memfd and pin it in its own address
+ *             space), a driver maps its buffers without a round trip per
+ *             buffer, and the mappings live in the container, which intxd
+ *             keeps across a restart (fd store, re-exec) with nothing to
+ *             replay.  The container fd carries no interrupt operation:
+ *             INTx stays on the device fd, intxd's.  What it lets a client
+ *             do: map and unmap IOVAs of this container only, which is the
+ *             IOMMU domain of this device's group (every device of one
+ *             IOMMU group shares it; the kernel cannot isolate them from
+ *             each other anyway).  Clients bound to one device share its
+ *             container: each can unmap the other's IOVAs, and a map that
+ *             overlaps one fails (EEXIST); they must agree on the IOVA
+ *             space, as they agree on the device.
+ *             Clean-up: intxd counts the sessions it gave the container
+ *             (SUB_DMA in their subscribed[]); when the last one ends,
+ *             unsubscribes or loses the device, it turns the device's Bus
+ *             Master off and unmaps everything left in the container
+ *             (VFIO_DMA_UNMAP_FLAG_ALL: type1 lets any holder of the
+ *             container unmap, the mappings of a dead process too - seen
+ *             on Debian's 6.1), so a driver that died leaves no pinned
+ *             pages and no IOVAs taken.  Not at an exit that leaves the
+ *             container in systemd's fd store, nor across intxctl restart
+ *             (an exec ends no session): the mappings live on, and libintx
+ *             asks for the container again when it resubscribes.
+ *             What intxd cannot enforce: it does not see the mappings, so
+ *             it cannot tell one client's from another's (it unmaps only
+ *             when no session holds the container), and it cannot take
+ *             back a copy of the fd: a process the client gave it to can
+ *             map again after the clean-up, until the container is
+ *             released (intxd closes the device and no copy is left).  A
+ *             no-IOMMU container is not handed out.
  *   the kernel (vfio-pci)  the host IRQ handler: it masks the device and
  *             signals intxd's eventfd.  A device that cannot mask itself
  *             (no PCI 2.3 masking) gets the IRQ line to itself: vfio-pci
@@ -98,6 +132,7 @@ struct vfio_group {
 	int container;
 	bool noiommu;
 	unsigned refs;
+	unsigned dma_holders; /* sessions given the container (DMA) */
 };
 
 static struct vfio_group *groups;
@@ -548,6 +583,56 @@ static int vfio_client_fd(struct device *dev)
 	return v ? v->dev_fd : -1;
 }
 
+/* A no-IOMMU container has no IOMMU to map: its driver uses physical
+ * addresses, which this daemon does not hand out. */
+static int vfio_dma_fd(struct device *dev, bool hold)
+{
+	struct vfio *v = dev->be;
+
+	if (!v)
+		return -ENODEV;
+	if (v->group->noiommu)
+		return -EOPNOTSUPP;
+	if (hold)
+		v->group->dma_holders++;
+	return v->group->container;
+}
+
+/* The last session that mapped through the container is gone: stop the
+ * device's DMA (Bus Master off, as vfio-pci does when its fd is
+ * released; Command bit 10 written back as read) and unmap whatever the
+ * clients left, so that a driver that died leaves no pinned pages and no
+ * IOVAs taken.  Not when the fd store keeps the container for the next
+ * intxd: its clients' mappings live on. */
+static void vfio_dma_put(struct device *dev)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u), .flags = VFIO_DMA_UNMAP_FLAG_ALL,
+	};
+	struct vfio *v = dev->be;
+	char name[48];
+	uint16_t cmd;
+	int r;
+
+	if (!v || !v->group->dma_holders || --v->group->dma_holders)
+		return;
+	keep_name(name, sizeof(name), "container", v->group->no);
+	if (fdstore_kept_at_exit(name))
+		return;
+	if (vfio_cfg_read(dev, PCI_COMMAND, &cmd) == 0 && (cmd & PCI_COMMAND_MASTER))
+		(void)vfio_cfg_write(dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
+	r = xioctl(v->group->container, VFIO_IOMMU_UNMAP_DMA, &u);
+	if (r < 0)
+		log_full(LOG_WARNING, dev->name, NULL, NULL,
+			 "vfio %s: unmapping what its clients left mapped: %s",
+			 dev->pci, strerror(-r));
+	else if (u.size)
+		log_full(LOG_INFO, dev->name, NULL, NULL,
+			 "vfio %s: unmapped %llu bytes its clients left mapped "
+			 "(IOMMU group %d)", dev->pci, (unsigned long long)u.size,
+			 v->group->no);
+}
+
 /* The trigger off and on again: free_irq() then request_irq() in vfio-pci,
  * the same eventfd (linewatch.c revives a disabled line with it). */
 static int vfio_rearm(struct device *dev)
@@ -572,5 +657,7 @@ const struct backend_ops backend_vfio = {
 	.unmask = vfio_unmask,
 	.irq = vfio_irq,
 	.client_fd = vfio_client_fd,
+	.dma_fd = vfio_dma_fd,
+	.dma_put = vfio_dma_put,
 	.rearm = vfio_rearm,
 };

@@ -8,6 +8,7 @@
 #ifndef INTXD_BACKEND_H
 #define INTXD_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,12 @@ struct backend_ops {
 	int (*irq)(struct device *dev);
 	/* Optional: an fd to hand to a subscribing client (vfio), or -1. */
 	int (*client_fd)(struct device *dev);
+	/* Optional: the IOMMU container to hand to a subscribed client for
+	 * its DMA mappings (vfio), or -EOPNOTSUPP; hold: one more session
+	 * maps through it.  dma_put: one fewer (it unsubscribed, ended or
+	 * lost the device); after the last, whatever is mapped is unmapped. */
+	int (*dma_fd)(struct device *dev, bool hold);
+	void (*dma_put)(struct device *dev);
 	/* Optional: free and request the device's IRQ again, so the kernel
 	 * enables a line it disabled (linewatch.h).  The interrupt fd keeps
 	 * its number but may be a new file behind it (uio: a new /dev/uioN),

@@ -364,8 +364,11 @@ void device_unsubscribe(struct device *dev, struct session *s)
 		dev->nsubs--;
 		break;
 	}
-	if (dev->id < s->ndevices)
+	if (dev->id < s->ndevices) {
+		if ((s->subscribed[dev->id] & SUB_DMA) && dev->ops->dma_put)
+			dev->ops->dma_put(dev);
 		s->subscribed[dev->id] = 0;
+	}
 	ledger_drop_via(dev->daemon, s, dev);
 }
 

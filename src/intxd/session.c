@@ -288,6 +288,37 @@ static int on_unsubscribe(struct session *s, const struct intx_msg_unsubscribe *
 	return session_send(s, &r, sizeof(r), -1);
 }
 
+/* The device's VFIO container, for the client's DMA mappings
+ * (backend-vfio.c says why a container fd and what it lets a client do). */
+static int on_dma(struct session *s, const struct intx_msg_dma *m)
+{
+	struct intx_msg_dma_fd r;
+	struct device *dev;
+	int fd;
+
+	if (m->device_id >= s->ndevices || !s->subscribed[m->device_id]) {
+		session_refuse(s, ENOENT, INTX_MSG_DMA,
+			       "not subscribed to device %u", m->device_id);
+		return 0;
+	}
+	dev = s->daemon->devices[m->device_id];
+	fd = dev->ops->dma_fd ? dev->ops->dma_fd(dev, !(s->subscribed[dev->id] & SUB_DMA))
+			      : -EOPNOTSUPP;
+	if (fd < 0) {
+		session_refuse(s, -fd, INTX_MSG_DMA, "device '%s' has no IOMMU "
+			       "container for DMA (%s backend%s)", dev->name,
+			       dev->ops->name, dev->ops->dma_fd ? ", no-IOMMU" : "");
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	proto_hdr(&r.hdr, INTX_MSG_DMA_FD, sizeof(r));
+	r.device_id = m->device_id;
+	s->subscribed[dev->id] |= SUB_DMA; /* device_unsubscribe puts it */
+	log_full(LOG_INFO, dev->name, dev->line->name, s->client->name,
+		 "session %u given the IOMMU container for DMA", s->id);
+	return session_send(s, &r, sizeof(r), fd);
+}
+
 static int on_ack(struct session *s, const struct intx_msg_ack *m)
 {
 	hop_mark(HOP_ACK_READ);
@@ -318,6 +349,8 @@ static int session_dispatch(struct session *s, int type, const void *buf)
 			return on_unsubscribe(s, buf);
 		case INTX_MSG_ACK:
 			return on_ack(s, buf);
+		case INTX_MSG_DMA:
+			return on_dma(s, buf);
 		}
 	} else {
 		switch (type) {

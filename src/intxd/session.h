@@ -49,6 +49,7 @@ struct session {
 	/* by device id: subscribed? (device_subscribe keeps it; what the
 	 * session owes is the ledger's) */
 	uint8_t *subscribed;
+#define SUB_DMA 0x2 /* in subscribed[]: holds the device's IOMMU container */
 	unsigned ndevices;
 
 	/* notifications the socket had no room for; sent when it drains */

@@ -67,6 +67,10 @@ struct sub {
 	uint32_t flags;     /* SUBSCRIBED.flags */
 	bool live;          /* subscribed on the current connection */
 	int dev_fd;         /* came with SUBSCRIBED (vfio device), or -1 */
+	int dma_fd;         /* came with DMA_FD (the VFIO container), or -1 */
+	bool dma;           /* the caller asked for it: ask again after a
+			     * reconnect, so the new daemon knows this
+			     * session maps (and cleans up after it) */
 	struct handler *handlers;
 	unsigned nhandlers, cap;
 };
@@ -131,6 +135,7 @@ union msgbuf {
 	struct intx_msg_unsubscribed unsubscribed;
 	struct intx_msg_notify notify;
 	struct intx_msg_revoked revoked;
+	struct intx_msg_dma_fd dma_fd;
 	struct intx_msg_error error;
 	unsigned char raw[INTX_MSG_MAX];
 };
@@ -210,6 +215,8 @@ static void sub_remove(struct intx_client *c, struct sub *s)
 
 	if (s->dev_fd >= 0)
 		close(s->dev_fd);
+	if (s->dma_fd >= 0)
+		close(s->dma_fd);
 	free(s->handlers);
 	memmove(&c->subs[i], &c->subs[i + 1],
 		(c->nsubs - i - 1) * sizeof(*c->subs));
@@ -271,6 +278,11 @@ static void disconnect(struct intx_client *c)
 		if (c->subs[i].dev_fd >= 0)
 			close(c->subs[i].dev_fd);
 		c->subs[i].dev_fd = -1;
+		/* The container outlives this copy (intxd keeps it, across a
+		 * restart too), and with it the caller's DMA mappings. */
+		if (c->subs[i].dma_fd >= 0)
+			close(c->subs[i].dma_fd);
+		c->subs[i].dma_fd = -1;
 	}
 }
 
@@ -470,6 +482,8 @@ static int subscribe_one(struct intx_client *c, struct sub *s)
  * daemon refuses (its config changed, it failed) is lost: dropped with its
  * handlers and reported by intx_dispatch(); the connection stays.
  */
+static int dma_fd(struct intx_client *c, const char *device);
+
 static int connect_all(struct intx_client *c, bool *reached)
 {
 	int r;
@@ -485,6 +499,8 @@ static int connect_all(struct intx_client *c, bool *reached)
 			device_lost(c, &c->subs[i], r, c->rq.errtext);
 			continue;
 		}
+		if (c->subs[i].dma && dma_fd(c, c->subs[i].name) < 0 && c->rq.fd < 0)
+			return -ENOTCONN;
 		i++;
 	}
 	return 0;
@@ -616,7 +632,7 @@ static int subscribe(struct intx_client *c, const char *device,
 		return -ENAMETOOLONG;
 	s = sub_by_name(c, device);
 	if (!s) {
-		struct sub ns = { .dev_fd = -1 };
+		struct sub ns = { .dev_fd = -1, .dma_fd = -1 };
 
 		if (c->rq.fd < 0)
 			return -ENOTCONN;
@@ -773,6 +789,44 @@ int intx_device_fd(struct intx_client *c, const char *device)
 	if (!s || s->dev_fd < 0)
 		return -ENOENT;
 	return s->dev_fd;
+}
+
+static int dma_fd(struct intx_client *c, const char *device)
+{
+	struct intx_msg_dma req = { 0 };
+	union msgbuf m;
+	struct sub *s;
+	int r;
+
+	if (!c || !device)
+		return -EINVAL;
+	s = sub_by_name(c, device);
+	if (!s)
+		return -ENOENT;
+	if (s->dma_fd >= 0)
+		return s->dma_fd;
+	if (!s->live)
+		return -ENOTCONN;
+	proto_hdr(&req.hdr, INTX_MSG_DMA, sizeof(req));
+	req.device_id = s->device_id;
+	r = request(c, &req, sizeof(req), INTX_MSG_DMA_FD, &m);
+	if (r < 0)
+		return r;
+	/* request() may have run handlers that unsubscribed: look again */
+	s = sub_by_name(c, device);
+	if (m.dma_fd.device_id != req.device_id || c->rq.rx_fd < 0 || !s) {
+		req_close(&c->rq);
+		return s ? conn_failed(c, -EPROTO) : -ENOENT;
+	}
+	s->dma_fd = c->rq.rx_fd;
+	s->dma = true;
+	c->rq.rx_fd = -1;
+	return s->dma_fd;
+}
+
+int intx_dma_fd(struct intx_client *c, const char *device)
+{
+	return fail(c, dma_fd(c, device));
 }
 
 const char *intx_client_name(struct intx_client *c)

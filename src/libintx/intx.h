@@ -89,6 +89,17 @@ int intx_on_lost(struct intx_client *c, intx_lost_fn fn, void *arg);
  * longer.  intxd keeps the device's INTx: leave its IRQ index alone. */
 int intx_device_fd(struct intx_client *c, const char *device);
 
+/* The VFIO container fd of a subscribed vfio device, for the driver's DMA
+ * mappings (VFIO_IOMMU_MAP_DMA / VFIO_IOMMU_UNMAP_DMA of its own memory);
+ * asked of intxd at the first call (DMA, answered by DMA_FD), then kept
+ * like intx_device_fd()'s fd and closed with it.  Mappings belong to the
+ * container, not to this fd: they outlive a reconnect and a restart of
+ * intxd that keeps the device.  Unmap them before exiting; intxd unmaps
+ * what is left when the last session that asked ends (libintx(3), "DMA").  -EOPNOTSUPP for a device without an IOMMU container (uio, sim,
+ * no-IOMMU vfio), -ENOENT when not subscribed, -ENOTCONN while
+ * disconnected. */
+int intx_dma_fd(struct intx_client *c, const char *device);
+
 /* The name the daemon admitted this client as. */
 const char *intx_client_name(struct intx_client *c);
 

@@ -22,7 +22,8 @@
  *      control role: QUERY FAILED (FAILURE records), ADMIN RELOAD_REPORT
  *      (TEXT lines before the answer), ADMIN LOG_LEVEL, ADMIN RESTART; a
  *      control session may be read-only (the socket's group): ADMIN then
- *      answers ERROR EPERM.
+ *      answers ERROR EPERM.  For the client role: DMA, answered by DMA_FD
+ *      carrying the VFIO container fd of a vfio device (IOMMU mappings).
  */
 #ifndef INTX_PROTO_H
 #define INTX_PROTO_H
@@ -46,6 +47,7 @@ enum intx_msg_type {
 	INTX_MSG_SUBSCRIBE = 0x02,
 	INTX_MSG_UNSUBSCRIBE = 0x03,
 	INTX_MSG_ACK = 0x04,
+	INTX_MSG_DMA = 0x05,
 	INTX_MSG_QUERY = 0x10,
 	INTX_MSG_ADMIN = 0x11,
 	INTX_MSG_MONITOR = 0x12,
@@ -57,6 +59,7 @@ enum intx_msg_type {
 	INTX_MSG_NOTIFY = 0x43,
 	INTX_MSG_ERROR = 0x44,
 	INTX_MSG_REVOKED = 0x45,
+	INTX_MSG_DMA_FD = 0x46,
 	INTX_MSG_STATUS = 0x50,
 	INTX_MSG_LINE = 0x51,
 	INTX_MSG_DEVICE = 0x52,
@@ -166,6 +169,25 @@ struct intx_msg_revoked {
 	uint32_t device_id;
 	int32_t error;       /* positive errno value: EACCES, ENOENT, ENODEV */
 	char text[INTX_TEXT_MAX];
+};
+
+/*
+ * DMA: the session asks for the VFIO container of a device it is subscribed
+ * to, to map its own memory for the device's DMA (VFIO_IOMMU_MAP_DMA).
+ * DMA_FD answers with the container fd (one fd); ERROR ENOENT when not
+ * subscribed, EOPNOTSUPP when the device has no IOMMU container (uio, sim,
+ * vfio's no-IOMMU mode).
+ */
+struct intx_msg_dma {
+	struct intx_hdr hdr;
+	uint32_t device_id;
+	uint32_t reserved;
+};
+
+struct intx_msg_dma_fd {
+	struct intx_hdr hdr;
+	uint32_t device_id;
+	uint32_t reserved;
 };
 
 /* QUERY.what: the daemon answers with records of that type and LIST_END */
