@@ -51,24 +51,6 @@ void line_free(struct line *l)
 	free(l);
 }
 
-/*
- * Broadcast (the baseline, and the fallback for devices that cannot report
- * Interrupt Status): nobody knows who asserted, so every subscriber of every
- * device on the line runs its handlers; the device whose fd woke stays
- * masked until all of them have acknowledged.
- */
-static void line_broadcast(struct line *l, struct device *sig, uint64_t ts)
-{
-	(void)l;
-	sig->seq++;
-	sig->raised++;
-	sig->raised_ns = ts;
-	device_storm_check(sig, ts);
-	events_emit(sig->daemon, INTX_EV_RAISE, 0, sig->seq, sig->name, "");
-	sig->state = DEV_PENDING; /* until somebody on the line is told */
-	device_offer(sig);
-}
-
 void line_fd_event(struct line *l, struct device *sig)
 {
 	uint64_t ts;
@@ -96,7 +78,13 @@ void line_fd_event(struct line *l, struct device *sig)
 	if (ts - sig->unmasked_ns >= LINE_IDLE_WAKE_NS)
 		l->idle_wakes++;
 	if (l->broadcast) {
-		line_broadcast(l, sig, ts);
+		/*
+		 * Broadcast (the baseline, and the fallback for devices that
+		 * cannot report Interrupt Status): nobody knows who asserted;
+		 * the device whose fd woke is raised, and device_offer() tells
+		 * every subscriber of every device on the line.
+		 */
+		device_raise(sig, ts);
 		return;
 	}
 	if (l->daemon->conf->scan == CONF_SCAN_SIGNALLED) {
