@@ -163,6 +163,13 @@ void ledger_drop_via(struct daemon *d, struct session *s, struct device *via)
 {
 	unsigned i;
 
+	/* a debt through via is for an interrupt of via's line (the lines
+	 * change only in a reload, which ends with ledger_reconcile()) */
+	if (via && via->line) {
+		for (i = 0; i < via->line->ndevs; i++)
+			drop_matching(via->line->devs[i], s, via);
+		return;
+	}
 	for (i = 0; i < d->ndevices; i++)
 		if (d->devices[i])
 			drop_matching(d->devices[i], s, via);
