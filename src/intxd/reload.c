@@ -250,6 +250,23 @@ static int rebuild_lines(struct daemon *d, const struct conf *nc)
 	return r;
 }
 
+/* After devices were replaced, added or removed: the lines anew, the new
+ * devices started, and the ledger's last word (debts that no longer hold
+ * settled, pending interrupts offered).  0 or -ENOMEM. */
+static int rederive(struct daemon *d, const struct conf *c)
+{
+	unsigned i;
+	int r = rebuild_lines(d, c);
+
+	if (r < 0)
+		return r;
+	for (i = 0; i < d->ndevices; i++)
+		if (d->devices[i] && !d->devices[i]->ev_started)
+			(void)device_start(d->devices[i]);
+	ledger_reconcile(d);
+	return 0;
+}
+
 /*
  * A failed device is opened again on a timer, backing off from 1 s to a
  * minute: a vfio group that a departed client still held, a device node
@@ -275,15 +292,11 @@ static void on_retry(void *arg)
 			back++;
 	}
 	/* the lines held the devices replaced: derive them again */
-	if (back + still > 0 && rebuild_lines(d, d->conf) < 0) {
+	if (back + still > 0 && rederive(d, d->conf) < 0) {
 		log_err("retrying failed devices: out of memory; stopping");
 		event_base_loopexit(d->base, NULL);
 		return;
 	}
-	for (i = 0; i < d->ndevices; i++)
-		if (d->devices[i] && !d->devices[i]->ev_started)
-			(void)device_start(d->devices[i]);
-	ledger_reconcile(d);
 	if (back) {
 		log_info("%u failed device(s) opened again", back);
 		control_notify_ready(d);
@@ -417,13 +430,9 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 	d->clients = cl;
 	d->nclients = nc->nclients;
 	cl = NULL;
-	r = rebuild_lines(d, nc);
+	r = rederive(d, nc);
 	if (r < 0)
 		goto fail_applied;
-	for (i = 0; i < d->ndevices; i++)
-		if (d->devices[i] && !d->devices[i]->ev_started)
-			(void)device_start(d->devices[i]);
-	ledger_reconcile(d);
 	daemon_schedule_retry(d);
 	conf_free(oc);
 	control_notify_ready(d);
