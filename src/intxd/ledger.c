@@ -290,7 +290,7 @@ void ledger_reconcile(struct daemon *d)
 static int bad(char *why, size_t n, const struct device *tok, const char *fmt,
 	       const char *detail)
 {
-	char what[128];
+	char what[192];
 
 	snprintf(what, sizeof(what), fmt, detail);
 	snprintf(why, n, "device %s (seq %llu, state %d, %u owed): %s", tok->name,
@@ -339,18 +339,12 @@ int ledger_check(const struct daemon *d, char *why, size_t n)
 			if (s->dead || !s->linked || !s->client)
 				return bad(why, n, tok, "owed by a session that %s",
 					   "is gone");
-			if (x->via->id >= s->ndevices || !s->subscribed[x->via->id])
-				return bad(why, n, tok, "owed through %s, not subscribed",
-					   x->via->name);
-			if (!client_bound(s->client, x->via->name))
-				return bad(why, n, tok, "owed through %s, not bound",
+			if (!holds(tok, x))
+				return bad(why, n, tok, "owed through %s, which the session "
+					   "may not hear (unsubscribed, unbound, off the line)",
 					   x->via->name);
 			if (x->seq != tok->seq)
 				return bad(why, n, tok, "owed for an older interrupt%s", "");
-			if (x->via != tok && (!tok->line || !tok->line->broadcast ||
-					      x->via->line != tok->line))
-				return bad(why, n, tok, "owed through %s, off its line",
-					   x->via->name);
 			if (x->deadline && !x->overdue &&
 			    (!itimer_armed(d->deadlines) ||
 			     itimer_when(d->deadlines) > x->deadline))
