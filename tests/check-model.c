@@ -1074,7 +1074,7 @@ static bool run(uint64_t seed, const struct event_step *ev, unsigned n,
 	}
 	for (i = 0; i < m->d->ndevices; i++)
 		if (m->d->devices[i])
-			seen.timeouts += m->d->devices[i]->timeouts;
+			seen.timeouts += m->d->devices[i]->n.timeouts;
 	for (i = 0; i < m->d->nclients; i++)
 		seen.late += m->d->clients[i]->late_acks;
 	if (!ok)

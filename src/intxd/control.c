@@ -70,9 +70,9 @@ static void make_status(struct session *s, struct intx_msg_status *m)
 	for (i = 0; i < d->ndevices; i++) {
 		if (!d->devices[i])
 			continue;
-		m->raised += d->devices[i]->raised;
-		m->delivered += d->devices[i]->delivered;
-		m->acked += d->devices[i]->acked;
+		m->raised += d->devices[i]->n.raised;
+		m->delivered += d->devices[i]->n.delivered;
+		m->acked += d->devices[i]->n.acked;
 	}
 	for (i = 0; i < d->nlines; i++)
 		m->spurious += d->lines[i]->spurious;
@@ -107,17 +107,17 @@ static void make_device(const struct device *dev, struct intx_msg_device *m)
 	m->flags = device_flags(dev);
 	m->subscribers = dev->nsubs;
 	m->seq = dev->seq;
-	m->raised = dev->raised;
-	m->delivered = dev->delivered;
-	m->acked = dev->acked;
-	m->handled = dev->handled;
+	m->raised = dev->n.raised;
+	m->delivered = dev->n.delivered;
+	m->acked = dev->n.acked;
+	m->handled = dev->n.handled;
 	m->latency_ns[0] = device_latency(dev, 0.5);
 	m->latency_ns[1] = device_latency(dev, 0.99);
 	m->latency_ns[2] = device_latency(dev, 0.999);
-	m->timeouts = dev->timeouts;
-	m->storms = dev->storms;
-	m->latency_count = dev->lat_count;
-	m->latency_sum_ns = dev->lat_sum;
+	m->timeouts = dev->n.timeouts;
+	m->storms = dev->n.storms;
+	m->latency_count = dev->n.lat_count;
+	m->latency_sum_ns = dev->n.lat_sum;
 }
 
 static void make_failure(const struct device *dev, struct intx_msg_failure *m)

@@ -67,7 +67,7 @@ void device_storm_check(struct device *dev, uint64_t ts)
 	if (++dev->win_count != (uint64_t)limit + 1)
 		return;
 	dev->hold_next = true;
-	dev->storms++;
+	dev->n.storms++;
 	dev->backoff_ms = dev->backoff_ms ? dev->backoff_ms * 2 : 10;
 	if (dev->backoff_ms > 8000)
 		dev->backoff_ms = 8000;
@@ -211,7 +211,7 @@ void device_offer(struct device *dev)
 void device_raise(struct device *dev, uint64_t ts)
 {
 	dev->seq++;
-	dev->raised++;
+	dev->n.raised++;
 	dev->raised_ns = ts;
 	device_storm_check(dev, ts);
 	events_emit(dev->daemon, INTX_EV_RAISE, 0, dev->seq, dev->name, "");
@@ -233,23 +233,9 @@ static void lat_record(struct device *dev, uint64_t ns)
 	}
 	if (b >= LAT_BUCKETS)
 		b = LAT_BUCKETS - 1;
-	dev->lat[b]++;
-	dev->lat_count++;
-	dev->lat_sum += ns;
-}
-
-void device_keep_counters(struct device *dev, const struct device *old)
-{
-	dev->seq = old->seq;
-	dev->raised = old->raised;
-	dev->delivered = old->delivered;
-	dev->acked = old->acked;
-	dev->handled = old->handled;
-	dev->timeouts = old->timeouts;
-	dev->storms = old->storms;
-	memcpy(dev->lat, old->lat, sizeof(dev->lat));
-	dev->lat_count = old->lat_count;
-	dev->lat_sum = old->lat_sum;
+	dev->n.lat[b]++;
+	dev->n.lat_count++;
+	dev->n.lat_sum += ns;
 }
 
 uint64_t device_latency(const struct device *dev, double q)
@@ -257,13 +243,13 @@ uint64_t device_latency(const struct device *dev, double q)
 	uint64_t want, seen = 0;
 	unsigned b;
 
-	if (!dev->lat_count)
+	if (!dev->n.lat_count)
 		return 0;
-	want = (uint64_t)(q * (double)dev->lat_count);
-	if (want >= dev->lat_count)
-		want = dev->lat_count - 1;
+	want = (uint64_t)(q * (double)dev->n.lat_count);
+	if (want >= dev->n.lat_count)
+		want = dev->n.lat_count - 1;
 	for (b = 0; b < LAT_BUCKETS; b++) {
-		seen += dev->lat[b];
+		seen += dev->n.lat[b];
 		if (seen > want)
 			break;
 	}

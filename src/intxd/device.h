@@ -82,10 +82,13 @@ struct device {
 	 * device_id) in which a handler claimed the interrupt.  timeouts:
 	 * deadlines passed for its interrupts.  delivered >= acked always.
 	 */
-	uint64_t seq, raised, delivered, acked, handled, timeouts, storms;
+	uint64_t seq;
+	struct device_count {
+		uint64_t raised, delivered, acked, handled, timeouts, storms;
+		uint32_t lat[LAT_BUCKETS];
+		uint64_t lat_count, lat_sum;
+	} n; /* kept whole when the device is reopened in place */
 	struct log_limit log_timeouts;
-	uint32_t lat[LAT_BUCKETS];
-	uint64_t lat_count, lat_sum;
 };
 
 /* Open the device through its backend; on failure the device exists, is
@@ -132,10 +135,6 @@ int device_admin_mask(struct device *dev, bool mask);
 
 /* Mark failed, log why, stop watching; the rest of the daemon goes on. */
 void device_fail(struct device *dev, const char *what, int err);
-
-/* A device reopened in old's place (redefined, or opened again after it
- * failed) goes on with old's numbering and counters. */
-void device_keep_counters(struct device *dev, const struct device *old);
 
 /* Latency percentile (0..1) of raise -> last ack, in ns; 0 if no samples. */
 uint64_t device_latency(const struct device *dev, double q);

@@ -99,7 +99,7 @@ bool ledger_deliver(struct device *tok, struct device *via, struct session *s)
 	x->policy = (uint8_t)policy_of(d, s->client);
 	x->overdue = false;
 	tok->state = DEV_INFLIGHT;
-	tok->delivered++;
+	tok->n.delivered++;
 	s->client->delivered++;
 	session_notify(s, via->id, tok->id, tok->seq, tok->raised_ns);
 	events_emit(d, INTX_EV_DELIVER, 0, tok->seq, via->name, s->client->name);
@@ -127,10 +127,10 @@ int ledger_ack(struct session *s, const struct intx_msg_ack *m)
 	}
 	via = tok->owed.debts[i].via;
 	remove_at(tok, i);
-	tok->acked++;
+	tok->n.acked++;
 	s->client->acked++;
 	if (handled) {
-		via->handled++;
+		via->n.handled++;
 		s->client->handled++;
 	} else {
 		s->client->unhandled++;
@@ -196,7 +196,7 @@ static void report_timeout(struct device *tok, const struct ledger_debt *x)
 	struct session *s = x->s;
 
 	s->client->timeouts++;
-	tok->timeouts++;
+	tok->n.timeouts++;
 	events_emit(tok->daemon, INTX_EV_TIMEOUT, 0, x->seq, x->via->name,
 		    s->client->name);
 	if (log_allow(&tok->log_timeouts, "ack time-out"))

@@ -104,7 +104,8 @@ static int replace_device(struct daemon *d, struct device *old,
 	if (!dev)
 		return -ENOMEM;
 	dev->id = old->id;
-	device_keep_counters(dev, old);
+	dev->seq = old->seq;
+	dev->n = old->n;
 	ledger_drop_device(d, old);
 	/* the subscribers move over; old is closed before the new one opens
 	 * (a vfio group or a sim socket can be held once only) */
