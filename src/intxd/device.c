@@ -269,7 +269,9 @@ bool device_held(const struct device *dev)
 	       dev->failed;
 }
 
-void device_unmask(struct device *dev)
+/* Unmask, now being now: the caller that read the clock already passes it
+ * (one clock read per interrupt on the acknowledgement path). */
+static void unmask_at(struct device *dev, uint64_t now)
 {
 	int r;
 
@@ -277,7 +279,7 @@ void device_unmask(struct device *dev)
 	if (dev->admin_masked || dev->failed || dev->throttled)
 		return;
 	if (dev->hold_next) {
-		uint64_t now = now_ns(), until = dev->win_start + 1000000000u;
+		uint64_t until = dev->win_start + 1000000000u;
 
 		if (until < now + (uint64_t)dev->backoff_ms * 1000000u)
 			until = now + (uint64_t)dev->backoff_ms * 1000000u;
@@ -299,15 +301,22 @@ void device_unmask(struct device *dev)
 		return;
 	}
 	hop_mark(HOP_UNMASKED);
-	dev->unmasked_ns = now_ns();
+	dev->unmasked_ns = now;
 	events_emit(dev->daemon, INTX_EV_UNMASK, 0, dev->seq, dev->name, "");
+}
+
+void device_unmask(struct device *dev)
+{
+	unmask_at(dev, now_ns());
 }
 
 void device_done(struct device *dev, bool by_ack)
 {
+	uint64_t now = now_ns();
+
 	if (by_ack)
-		lat_record(dev, now_ns() - dev->raised_ns);
-	device_unmask(dev);
+		lat_record(dev, now - dev->raised_ns);
+	unmask_at(dev, now);
 }
 
 int device_subscribe(struct device *dev, struct session *s)
