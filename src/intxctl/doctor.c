@@ -623,15 +623,6 @@ static void judge_line(struct doctor *d, struct irqline *l)
 
 /* ---- output ---- */
 
-static void jstr(FILE *out, const char *key, const char *s, bool comma)
-{
-	fprintf(out, "%s\"%s\":", comma ? "," : "", key);
-	if (s)
-		json_str(out, s, TEXT_MAX);
-	else
-		fputs("null", out);
-}
-
 static void jint(FILE *out, const char *key, int64_t v, bool null_if_neg)
 {
 	if (null_if_neg && v < 0)
@@ -672,7 +663,7 @@ static void print_json(FILE *out, struct doctor *d, bool healthy)
 		const struct irqline *l = &d->l[i];
 
 		fprintf(out, "%s{\"irq\":%d", i ? "," : "", l->irq);
-		jstr(out, "state", line_state(l, d), true);
+		json_kv_str(out, "state", line_state(l, d), TEXT_MAX, true);
 		jtri(out, "kernel_disabled", l->disabled);
 		if (l->disabled == 1)
 			fprintf(out, ",\"disabled_at_s\":%.6f", l->disabled_at);
@@ -684,7 +675,7 @@ static void print_json(FILE *out, struct doctor *d, bool healthy)
 				l->spur_last_ms < 0 ? 0 : l->spur_last_ms);
 		else
 			fputs(",\"spurious\":null", out);
-		jstr(out, "handlers", l->handlers, true);
+		json_kv_str(out, "handlers", l->handlers, TEXT_MAX, true);
 		fputs(",\"functions\":[", out);
 		for (k = 0; k < l->nfuncs; k++)
 			fprintf(out, "%s\"%s\"", k ? "," : "", d->f[l->funcs[k]].bdf);
@@ -696,24 +687,24 @@ static void print_json(FILE *out, struct doctor *d, bool healthy)
 		char id[16];
 
 		fprintf(out, "%s{", i ? "," : "");
-		jstr(out, "bdf", f->bdf, false);
+		json_kv_str(out, "bdf", f->bdf, TEXT_MAX, false);
 		snprintf(id, sizeof(id), "%04x:%04x", f->vendor, f->device);
-		jstr(out, "id", id, true);
+		json_kv_str(out, "id", id, TEXT_MAX, true);
 		fprintf(out, ",\"class\":\"0x%06x\"", f->class);
-		jstr(out, "driver", f->driver[0] ? f->driver : NULL, true);
+		json_kv_str(out, "driver", f->driver[0] ? f->driver : NULL, TEXT_MAX, true);
 		if (f->pin)
 			fprintf(out, ",\"pin\":\"INT%c\"", 'A' + f->pin - 1);
 		else
 			fputs(",\"pin\":null", out);
 		jint(out, "irq", f->irq, true);
 		fprintf(out, ",\"irq_routed\":%s", f->routed ? "true" : "false");
-		jstr(out, "masking", mask_word[f->masking], true);
-		jstr(out, "masking_how", f->mask_how, true);
+		json_kv_str(out, "masking", mask_word[f->masking], TEXT_MAX, true);
+		json_kv_str(out, "masking_how", f->mask_how, TEXT_MAX, true);
 		if (f->quirk) {
 			fputs(",\"quirk\":{", out);
-			jstr(out, "what", f->quirk->what, false);
-			jstr(out, "source", f->quirk->source, true);
-			jstr(out, "commit", f->quirk->commit, true);
+			json_kv_str(out, "what", f->quirk->what, TEXT_MAX, false);
+			json_kv_str(out, "source", f->quirk->source, TEXT_MAX, true);
+			json_kv_str(out, "commit", f->quirk->commit, TEXT_MAX, true);
 			fputc('}', out);
 		} else {
 			fputs(",\"quirk\":null", out);
@@ -722,10 +713,10 @@ static void print_json(FILE *out, struct doctor *d, bool healthy)
 		jtri(out, "intx_disable", f->cfg_ok ? !!(f->cmd & PCI_COMMAND_INTX_DISABLE) : -1);
 		fputs(",\"uio_pci_generic\":{", out);
 		fprintf(out, "\"ok\":%s", f->uio_ok < 0 ? "null" : f->uio_ok ? "true" : "false");
-		jstr(out, "why", f->uio_why, true);
+		json_kv_str(out, "why", f->uio_why, TEXT_MAX, true);
 		fputs("},\"vfio_pci\":{", out);
 		fprintf(out, "\"ok\":%s", f->vfio_ok < 0 ? "null" : f->vfio_ok ? "true" : "false");
-		jstr(out, "why", f->vfio_why, true);
+		json_kv_str(out, "why", f->vfio_why, TEXT_MAX, true);
 		fputs("}}", out);
 	}
 	fputs("],\"findings\":[", out);
@@ -733,12 +724,12 @@ static void print_json(FILE *out, struct doctor *d, bool healthy)
 		const struct finding *x = &d->fd[i];
 
 		fprintf(out, "%s{", i ? "," : "");
-		jstr(out, "kind", x->kind, false);
-		jstr(out, "severity", x->severity, true);
+		json_kv_str(out, "kind", x->kind, TEXT_MAX, false);
+		json_kv_str(out, "severity", x->severity, TEXT_MAX, true);
 		jint(out, "irq", x->irq, true);
-		jstr(out, "bdf", x->bdf[0] ? x->bdf : NULL, true);
-		jstr(out, "text", x->text, true);
-		jstr(out, "remedy", x->remedy, true);
+		json_kv_str(out, "bdf", x->bdf[0] ? x->bdf : NULL, TEXT_MAX, true);
+		json_kv_str(out, "text", x->text, TEXT_MAX, true);
+		json_kv_str(out, "remedy", x->remedy, TEXT_MAX, true);
 		fputc('}', out);
 	}
 	fputs("]}\n", out);
