@@ -117,45 +117,16 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-static int fattr(struct doctor *d, const char *bdf, const char *attr, char *buf,
-		 size_t size)
-{
-	char path[512];
-	int r;
-
-	snprintf(path, sizeof(path), "%s/%s/%s", d->sysfs, bdf, attr);
-	r = irqinfo_read_text(path, buf, size);
-	if (r < 0)
-		return r;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 static long fattr_long(struct doctor *d, const char *bdf, const char *attr, long def)
 {
 	char buf[64], *end;
 	long v;
 
-	if (fattr(d, bdf, attr, buf, sizeof(buf)) < 0)
+	if (pcidev_attr_in(d->sysfs, bdf, attr, buf, sizeof(buf)) < 0)
 		return def;
 	errno = 0;
 	v = strtol(buf, &end, 0);
 	return errno || end == buf ? def : v;
-}
-
-static void fdriver(struct doctor *d, const char *bdf, char *buf, size_t size)
-{
-	char path[512], target[512], *base;
-	ssize_t n;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/%s/driver", d->sysfs, bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	scopy(buf, size, base ? base + 1 : target);
 }
 
 static void read_config(struct doctor *d, struct func *f)
@@ -241,7 +212,8 @@ static int scan_functions(struct doctor *d)
 		f->device = (unsigned)fattr_long(d, f->bdf, "device", 0xffff);
 		f->class = (unsigned)fattr_long(d, f->bdf, "class", 0);
 		f->enabled = (int)fattr_long(d, f->bdf, "enable", -1);
-		fdriver(d, f->bdf, f->driver, sizeof(f->driver));
+		if (pcidev_driver_in(d->sysfs, f->bdf, f->driver, sizeof(f->driver)) < 0)
+			f->driver[0] = '\0'; /* shown as none */
 		read_config(d, f);
 		f->irq = (int)fattr_long(d, f->bdf, "irq", -1);
 		if (f->irq <= 0 || !f->pin)
