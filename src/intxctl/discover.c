@@ -337,15 +337,6 @@ static void print_text(FILE *out, const struct entry *v, size_t n)
 	}
 }
 
-static void json_kv_str(FILE *out, const char *key, const char *s, bool comma)
-{
-	fprintf(out, "%s\"%s\":", comma ? "," : "", key);
-	if (s)
-		json_str(out, s, strlen(s));
-	else
-		fputs("null", out);
-}
-
 static void print_json(FILE *out, const struct entry *v, size_t n)
 {
 	size_t i, j;
@@ -358,31 +349,31 @@ static void print_json(FILE *out, const struct entry *v, size_t n)
 		const char *hint, *backend = backend_for(e, &hint);
 
 		fprintf(out, "%s{", i ? "," : "");
-		json_kv_str(out, "pci", e->bdf, false);
+		json_kv_str(out, "pci", e->bdf, SIZE_MAX, false);
 		snprintf(buf, sizeof(buf), "%04x", e->vendor);
-		json_kv_str(out, "vendor", buf, true);
+		json_kv_str(out, "vendor", buf, SIZE_MAX, true);
 		snprintf(buf, sizeof(buf), "%04x", e->device);
-		json_kv_str(out, "device", buf, true);
+		json_kv_str(out, "device", buf, SIZE_MAX, true);
 		snprintf(buf, sizeof(buf), "%06x", e->class);
-		json_kv_str(out, "class", buf, true);
-		json_kv_str(out, "vendor_name", e->vendor_name, true);
-		json_kv_str(out, "device_name", e->device_name, true);
-		json_kv_str(out, "driver", e->driver[0] ? e->driver : NULL, true);
+		json_kv_str(out, "class", buf, SIZE_MAX, true);
+		json_kv_str(out, "vendor_name", e->vendor_name, SIZE_MAX, true);
+		json_kv_str(out, "device_name", e->device_name, SIZE_MAX, true);
+		json_kv_str(out, "driver", e->driver[0] ? e->driver : NULL, SIZE_MAX, true);
 		if (e->pin) {
 			snprintf(buf, sizeof(buf), "%c", 'A' + e->pin - 1);
-			json_kv_str(out, "pin", buf, true);
+			json_kv_str(out, "pin", buf, SIZE_MAX, true);
 		} else {
-			json_kv_str(out, "pin", NULL, true);
+			json_kv_str(out, "pin", NULL, SIZE_MAX, true);
 		}
 		if (e->pin && e->irq >= 0)
 			fprintf(out, ",\"irq\":%d", e->irq);
 		else
 			fputs(",\"irq\":null", out);
-		json_kv_str(out, "irq_note", e->irq_note, true);
+		json_kv_str(out, "irq_note", e->irq_note, SIZE_MAX, true);
 		fprintf(out, ",\"intx_masking\":%s",
 			!e->pin || e->masking == T_UNKNOWN ? "null" :
 			e->masking == T_YES ? "true" : "false");
-		json_kv_str(out, "masking_note", e->mask_note, true);
+		json_kv_str(out, "masking_note", e->mask_note, SIZE_MAX, true);
 		if (e->group >= 0)
 			fprintf(out, ",\"iommu_group\":%d", e->group);
 		else
@@ -402,12 +393,12 @@ static void print_json(FILE *out, const struct entry *v, size_t n)
 			size_t len = 0;
 			FILE *m = open_memstream(&text, &len);
 
-			json_kv_str(out, "backend", backend, true);
+			json_kv_str(out, "backend", backend, SIZE_MAX, true);
 			if (m) {
 				stanza(m, e, "");
 				fclose(m);
 			}
-			json_kv_str(out, "stanza", text, true);
+			json_kv_str(out, "stanza", text, SIZE_MAX, true);
 			free(text);
 		}
 		fputc('}', out);

@@ -18,7 +18,6 @@
  * it back; intxd writes "intxd: irq N: revived" to the kernel log when it
  * does, and a later one of those counts as enabled again.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,74 +31,10 @@
 #include <unistd.h>
 
 #include "irqinfo.h"
-#include "json.h"
 #include "doctor.h"
+#include "doctor-int.h"
 #include "pcidev.h"
 #include "pciquirks.h"
-#include "show.h"
-
-#define FUNCS_MAX 1024
-#define LINES_MAX 256
-#define FINDINGS_MAX 256
-#define TEXT_MAX 320
-/* Unhandled interrupts (of the kernel's last 100,000) worth a warning: the
- * kernel disables the line at 99,900. */
-#define UNHANDLED_WARN 1000
-
-enum masking { M_NA, M_UNKNOWN, M_YES, M_NO, M_BROKEN };
-static const char *const mask_word[] = { "n/a", "unknown", "yes", "no", "broken" };
-
-struct func {
-	char bdf[16];
-	unsigned vendor, device, class;
-	char driver[64];
-	int pin;          /* 0 none, 1..4 INTA..INTD */
-	int irq;          /* -1 unknown */
-	bool routed;      /* irq is the routed one (function enabled) */
-	int enabled;      /* -1 unknown */
-	int cfg_ok;       /* Command/Status read */
-	uint16_t cmd, status;
-	bool pcie;
-	enum masking masking;
-	const char *mask_how;
-	const struct pci_quirk *quirk;
-	/* could it be given to uio_pci_generic / vfio-pci on its line:
-	 * 1 yes, 0 no, -1 unknown */
-	int uio_ok, vfio_ok;
-	char uio_why[TEXT_MAX], vfio_why[TEXT_MAX];
-};
-
-struct irqline {
-	int irq;
-	unsigned nfuncs;
-	unsigned funcs[32];
-	char handlers[TEXT_MAX]; /* /proc/interrupts actions */
-	int64_t interrupts;      /* summed over CPUs, -1 unknown */
-	int64_t spur_count, spur_unhandled, spur_last_ms; /* -1 unknown */
-	int disabled;            /* 1, 0, -1 unknown (kmsg unreadable) */
-	double disabled_at;      /* s since boot */
-};
-
-struct finding {
-	const char *kind, *severity;
-	int irq;
-	char bdf[16];
-	char text[TEXT_MAX], remedy[TEXT_MAX];
-};
-
-struct doctor {
-	const char *sysfs, *proc, *kmsg;
-	struct func *f;
-	unsigned nf;
-	struct irqline *l;
-	unsigned nl;
-	struct finding *fd;
-	unsigned nfd;
-	bool kmsg_ok;
-	/* per irq, from the kernel log: last disable, last intxd revival */
-	struct { int irq; double dis, rev; } km[LINES_MAX];
-	unsigned nkm;
-};
 
 /* strlcpy: truncation is fine for what is only shown */
 static void scopy(char *dst, size_t size, const char *src)
@@ -117,45 +52,16 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-static int fattr(struct doctor *d, const char *bdf, const char *attr, char *buf,
-		 size_t size)
-{
-	char path[512];
-	int r;
-
-	snprintf(path, sizeof(path), "%s/%s/%s", d->sysfs, bdf, attr);
-	r = irqinfo_read_text(path, buf, size);
-	if (r < 0)
-		return r;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 static long fattr_long(struct doctor *d, const char *bdf, const char *attr, long def)
 {
 	char buf[64], *end;
 	long v;
 
-	if (fattr(d, bdf, attr, buf, sizeof(buf)) < 0)
+	if (pcidev_attr_in(d->sysfs, bdf, attr, buf, sizeof(buf)) < 0)
 		return def;
 	errno = 0;
 	v = strtol(buf, &end, 0);
 	return errno || end == buf ? def : v;
-}
-
-static void fdriver(struct doctor *d, const char *bdf, char *buf, size_t size)
-{
-	char path[512], target[512], *base;
-	ssize_t n;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/%s/driver", d->sysfs, bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	scopy(buf, size, base ? base + 1 : target);
 }
 
 static void read_config(struct doctor *d, struct func *f)
@@ -241,7 +147,8 @@ static int scan_functions(struct doctor *d)
 		f->device = (unsigned)fattr_long(d, f->bdf, "device", 0xffff);
 		f->class = (unsigned)fattr_long(d, f->bdf, "class", 0);
 		f->enabled = (int)fattr_long(d, f->bdf, "enable", -1);
-		fdriver(d, f->bdf, f->driver, sizeof(f->driver));
+		if (pcidev_driver_in(d->sysfs, f->bdf, f->driver, sizeof(f->driver)) < 0)
+			f->driver[0] = '\0'; /* shown as none */
 		read_config(d, f);
 		f->irq = (int)fattr_long(d, f->bdf, "irq", -1);
 		if (f->irq <= 0 || !f->pin)
@@ -621,191 +528,6 @@ static void judge_line(struct doctor *d, struct irqline *l)
 	}
 }
 
-/* ---- output ---- */
-
-static void jstr(FILE *out, const char *key, const char *s, bool comma)
-{
-	fprintf(out, "%s\"%s\":", comma ? "," : "", key);
-	if (s)
-		json_str(out, s, TEXT_MAX);
-	else
-		fputs("null", out);
-}
-
-static void jint(FILE *out, const char *key, int64_t v, bool null_if_neg)
-{
-	if (null_if_neg && v < 0)
-		fprintf(out, ",\"%s\":null", key);
-	else
-		fprintf(out, ",\"%s\":%" PRId64, key, v);
-}
-
-static void jtri(FILE *out, const char *key, int v)
-{
-	fprintf(out, ",\"%s\":%s", key, v < 0 ? "null" : v ? "true" : "false");
-}
-
-static const char *line_state(const struct irqline *l, const struct doctor *d)
-{
-	unsigned i;
-
-	if (l->disabled == 1)
-		return "disabled";
-	for (i = 0; i < d->nfd; i++)
-		if (d->fd[i].irq == l->irq && !strcmp(d->fd[i].kind, "rogue-asserter"))
-			return "rogue";
-	if (l->spur_unhandled >= UNHANDLED_WARN) {
-		for (i = 0; i < d->nfd; i++)
-			if (d->fd[i].irq == l->irq && !strcmp(d->fd[i].kind, "unhandled-interrupts"))
-				return "unhandled";
-	}
-	return l->disabled < 0 ? "unknown" : "ok";
-}
-
-static void print_json(FILE *out, struct doctor *d, bool healthy)
-{
-	unsigned i, k;
-
-	fprintf(out, "{\"schema\":1,\"healthy\":%s,\"kernel_log_read\":%s,\"lines\":[",
-		healthy ? "true" : "false", d->kmsg_ok ? "true" : "false");
-	for (i = 0; i < d->nl; i++) {
-		const struct irqline *l = &d->l[i];
-
-		fprintf(out, "%s{\"irq\":%d", i ? "," : "", l->irq);
-		jstr(out, "state", line_state(l, d), true);
-		jtri(out, "kernel_disabled", l->disabled);
-		if (l->disabled == 1)
-			fprintf(out, ",\"disabled_at_s\":%.6f", l->disabled_at);
-		jint(out, "interrupts", l->interrupts, true);
-		if (l->spur_count >= 0)
-			fprintf(out, ",\"spurious\":{\"count\":%" PRId64 ",\"unhandled\":%" PRId64
-				",\"last_unhandled_ms\":%" PRId64 "}",
-				l->spur_count, l->spur_unhandled < 0 ? 0 : l->spur_unhandled,
-				l->spur_last_ms < 0 ? 0 : l->spur_last_ms);
-		else
-			fputs(",\"spurious\":null", out);
-		jstr(out, "handlers", l->handlers, true);
-		fputs(",\"functions\":[", out);
-		for (k = 0; k < l->nfuncs; k++)
-			fprintf(out, "%s\"%s\"", k ? "," : "", d->f[l->funcs[k]].bdf);
-		fputs("]}", out);
-	}
-	fputs("],\"functions\":[", out);
-	for (i = 0; i < d->nf; i++) {
-		const struct func *f = &d->f[i];
-		char id[16];
-
-		fprintf(out, "%s{", i ? "," : "");
-		jstr(out, "bdf", f->bdf, false);
-		snprintf(id, sizeof(id), "%04x:%04x", f->vendor, f->device);
-		jstr(out, "id", id, true);
-		fprintf(out, ",\"class\":\"0x%06x\"", f->class);
-		jstr(out, "driver", f->driver[0] ? f->driver : NULL, true);
-		if (f->pin)
-			fprintf(out, ",\"pin\":\"INT%c\"", 'A' + f->pin - 1);
-		else
-			fputs(",\"pin\":null", out);
-		jint(out, "irq", f->irq, true);
-		fprintf(out, ",\"irq_routed\":%s", f->routed ? "true" : "false");
-		jstr(out, "masking", mask_word[f->masking], true);
-		jstr(out, "masking_how", f->mask_how, true);
-		if (f->quirk) {
-			fputs(",\"quirk\":{", out);
-			jstr(out, "what", f->quirk->what, false);
-			jstr(out, "source", f->quirk->source, true);
-			jstr(out, "commit", f->quirk->commit, true);
-			fputc('}', out);
-		} else {
-			fputs(",\"quirk\":null", out);
-		}
-		jtri(out, "status_interrupt", f->cfg_ok ? !!(f->status & PCI_STATUS_INTERRUPT) : -1);
-		jtri(out, "intx_disable", f->cfg_ok ? !!(f->cmd & PCI_COMMAND_INTX_DISABLE) : -1);
-		fputs(",\"uio_pci_generic\":{", out);
-		fprintf(out, "\"ok\":%s", f->uio_ok < 0 ? "null" : f->uio_ok ? "true" : "false");
-		jstr(out, "why", f->uio_why, true);
-		fputs("},\"vfio_pci\":{", out);
-		fprintf(out, "\"ok\":%s", f->vfio_ok < 0 ? "null" : f->vfio_ok ? "true" : "false");
-		jstr(out, "why", f->vfio_why, true);
-		fputs("}}", out);
-	}
-	fputs("],\"findings\":[", out);
-	for (i = 0; i < d->nfd; i++) {
-		const struct finding *x = &d->fd[i];
-
-		fprintf(out, "%s{", i ? "," : "");
-		jstr(out, "kind", x->kind, false);
-		jstr(out, "severity", x->severity, true);
-		jint(out, "irq", x->irq, true);
-		jstr(out, "bdf", x->bdf[0] ? x->bdf : NULL, true);
-		jstr(out, "text", x->text, true);
-		jstr(out, "remedy", x->remedy, true);
-		fputc('}', out);
-	}
-	fputs("]}\n", out);
-}
-
-static const char *yesno(int v)
-{
-	return v < 0 ? "?" : v ? "yes" : "no";
-}
-
-static void print_text(FILE *out, struct doctor *d, bool healthy)
-{
-	unsigned i, k;
-
-	fprintf(out, "%u PCI functions, %u INTx line(s) shown\n", d->nf, d->nl);
-	for (i = 0; i < d->nl; i++) {
-		const struct irqline *l = &d->l[i];
-
-		fprintf(out, "IRQ %d: %s", l->irq, line_state(l, d));
-		if (l->disabled == 1)
-			fprintf(out, " (the kernel disabled it %.3f s after boot)", l->disabled_at);
-		if (l->interrupts >= 0)
-			fprintf(out, ", %" PRId64 " interrupts", l->interrupts);
-		if (l->spur_count >= 0)
-			fprintf(out, ", spurious: count %" PRId64 " unhandled %" PRId64,
-				l->spur_count, l->spur_unhandled);
-		fputc('\n', out);
-		if (l->handlers[0])
-			fprintf(out, "  handlers: %s\n", l->handlers);
-		fprintf(out, "  %-12s  %-9s  %-16s  %-4s  %-8s  %-6s  %-6s  %-4s  %s\n",
-			"FUNCTION", "ID", "DRIVER", "PIN", "MASKING", "STATUS", "INTXDIS",
-			"UIO", "VFIO");
-		for (k = 0; k < l->nfuncs; k++) {
-			const struct func *f = &d->f[l->funcs[k]];
-
-			fprintf(out, "  %-12s  %04x:%04x  %-16s  INT%c  %-8s  %-6s  %-6s  %-4s  %s\n",
-				f->bdf, f->vendor, f->device, f->driver[0] ? f->driver : "-",
-				'A' + f->pin - 1, mask_word[f->masking],
-				f->cfg_ok ? (f->status & PCI_STATUS_INTERRUPT ? "set" : "clear") : "?",
-				f->cfg_ok ? (f->cmd & PCI_COMMAND_INTX_DISABLE ? "set" : "clear") : "?",
-				yesno(f->uio_ok), yesno(f->vfio_ok));
-		}
-		for (k = 0; k < l->nfuncs; k++) {
-			const struct func *f = &d->f[l->funcs[k]];
-
-			fprintf(out, "    %s: masking %s (%s%s%s)\n", f->bdf, mask_word[f->masking],
-				f->mask_how, f->quirk ? ": " : "",
-				f->quirk ? f->quirk->source : "");
-			if (f->vfio_ok != 1)
-				fprintf(out, "      vfio-pci: %s\n", f->vfio_why);
-			if (f->uio_ok != 1)
-				fprintf(out, "      uio_pci_generic: %s\n", f->uio_why);
-		}
-	}
-	if (!d->kmsg_ok)
-		fprintf(out, "note: the kernel log (%s) could not be read: whether the "
-			"kernel disabled a line is unknown (run as root)\n", d->kmsg);
-	if (healthy) {
-		fputs("healthy: no findings\n", out);
-		return;
-	}
-	fputs("findings:\n", out);
-	for (i = 0; i < d->nfd; i++)
-		fprintf(out, "  [%s] %s: %s\n    remedy: %s\n", d->fd[i].severity,
-			d->fd[i].kind, d->fd[i].text, d->fd[i].remedy);
-}
-
 /* Keep only the line asked for. */
 static int select_line(struct doctor *d, const char *which)
 {
@@ -885,9 +607,9 @@ int doctor_run(FILE *out, bool json, const char *which)
 		judge_line(&d, &d.l[i]);
 	healthy = d.nfd == 0;
 	if (json)
-		print_json(out, &d, healthy);
+		doctor_print_json(out, &d, healthy);
 	else
-		print_text(out, &d, healthy);
+		doctor_print_text(out, &d, healthy);
 	rc = healthy ? 0 : 1;
 out:
 	free(d.f);

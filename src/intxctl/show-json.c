@@ -210,46 +210,42 @@ void show_json_status(FILE *out, const struct show_data *d)
 	fputc('\n', out);
 }
 
-void show_json_lines(FILE *out, const struct show_data *d)
+/* lines, devices and clients share one shape: an object of lists. */
+enum { L_LINES = 1, L_DEVICES = 2, L_CLIENTS = 4 };
+
+static void json_lists(FILE *out, const struct show_data *d, unsigned which)
 {
 	struct json j = { .out = out };
 
 	jopen(&j, '{');
-	JSON_LIST(&j, "lines", d->lines, d->nlines, json_line);
+	if (which & L_LINES)
+		JSON_LIST(&j, "lines", d->lines, d->nlines, json_line);
+	if (which & L_DEVICES)
+		json_devices_list(&j, d);
+	if (which & L_CLIENTS)
+		JSON_LIST(&j, "clients", d->clients, d->nclients, json_client);
 	jclose(&j, '}');
 	fputc('\n', out);
+}
+
+void show_json_lines(FILE *out, const struct show_data *d)
+{
+	json_lists(out, d, L_LINES);
 }
 
 void show_json_devices(FILE *out, const struct show_data *d)
 {
-	struct json j = { .out = out };
-
-	jopen(&j, '{');
-	json_devices_list(&j, d);
-	jclose(&j, '}');
-	fputc('\n', out);
+	json_lists(out, d, L_DEVICES);
 }
 
 void show_json_clients(FILE *out, const struct show_data *d)
 {
-	struct json j = { .out = out };
-
-	jopen(&j, '{');
-	JSON_LIST(&j, "clients", d->clients, d->nclients, json_client);
-	jclose(&j, '}');
-	fputc('\n', out);
+	json_lists(out, d, L_CLIENTS);
 }
 
 void show_json_stats(FILE *out, const struct show_data *d)
 {
-	struct json j = { .out = out };
-
-	jopen(&j, '{');
-	JSON_LIST(&j, "lines", d->lines, d->nlines, json_line);
-	json_devices_list(&j, d);
-	JSON_LIST(&j, "clients", d->clients, d->nclients, json_client);
-	jclose(&j, '}');
-	fputc('\n', out);
+	json_lists(out, d, L_LINES | L_DEVICES | L_CLIENTS);
 }
 
 void show_json_event(FILE *out, const struct intx_msg_event *ev)

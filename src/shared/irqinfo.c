@@ -9,7 +9,8 @@
 
 #include "irqinfo.h"
 
-int irqinfo_read_text(const char *path, char *buf, size_t size)
+/* A small text file whole into buf (NUL-terminated): its length, or -errno. */
+static int read_text(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -43,7 +44,7 @@ int irqinfo_spurious(const char *proc, int irq, struct irq_spurious *out)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/irq/%d/spurious", proc, irq);
-	r = irqinfo_read_text(path, buf, sizeof(buf));
+	r = read_text(path, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	out->count = field(buf, "count ");

@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * irqinfo.h - what the kernel says about an IRQ line and a PCI function
- * in small text files (/proc/irq/N/spurious, sysfs attributes), read the
- * same way by intxd's line watchdog and by intxctl doctor.
+ * irqinfo.h - what the kernel says about an IRQ line in
+ * /proc/irq/N/spurious, read the same way by intxd's line watchdog and by
+ * intxctl doctor (a PCI function's sysfs attributes are pcidev's).
  */
 #ifndef INTX_IRQINFO_H
 #define INTX_IRQINFO_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* Read a small text file whole into buf (NUL-terminated): its length, or
- * -errno. */
-int irqinfo_read_text(const char *path, char *buf, size_t size);
 
 /* /proc/irq/N/spurious: "count", "unhandled", "last_unhandled" (ms); a
  * field the kernel did not print stays -1. */

@@ -83,3 +83,13 @@ void json_str(FILE *out, const char *s, size_t max)
 	}
 	fputc('"', out);
 }
+
+void json_kv_str(FILE *out, const char *key, const char *s, size_t max,
+		 bool comma)
+{
+	fprintf(out, "%s\"%s\":", comma ? "," : "", key);
+	if (s)
+		json_str(out, s, max);
+	else
+		fputs("null", out);
+}

@@ -5,6 +5,7 @@
 #ifndef INTX_JSON_H
 #define INTX_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -13,5 +14,10 @@
  * is not part of well-formed UTF-8 replaced by U+FFFD, so the output is
  * valid JSON whatever s holds (a path, a name from the config). */
 void json_str(FILE *out, const char *s, size_t max);
+
+/* "key": and s as above, or null when s is NULL; a ',' first unless this
+ * is the object's first member. */
+void json_kv_str(FILE *out, const char *key, const char *s, size_t max,
+		 bool comma);
 
 #endif

@@ -33,24 +33,31 @@ int pcidev_check_bdf(const char *bdf)
 	return 0;
 }
 
-int pcidev_path(char *buf, size_t size, const char *bdf, const char *attr)
+int pcidev_path_in(char *buf, size_t size, const char *root, const char *bdf,
+		    const char *attr)
 {
 	int n;
 
 	if (pcidev_check_bdf(bdf) < 0)
 		return -EINVAL;
-	n = snprintf(buf, size, "%s/%s%s%s", PCIDEV_SYSFS, bdf, attr ? "/" : "",
+	n = snprintf(buf, size, "%s/%s%s%s", root, bdf, attr ? "/" : "",
 		     attr ? attr : "");
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int pcidev_attr(const char *bdf, const char *attr, char *buf, size_t size)
+int pcidev_path(char *buf, size_t size, const char *bdf, const char *attr)
 {
-	char path[256];
+	return pcidev_path_in(buf, size, PCIDEV_SYSFS, bdf, attr);
+}
+
+int pcidev_attr_in(const char *root, const char *bdf, const char *attr,
+		   char *buf, size_t size)
+{
+	char path[PCIDEV_PATH_MAX];
 	ssize_t n;
 	int fd, r;
 
-	r = pcidev_path(path, sizeof(path), bdf, attr);
+	r = pcidev_path_in(path, sizeof(path), root, bdf, attr);
 	if (r < 0)
 		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -66,6 +73,11 @@ int pcidev_attr(const char *bdf, const char *attr, char *buf, size_t size)
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
+}
+
+int pcidev_attr(const char *bdf, const char *attr, char *buf, size_t size)
+{
+	return pcidev_attr_in(PCIDEV_SYSFS, bdf, attr, buf, size);
 }
 
 static int attr_long(const char *bdf, const char *attr, long *out)
@@ -104,13 +116,14 @@ int pcidev_enabled(const char *bdf)
 }
 
 /* The last component of the symlink bdf/link: a driver or a group. */
-static int link_name(const char *bdf, const char *link, char *buf, size_t size)
+static int link_name(const char *root, const char *bdf, const char *link,
+		     char *buf, size_t size)
 {
-	char path[256], target[512], *base;
+	char path[PCIDEV_PATH_MAX], target[512], *base;
 	ssize_t n;
 	int r;
 
-	r = pcidev_path(path, sizeof(path), bdf, link);
+	r = pcidev_path_in(path, sizeof(path), root, bdf, link);
 	if (r < 0)
 		return r;
 	n = readlink(path, target, sizeof(target) - 1);
@@ -125,16 +138,16 @@ static int link_name(const char *bdf, const char *link, char *buf, size_t size)
 	return 0;
 }
 
-int pcidev_driver(const char *bdf, char *buf, size_t size)
+int pcidev_driver_in(const char *root, const char *bdf, char *buf, size_t size)
 {
-	char path[256];
+	char path[PCIDEV_PATH_MAX];
 	int r;
 
-	r = link_name(bdf, "driver", buf, size);
+	r = link_name(root, bdf, "driver", buf, size);
 	if (r != -ENOENT)
 		return r;
 	/* No driver link: unbound, or no such device at all. */
-	r = pcidev_path(path, sizeof(path), bdf, NULL);
+	r = pcidev_path_in(path, sizeof(path), root, bdf, NULL);
 	if (r < 0)
 		return r;
 	if (access(path, F_OK) < 0)
@@ -142,6 +155,11 @@ int pcidev_driver(const char *bdf, char *buf, size_t size)
 	if (size)
 		buf[0] = '\0';
 	return 0;
+}
+
+int pcidev_driver(const char *bdf, char *buf, size_t size)
+{
+	return pcidev_driver_in(PCIDEV_SYSFS, bdf, buf, size);
 }
 
 int pcidev_cfg_open(const char *bdf, int flags)
@@ -251,7 +269,7 @@ int pcidev_iommu_group(const char *bdf)
 	long g;
 	int r;
 
-	r = link_name(bdf, "iommu_group", name, sizeof(name));
+	r = link_name(PCIDEV_SYSFS, bdf, "iommu_group", name, sizeof(name));
 	if (r < 0)
 		return r;
 	g = strtol(name, &end, 10);

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #define PCIDEV_SYSFS "/sys/bus/pci/devices"
+/* Room for a path under PCIDEV_SYSFS or a stand-in root (a test's). */
+#define PCIDEV_PATH_MAX 512
 
 /* -EINVAL unless bdf is a canonical "DDDD:BB:DD.F" (lower-case hex): it
  * becomes part of sysfs paths, so nothing else may get through. */
@@ -24,9 +26,15 @@ int pcidev_check_bdf(const char *bdf);
 
 /* PCIDEV_SYSFS/bdf/attr into buf; -ENAMETOOLONG if it does not fit. */
 int pcidev_path(char *buf, size_t size, const char *bdf, const char *attr);
+/* The same under root instead of PCIDEV_SYSFS (intxctl doctor's stand-in
+ * tree); so the _in variants below. */
+int pcidev_path_in(char *buf, size_t size, const char *root, const char *bdf,
+		   const char *attr);
 
 /* The first line of a sysfs attribute of the device, without its newline. */
 int pcidev_attr(const char *bdf, const char *attr, char *buf, size_t size);
+int pcidev_attr_in(const char *root, const char *bdf, const char *attr,
+		   char *buf, size_t size);
 
 /* The device's IRQ as the kernel routed it (sysfs irq).  Only right once
  * the device is enabled: on q35 a disabled device reads a stale number. */
@@ -37,6 +45,7 @@ int pcidev_enabled(const char *bdf);
 
 /* The name of the driver bound to the device; "" (and 0) for none. */
 int pcidev_driver(const char *bdf, char *buf, size_t size);
+int pcidev_driver_in(const char *root, const char *bdf, char *buf, size_t size);
 
 /* Open the sysfs config file, close-on-exec (flags: O_RDONLY or O_RDWR).
  * libpciaccess re-opens it on every access; the backends keep this one. */
