@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * irqinfo.h - what the kernel says about an IRQ line and a PCI function
- * in small text files (/proc/irq/N/spurious, sysfs attributes), read the
- * same way by intxd's line watchdog and by intxctl doctor.
+ * in small text files (/proc/irq/N/spurious, /proc/interrupts, sysfs
+ * attributes), read the same way by intxd's line watchdog, intxctl doctor
+ * and the VM tests.
  */
 #ifndef INTX_IRQINFO_H
 #define INTX_IRQINFO_H
@@ -22,5 +23,8 @@ struct irq_spurious {
 
 /* proc: the procfs root ("/proc", or a test's stand-in).  0 or -errno. */
 int irqinfo_spurious(const char *proc, int irq, struct irq_spurious *out);
+
+/* The <proc>/interrupts count of irq, summed over CPUs, or -1. */
+int64_t irqinfo_interrupts(const char *proc, int irq);
 
 #endif
