@@ -403,11 +403,33 @@ static int vfio_describe(struct device *dev, const char *bdf, struct vfio *v)
 	return 0;
 }
 
+/*
+ * The INTx-masking probe (pcidev_intx_mask_probe()'s answer, or -errno)
+ * must reach the hardware: VFIO virtualizes the bit.  Done before vfio-pci
+ * enables the device (when its fd is opened), so nobody else is using the
+ * device yet.
+ */
+static int probe_intx_mask(struct device *dev, const char *bdf)
+{
+	int r, cfg = pcidev_cfg_open(bdf, O_RDWR);
+
+	if (cfg < 0) {
+		vfio_log_open(dev, bdf, "open config", cfg,
+			      cfg == -ENOENT ? "no such PCI device" : NULL);
+		return cfg;
+	}
+	r = pcidev_intx_mask_probe(cfg);
+	close(cfg);
+	if (r < 0)
+		vfio_log_open(dev, bdf, "probe INTx masking", r, NULL);
+	return r;
+}
+
 static int vfio_open(struct device *dev, const struct conf_device *cd)
 {
 	const char *bdf = cd->pci;
 	struct vfio *v;
-	int r, cfg, kept;
+	int r, kept;
 	bool no_status;
 
 	r = pcidev_check_bdf(bdf);
@@ -423,29 +445,13 @@ static int vfio_open(struct device *dev, const struct conf_device *cd)
 	/* Kept over a restart: the device is open and in use, by its
 	 * clients too; what the probe found then is in the fd's name. */
 	kept = take_device(bdf, &no_status);
-	if (kept >= 0) {
-		dev->no_status = no_status;
-		goto group;
+	if (kept < 0) {
+		r = probe_intx_mask(dev, bdf);
+		if (r < 0)
+			goto fail;
+		no_status = r == 0;
 	}
-	/* The INTx-masking probe must reach the hardware: VFIO virtualizes
-	 * the bit.  Done before vfio-pci enables the device (when its fd is
-	 * opened), so nobody else is using the device yet. */
-	cfg = pcidev_cfg_open(bdf, O_RDWR);
-	if (cfg < 0) {
-		r = cfg;
-		vfio_log_open(dev, bdf, "open config", r,
-			      r == -ENOENT ? "no such PCI device" : NULL);
-		goto fail;
-	}
-	r = pcidev_intx_mask_probe(cfg);
-	close(cfg);
-	if (r < 0) {
-		vfio_log_open(dev, bdf, "probe INTx masking", r, NULL);
-		goto fail;
-	}
-	dev->no_status = r == 0;
-
-group:
+	dev->no_status = no_status;
 	r = group_get(dev, bdf, &v->group);
 	if (r < 0)
 		goto fail;

@@ -151,45 +151,6 @@ static int read_unhandled(int irq, uint64_t *out)
 	return 0;
 }
 
-/* The /proc/interrupts count of irq, summed over CPUs, or -1. */
-static int64_t read_interrupts(int irq)
-{
-	char line[1024];
-	unsigned ncpu = 0;
-	int64_t sum = -1;
-	FILE *fp = fopen("/proc/interrupts", "re");
-
-	if (!fp)
-		return -1;
-	if (fgets(line, sizeof(line), fp))
-		for (char *s = NULL, *t = strtok_r(line, " \t\n", &s); t;
-		     t = strtok_r(NULL, " \t\n", &s))
-			ncpu++;
-	while (fgets(line, sizeof(line), fp)) {
-		char *p = line, *end;
-		long n;
-
-		while (*p == ' ')
-			p++;
-		n = strtol(p, &end, 10);
-		if (end == p || *end != ':' || n != irq)
-			continue;
-		p = end + 1;
-		sum = 0;
-		for (unsigned c = 0; c < ncpu; c++) {
-			long long v = strtoll(p, &end, 10);
-
-			if (end == p)
-				break;
-			sum += v;
-			p = end;
-		}
-		break;
-	}
-	fclose(fp);
-	return sum;
-}
-
 /* Set or clear Command bit 10 of a function through sysfs. */
 static int cmd_intx(const char *bdf, bool disable)
 {
@@ -394,7 +355,7 @@ static void revive(struct linewatch *w, struct lw_line *ws, struct line *l)
 		ws->dead = false;
 		ws->revived_once = true;
 		ws->told_blocked = false;
-		ws->intr = read_interrupts(ws->irq);
+		ws->intr = irqinfo_interrupts("/proc", ws->irq);
 		log_full(LOG_NOTICE, dev->name, l->name, NULL,
 			 "irq %d: revived: re-registered the INTx of %s, %.1f ms after the "
 			 "line was found disabled", ws->irq, dev->name,
@@ -441,7 +402,7 @@ static void check_line(struct linewatch *w, struct line *l)
 		return;
 	if (read_unhandled(l->irq, &unhandled) < 0)
 		unhandled = 0;
-	intr = read_interrupts(l->irq);
+	intr = irqinfo_interrupts("/proc", l->irq);
 	climbing = ws->primed && (unhandled > ws->unhandled || l->spurious > ws->spurious);
 	/* fds keep waking for a second, the kernel's count does not move:
 	 * only its 10 Hz poll runs (the kernel log says so at once, too) */

@@ -21,6 +21,7 @@
 #include "hoptrace.h"
 #include "listener.h"
 #include "log.h"
+#include "pcidev.h"
 #include "watchdog.h"
 
 static void usage(FILE *f)
@@ -62,9 +63,9 @@ static void check_pci(const struct conf *c)
 		char path[64];
 
 		/* a sim device's pci = is a name only */
-		if (!cd->pci[0] || strcmp(cd->backend, "sim") == 0)
+		if (!cd->pci[0] || strcmp(cd->backend, "sim") == 0 ||
+		    pcidev_path(path, sizeof(path), cd->pci, NULL) < 0)
 			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", cd->pci);
 		if (access(path, F_OK) < 0 && errno == ENOENT)
 			fprintf(stderr, "%s:%u: warning: device '%s': no PCI device "
 				"%s on this host (%s is missing)\n", cd->where.file,

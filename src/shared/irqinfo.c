@@ -54,3 +54,43 @@ int irqinfo_spurious(const char *proc, int irq, struct irq_spurious *out)
 	out->last_unhandled_ms = field(buf, "last_unhandled ");
 	return 0;
 }
+
+int64_t irqinfo_interrupts(const char *proc, int irq)
+{
+	char path[512], line[1024];
+	unsigned ncpu = 0;
+	int64_t sum = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/interrupts", proc);
+	fp = fopen(path, "re");
+	if (!fp)
+		return -1;
+	if (fgets(line, sizeof(line), fp))
+		for (char *s = NULL, *t = strtok_r(line, " \t\n", &s); t;
+		     t = strtok_r(NULL, " \t\n", &s))
+			ncpu++;
+	while (fgets(line, sizeof(line), fp)) {
+		char *p = line, *end;
+		long n;
+
+		while (*p == ' ')
+			p++;
+		n = strtol(p, &end, 10);
+		if (end == p || *end != ':' || n != irq)
+			continue;
+		p = end + 1;
+		sum = 0;
+		for (unsigned c = 0; c < ncpu; c++) {
+			long long v = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += v;
+			p = end;
+		}
+		break;
+	}
+	fclose(fp);
+	return sum;
+}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * irqinfo.h - what the kernel says about an IRQ line in
- * /proc/irq/N/spurious, read the same way by intxd's line watchdog and by
- * intxctl doctor (a PCI function's sysfs attributes are pcidev's).
+ * /proc/irq/N/spurious and /proc/interrupts, read the same way by intxd's
+ * line watchdog, intxctl doctor and the VM tests (a PCI function's sysfs
+ * attributes are pcidev's).
  */
 #ifndef INTX_IRQINFO_H
 #define INTX_IRQINFO_H
@@ -18,5 +19,8 @@ struct irq_spurious {
 
 /* proc: the procfs root ("/proc", or a test's stand-in).  0 or -errno. */
 int irqinfo_spurious(const char *proc, int irq, struct irq_spurious *out);
+
+/* The <proc>/interrupts count of irq, summed over CPUs, or -1. */
+int64_t irqinfo_interrupts(const char *proc, int irq);
 
 #endif

@@ -7,34 +7,9 @@
 # INTXVM_E1000_FRAMES: frames per phase (300).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-skip() {
-    echo "check-e1000: $*"
-    if [ -n "${INTXVM_REQUIRE:-}" ]; then echo "check-e1000: FAIL (INTXVM_REQUIRE is set)"; exit 1; fi
-    echo "check-e1000: SKIP"
-    exit 77
-}
-# SKIP_VM_TESTS wins over INTXVM_REQUIRE, as in check-vm.sh (the CI's
-# sanitizer and distcheck stages, after the VM tests ran once)
-if [ -n "${SKIP_VM_TESTS:-}" ]; then
-    echo "check-e1000: SKIP (SKIP_VM_TESTS is set)"
-    exit 77
-fi
-BUILD=${INTXVM_BUILDDIR:-}
-if [ -z "$BUILD" ] && [ -n "${INTXD:-}" ]; then BUILD=${INTXD%/src/intxd/intxd}; fi
-[ -n "$BUILD" ] || BUILD=$(pwd)
-BUILD=$(cd "$BUILD" && pwd)
-for p in src/intxd/intxd src/intxctl/intxctl contrib/intx-e1000-rx contrib/intx-edu-driver \
-         tests/vm/e1000-send tests/vm/edu-raise; do
-    [ -x "$BUILD/$p" ] || { echo "check-e1000: $BUILD/$p is not built"; exit 1; }
-done
-case "$BUILD" in *[[:space:]]*) skip "the build path has white space" ;; esac
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || ! ls /boot/vmlinuz-* >/dev/null 2>&1; then
-    if [ -z "${INTXVM_NO_SETUP:-}" ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
-        "$HERE/setup.sh" || skip "installing QEMU and a kernel failed"
-    else
-        skip "QEMU or a kernel is missing"
-    fi
-fi
+NAME=check-e1000
+. "$HERE/prologue.sh"
+vm_prologue contrib/intx-e1000-rx contrib/intx-edu-driver tests/vm/e1000-send tests/vm/edu-raise
 KVER=$(ls /boot/vmlinuz-* | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n 1)
 find "/lib/modules/$KVER" -name 'e1000.ko*' | grep -q . \
     || skip "the guest kernel $KVER has no e1000 module"

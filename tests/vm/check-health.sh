@@ -8,33 +8,9 @@
 # or SKIP_VM_TESTS is set.  INTXVM_HEALTH_COUNT: raises per phase (30).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-skip() {
-    echo "check-health: $*"
-    if [ -n "${INTXVM_REQUIRE:-}" ]; then echo "check-health: FAIL (INTXVM_REQUIRE is set)"; exit 1; fi
-    echo "check-health: SKIP"
-    exit 77
-}
-# SKIP_VM_TESTS wins over INTXVM_REQUIRE, as in check-vm.sh (the CI's
-# sanitizer and distcheck stages, after the VM tests ran once)
-if [ -n "${SKIP_VM_TESTS:-}" ]; then
-    echo "check-health: SKIP (SKIP_VM_TESTS is set)"
-    exit 77
-fi
-BUILD=${INTXVM_BUILDDIR:-}
-if [ -z "$BUILD" ] && [ -n "${INTXD:-}" ]; then BUILD=${INTXD%/src/intxd/intxd}; fi
-[ -n "$BUILD" ] || BUILD=$(pwd)
-BUILD=$(cd "$BUILD" && pwd)
-for p in src/intxd/intxd src/intxctl/intxctl tests/vm/health-test; do
-    [ -x "$BUILD/$p" ] || { echo "check-health: $BUILD/$p is not built"; exit 1; }
-done
-case "$BUILD" in *[[:space:]]*) skip "the build path has white space" ;; esac
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || ! ls /boot/vmlinuz-* >/dev/null 2>&1; then
-    if [ -z "${INTXVM_NO_SETUP:-}" ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
-        "$HERE/setup.sh" || skip "installing QEMU and a kernel failed"
-    else
-        skip "QEMU or a kernel is missing"
-    fi
-fi
+NAME=check-health
+. "$HERE/prologue.sh"
+vm_prologue tests/vm/health-test
 LOGDIR=${INTXVM_LOGDIR:-$(mktemp -d "${TMPDIR:-/tmp}/intxvm-health.XXXXXX")}
 mkdir -p "$LOGDIR"
 COUNT=${INTXVM_HEALTH_COUNT:-30}

@@ -18,45 +18,9 @@
 #                     build: the guest would run the same code once more)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-REQUIRE=${INTXVM_REQUIRE:-}
-skip() {
-    echo "check-vm: $*"
-    if [ -n "$REQUIRE" ]; then echo "check-vm: FAIL (INTXVM_REQUIRE is set)"; exit 1; fi
-    echo "check-vm: SKIP"
-    exit 77
-}
-
-if [ -n "${SKIP_VM_TESTS:-}" ]; then
-    echo "check-vm: SKIP (SKIP_VM_TESTS is set)"
-    exit 77
-fi
-
-BUILD=${INTXVM_BUILDDIR:-}
-if [ -z "$BUILD" ] && [ -n "${INTXD:-}" ]; then BUILD=${INTXD%/src/intxd/intxd}; fi
-[ -n "$BUILD" ] || BUILD=$(pwd)
-BUILD=$(cd "$BUILD" && pwd)
-for p in src/intxd/intxd src/intxctl/intxctl contrib/intx-edu-driver tests/vm/edu-test \
-         tests/vm/fake-systemd; do
-    [ -x "$BUILD/$p" ] || { echo "check-vm: $BUILD/$p is not built"; exit 1; }
-done
-case "$BUILD" in
-    *[[:space:]]*) skip "the build path has white space: the guest cannot be told it" ;;
-esac
-
-have_vm() {
-    command -v qemu-system-x86_64 >/dev/null 2>&1 && ls /boot/vmlinuz-* >/dev/null 2>&1 \
-        && { [ -x /bin/busybox ] || [ -x /usr/bin/busybox ]; }
-}
-if ! have_vm; then
-    if [ -n "${INTXVM_NO_SETUP:-}" ]; then
-        skip "QEMU or a kernel is missing and INTXVM_NO_SETUP is set"
-    elif [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
-        "$HERE/setup.sh" || skip "installing QEMU and a kernel failed"
-        have_vm || skip "QEMU or a kernel is still missing after setup.sh"
-    else
-        skip "QEMU or a kernel is missing, and installing needs root"
-    fi
-fi
+NAME=check-vm
+. "$HERE/prologue.sh"
+vm_prologue contrib/intx-edu-driver tests/vm/edu-test tests/vm/fake-systemd
 
 LOGDIR=${INTXVM_LOGDIR:-$(mktemp -d "${TMPDIR:-/tmp}/intxvm-check.XXXXXX")}
 mkdir -p "$LOGDIR"

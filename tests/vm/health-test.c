@@ -52,6 +52,7 @@
 
 #include <intx.h>
 
+#include "irqinfo.h"
 #include "proto.h"
 #include "wire.h"
 
@@ -127,42 +128,6 @@ static volatile uint32_t *map_resource0(const char *bdf)
 static void wr(volatile uint32_t *bar, unsigned off, uint32_t v)
 {
 	bar[off / 4] = v;
-}
-
-static int64_t proc_interrupts(void)
-{
-	char line[1024];
-	int64_t sum = -1;
-	unsigned ncpu = 0;
-	FILE *fp = fopen("/proc/interrupts", "re");
-
-	if (!fp)
-		return -1;
-	if (fgets(line, sizeof(line), fp))
-		for (char *s = NULL, *t = strtok_r(line, " \t\n", &s); t;
-		     t = strtok_r(NULL, " \t\n", &s))
-			ncpu++;
-	while (fgets(line, sizeof(line), fp)) {
-		char *p = line, *end;
-
-		while (*p == ' ')
-			p++;
-		if (strtol(p, &end, 10) != irq || *end != ':')
-			continue;
-		p = end + 1;
-		sum = 0;
-		for (unsigned c = 0; c < ncpu; c++) {
-			long long v = strtoll(p, &end, 10);
-
-			if (end == p)
-				break;
-			sum += v;
-			p = end;
-		}
-		break;
-	}
-	fclose(fp);
-	return sum;
 }
 
 /* The culprit starts asserting its line: enabled through sysfs (no driver
@@ -288,15 +253,15 @@ static int run_baseline(void)
 		uio_open_dev(&devs[i]);
 	irq = sysfs_irq(devs[0].bdf);
 	printf("line: irq %d\n", irq);
-	c0 = proc_interrupts();
+	c0 = irqinfo_interrupts("/proc", irq);
 	for (i = 0; i < count; i++)
 		baseline_round(&devs[i % 3], &before);
-	c1 = proc_interrupts();
+	c1 = irqinfo_interrupts("/proc", irq);
 	before.intr_delta = c1 - c0;
 	culprit_assert();
 	for (i = 0; i < count; i++)
 		baseline_round(&devs[i % 3], &after);
-	c2 = proc_interrupts();
+	c2 = irqinfo_interrupts("/proc", irq);
 	after.intr_delta = c2 - c1;
 	report("baseline", "before", &before);
 	report("baseline", "after-culprit", &after);
@@ -598,7 +563,7 @@ static int run_intxd(bool by_hand)
 	/* vfio-pci enabled the devices when intxd opened them: irq is right */
 	irq = sysfs_irq(devs[0].bdf);
 	printf("line: irq %d\n", irq);
-	c0 = proc_interrupts();
+	c0 = irqinfo_interrupts("/proc", irq);
 	/* --no-culprit: intxd may still be bringing the line back; go on
 	 * until it says it has (bounded) */
 	for (i = 0; i < count || (no_culprit && i < count * 10 &&
@@ -607,7 +572,7 @@ static int run_intxd(bool by_hand)
 		intxd_round(c, &devs[i % 3], &before);
 	if (no_culprit)
 		printf("line flags 0x%x after %d rounds\n", line_flags(), i);
-	c1 = proc_interrupts();
+	c1 = irqinfo_interrupts("/proc", irq);
 	before.intr_delta = c1 - c0;
 	if (no_culprit)
 		goto settle;
@@ -639,12 +604,12 @@ static int run_intxd(bool by_hand)
 		intxd_round(c, &devs[i % 3], &after);
 	}
 settle:
-	c2 = proc_interrupts();
+	c2 = irqinfo_interrupts("/proc", irq);
 	after.intr_delta = c2 - c1;
 	/* and the owned devices once more, on a line that serves */
 	for (i = 0; i < count; i++)
 		intxd_round(c, &devs[i % 3], &settled);
-	c3 = proc_interrupts();
+	c3 = irqinfo_interrupts("/proc", irq);
 	settled.intr_delta = c3 - c2;
 	monitor_drain();
 	{
