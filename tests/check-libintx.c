@@ -141,8 +141,9 @@ static int peer_send(struct fake *f, void *msg, unsigned type, size_t len,
 	return r;
 }
 
-/* Accept, expect HELLO and answer WELCOME (as the name asked, or "vm1"). */
-static int peer_welcome(struct fake *f)
+/* Accept, expect HELLO and answer WELCOME (as the name asked, or "vm1"),
+ * with fd (a notification pipe) or without (-1). */
+static int peer_welcome_fd(struct fake *f, int fd)
 {
 	struct intx_msg_welcome w = { .session = 77 };
 
@@ -153,7 +154,28 @@ static int peer_welcome(struct fake *f)
 		return -1;
 	}
 	strcpy(w.client, f->hello.client[0] ? f->hello.client : "vm1");
-	return peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), -1);
+	return peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), fd);
+}
+
+static int peer_welcome(struct fake *f)
+{
+	return peer_welcome_fd(f, -1);
+}
+
+/* peer_welcome() handing over a notification pipe, as intxd does; its
+ * write end is f->pipe_w. */
+static int peer_welcome_pipe(struct fake *f)
+{
+	int pp[2], r;
+
+	if (pipe2(pp, O_CLOEXEC) < 0) {
+		peer_fail(f, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	f->pipe_w = pp[1];
+	r = peer_welcome_fd(f, pp[0]);
+	close(pp[0]);
+	return r;
 }
 
 /* Expect SUBSCRIBE; remember the device's name. */
@@ -1015,23 +1037,10 @@ END_TEST
  * the pipe whose length cannot be (shorter than its own header). */
 static void script_torn_pipe(struct fake *f)
 {
-	struct intx_msg_welcome w = { .session = 5 };
 	struct intx_hdr bad = { INTX_PROTO_VERSION, INTX_MSG_NOTIFY, 3 };
 	struct pollfd p;
-	int pp[2];
 
-	if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0)
-		return;
-	if (pipe2(pp, O_CLOEXEC) < 0) {
-		peer_fail(f, "pipe: %s", strerror(errno));
-		return;
-	}
-	f->pipe_w = pp[1];
-	strcpy(w.client, "vm1");
-	if (peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), pp[0]) < 0)
-		return;
-	close(pp[0]);
-	if (peer_subscribe(f, 1) < 0)
+	if (peer_welcome_pipe(f) < 0 || peer_subscribe(f, 1) < 0)
 		return;
 	if (write(f->pipe_w, &bad, sizeof(bad)) != (ssize_t)sizeof(bad)) {
 		peer_fail(f, "write: %s", strerror(errno));
@@ -1145,24 +1154,12 @@ END_TEST
  * d1; then, once the library has acked the first, another NOTIFY of d2. */
 static void script_revoke(struct fake *f)
 {
-	struct intx_msg_welcome w = { .session = 9 };
 	struct intx_msg_notify n = { .device_id = 2, .token = 2, .seq = 1 };
 	struct intx_msg_revoked r = { .device_id = 1, .error = EACCES };
 	unsigned char both[sizeof(n) + sizeof(r)];
-	int pp[2];
 
-	if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0)
-		return;
-	if (pipe2(pp, O_CLOEXEC) < 0) {
-		peer_fail(f, "pipe: %s", strerror(errno));
-		return;
-	}
-	f->pipe_w = pp[1];
-	strcpy(w.client, "vm1");
-	if (peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), pp[0]) < 0)
-		return;
-	close(pp[0]);
-	if (peer_subscribe(f, 1) < 0 || peer_subscribe(f, 2) < 0)
+	if (peer_welcome_pipe(f) < 0 || peer_subscribe(f, 1) < 0 ||
+	    peer_subscribe(f, 2) < 0)
 		return;
 	proto_hdr(&n.hdr, INTX_MSG_NOTIFY, sizeof(n));
 	proto_hdr(&r.hdr, INTX_MSG_REVOKED, sizeof(r));
