@@ -1205,6 +1205,75 @@ START_TEST(revoked_device_is_reported)
 }
 END_TEST
 
+/* --- a burst on the pipe that one read cannot take whole ------------------ */
+
+#define BURST 100
+
+/* In one write (atomic: under PIPE_BUF): a REVOKED of a device the client
+ * does not hold (no news), then BURST NOTIFYs of d1.  The REVOKED puts the
+ * NOTIFYs off the library's read size, so a read ends inside one and the
+ * next must go on from its start.  Every ACK must come, in order. */
+static void script_burst(struct fake *f)
+{
+	struct intx_msg_revoked r = { .device_id = 7, .error = ENOENT };
+	unsigned char buf[sizeof(r) + BURST * sizeof(struct intx_msg_notify)];
+
+	if (peer_welcome_pipe(f) < 0 || peer_subscribe(f, 1) < 0)
+		return;
+	proto_hdr(&r.hdr, INTX_MSG_REVOKED, sizeof(r));
+	memcpy(buf, &r, sizeof(r));
+	for (unsigned i = 0; i < BURST; i++) {
+		struct intx_msg_notify n = { .device_id = 1, .token = i + 1,
+					     .seq = i + 1 };
+
+		proto_hdr(&n.hdr, INTX_MSG_NOTIFY, sizeof(n));
+		memcpy(buf + sizeof(r) + i * sizeof(n), &n, sizeof(n));
+	}
+	if (write(f->pipe_w, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+		peer_fail(f, "write: %s", strerror(errno));
+		return;
+	}
+	for (unsigned i = 0; i < BURST; i++) {
+		struct intx_msg_ack a;
+
+		if (peer_recv(f, &a, INTX_MSG_ACK) < 0)
+			return;
+		if (a.token != i + 1 || a.seq != i + 1) {
+			peer_fail(f, "ACK %u: token %u seq %llu", i, a.token,
+				  (unsigned long long)a.seq);
+			return;
+		}
+	}
+	peer_expect_eof(f);
+}
+
+/* Counts the interrupts; each must be the next in sequence. */
+static int h_in_order(const struct intx_event *ev, void *arg)
+{
+	int *n = arg;
+
+	ck_assert_uint_eq(ev->seq, (uint64_t)*n + 1);
+	(*n)++;
+	return INTX_HANDLED;
+}
+
+START_TEST(pipe_burst_cut_by_read)
+{
+	struct intx_client *c;
+	struct fake f;
+	int n = 0;
+
+	fake_start(&f, script_burst);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_in_order, &n), 0);
+	dispatch_n(c, BURST);
+	ck_assert_int_eq(n, BURST);
+	intx_close(c);
+	fake_join(&f);
+}
+END_TEST
+
 START_TEST(strerror_texts)
 {
 	ck_assert_str_eq(intx_strerror(-ENOENT), "no such device");
@@ -1243,6 +1312,7 @@ static Suite *suite(void)
 	tcase_add_test(t, torn_pipe_closes_connection_and_pipe);
 	tcase_add_test(t, device_lost_while_handler_runs);
 	tcase_add_test(t, revoked_device_is_reported);
+	tcase_add_test(t, pipe_burst_cut_by_read);
 	tcase_add_test(t, strerror_texts);
 	suite_add_tcase(s, t);
 	return s;
