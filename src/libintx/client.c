@@ -1110,13 +1110,18 @@ void intx_close(struct intx_client *c)
 	if (!c)
 		return;
 	/* Closing the socket is the whole goodbye: the daemon releases the
-	 * session's subscriptions and outstanding notifications. */
+	 * session's subscriptions and outstanding notifications.  Closed
+	 * here, pipe first as disconnect() does, and not retired: no number
+	 * needs holding once the client is gone. */
+	if (c->nfd >= 0)
+		close(c->nfd);
+	c->nfd = -1;
+	req_close(&c->rq);
 	disconnect(c);
 	if (c->stale_fd >= 0)
 		close(c->stale_fd);
 	if (c->stale_nfd >= 0)
 		close(c->stale_nfd);
-	req_close(&c->rq);
 	for (unsigned i = 0; i < c->nsubs; i++)
 		free(c->subs[i].handlers);
 	free(c->subs);
