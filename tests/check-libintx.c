@@ -141,8 +141,9 @@ static int peer_send(struct fake *f, void *msg, unsigned type, size_t len,
 	return r;
 }
 
-/* Accept, expect HELLO and answer WELCOME (as the name asked, or "vm1"). */
-static int peer_welcome(struct fake *f)
+/* Accept, expect HELLO and answer WELCOME (as the name asked, or "vm1"),
+ * with fd (a notification pipe) or without (-1). */
+static int peer_welcome_fd(struct fake *f, int fd)
 {
 	struct intx_msg_welcome w = { .session = 77 };
 
@@ -153,7 +154,28 @@ static int peer_welcome(struct fake *f)
 		return -1;
 	}
 	strcpy(w.client, f->hello.client[0] ? f->hello.client : "vm1");
-	return peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), -1);
+	return peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), fd);
+}
+
+static int peer_welcome(struct fake *f)
+{
+	return peer_welcome_fd(f, -1);
+}
+
+/* peer_welcome() handing over a notification pipe, as intxd does; its
+ * write end is f->pipe_w. */
+static int peer_welcome_pipe(struct fake *f)
+{
+	int pp[2], r;
+
+	if (pipe2(pp, O_CLOEXEC) < 0) {
+		peer_fail(f, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	f->pipe_w = pp[1];
+	r = peer_welcome_fd(f, pp[0]);
+	close(pp[0]);
+	return r;
 }
 
 /* Expect SUBSCRIBE; remember the device's name. */
@@ -1015,23 +1037,10 @@ END_TEST
  * the pipe whose length cannot be (shorter than its own header). */
 static void script_torn_pipe(struct fake *f)
 {
-	struct intx_msg_welcome w = { .session = 5 };
 	struct intx_hdr bad = { INTX_PROTO_VERSION, INTX_MSG_NOTIFY, 3 };
 	struct pollfd p;
-	int pp[2];
 
-	if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0)
-		return;
-	if (pipe2(pp, O_CLOEXEC) < 0) {
-		peer_fail(f, "pipe: %s", strerror(errno));
-		return;
-	}
-	f->pipe_w = pp[1];
-	strcpy(w.client, "vm1");
-	if (peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), pp[0]) < 0)
-		return;
-	close(pp[0]);
-	if (peer_subscribe(f, 1) < 0)
+	if (peer_welcome_pipe(f) < 0 || peer_subscribe(f, 1) < 0)
 		return;
 	if (write(f->pipe_w, &bad, sizeof(bad)) != (ssize_t)sizeof(bad)) {
 		peer_fail(f, "write: %s", strerror(errno));
@@ -1145,24 +1154,12 @@ END_TEST
  * d1; then, once the library has acked the first, another NOTIFY of d2. */
 static void script_revoke(struct fake *f)
 {
-	struct intx_msg_welcome w = { .session = 9 };
 	struct intx_msg_notify n = { .device_id = 2, .token = 2, .seq = 1 };
 	struct intx_msg_revoked r = { .device_id = 1, .error = EACCES };
 	unsigned char both[sizeof(n) + sizeof(r)];
-	int pp[2];
 
-	if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0)
-		return;
-	if (pipe2(pp, O_CLOEXEC) < 0) {
-		peer_fail(f, "pipe: %s", strerror(errno));
-		return;
-	}
-	f->pipe_w = pp[1];
-	strcpy(w.client, "vm1");
-	if (peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), pp[0]) < 0)
-		return;
-	close(pp[0]);
-	if (peer_subscribe(f, 1) < 0 || peer_subscribe(f, 2) < 0)
+	if (peer_welcome_pipe(f) < 0 || peer_subscribe(f, 1) < 0 ||
+	    peer_subscribe(f, 2) < 0)
 		return;
 	proto_hdr(&n.hdr, INTX_MSG_NOTIFY, sizeof(n));
 	proto_hdr(&r.hdr, INTX_MSG_REVOKED, sizeof(r));
@@ -1208,6 +1205,75 @@ START_TEST(revoked_device_is_reported)
 }
 END_TEST
 
+/* --- a burst on the pipe that one read cannot take whole ------------------ */
+
+#define BURST 100
+
+/* In one write (atomic: under PIPE_BUF): a REVOKED of a device the client
+ * does not hold (no news), then BURST NOTIFYs of d1.  The REVOKED puts the
+ * NOTIFYs off the library's read size, so a read ends inside one and the
+ * next must go on from its start.  Every ACK must come, in order. */
+static void script_burst(struct fake *f)
+{
+	struct intx_msg_revoked r = { .device_id = 7, .error = ENOENT };
+	unsigned char buf[sizeof(r) + BURST * sizeof(struct intx_msg_notify)];
+
+	if (peer_welcome_pipe(f) < 0 || peer_subscribe(f, 1) < 0)
+		return;
+	proto_hdr(&r.hdr, INTX_MSG_REVOKED, sizeof(r));
+	memcpy(buf, &r, sizeof(r));
+	for (unsigned i = 0; i < BURST; i++) {
+		struct intx_msg_notify n = { .device_id = 1, .token = i + 1,
+					     .seq = i + 1 };
+
+		proto_hdr(&n.hdr, INTX_MSG_NOTIFY, sizeof(n));
+		memcpy(buf + sizeof(r) + i * sizeof(n), &n, sizeof(n));
+	}
+	if (write(f->pipe_w, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+		peer_fail(f, "write: %s", strerror(errno));
+		return;
+	}
+	for (unsigned i = 0; i < BURST; i++) {
+		struct intx_msg_ack a;
+
+		if (peer_recv(f, &a, INTX_MSG_ACK) < 0)
+			return;
+		if (a.token != i + 1 || a.seq != i + 1) {
+			peer_fail(f, "ACK %u: token %u seq %llu", i, a.token,
+				  (unsigned long long)a.seq);
+			return;
+		}
+	}
+	peer_expect_eof(f);
+}
+
+/* Counts the interrupts; each must be the next in sequence. */
+static int h_in_order(const struct intx_event *ev, void *arg)
+{
+	int *n = arg;
+
+	ck_assert_uint_eq(ev->seq, (uint64_t)*n + 1);
+	(*n)++;
+	return INTX_HANDLED;
+}
+
+START_TEST(pipe_burst_cut_by_read)
+{
+	struct intx_client *c;
+	struct fake f;
+	int n = 0;
+
+	fake_start(&f, script_burst);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_in_order, &n), 0);
+	dispatch_n(c, BURST);
+	ck_assert_int_eq(n, BURST);
+	intx_close(c);
+	fake_join(&f);
+}
+END_TEST
+
 START_TEST(strerror_texts)
 {
 	ck_assert_str_eq(intx_strerror(-ENOENT), "no such device");
@@ -1246,6 +1312,7 @@ static Suite *suite(void)
 	tcase_add_test(t, torn_pipe_closes_connection_and_pipe);
 	tcase_add_test(t, device_lost_while_handler_runs);
 	tcase_add_test(t, revoked_device_is_reported);
+	tcase_add_test(t, pipe_burst_cut_by_read);
 	tcase_add_test(t, strerror_texts);
 	suite_add_tcase(s, t);
 	return s;

@@ -94,10 +94,11 @@ struct intx_client {
 	/* The notification pipe WELCOME handed over (read end, blocking):
 	 * what the daemon sends unasked (NOTIFY, REVOKED) arrives there,
 	 * replies on the socket.  -1 with a daemon that sends them on the
-	 * socket.  Its number is held like fd's.  pipe_carry holds the start
-	 * of a message a read cut (the pipe is a byte stream). */
+	 * socket.  Its number is held like fd's.  pipe_buf is read_pipe()'s:
+	 * its first pipe_ncarry bytes are the start of a message a read cut
+	 * (the pipe is a byte stream), so the next read goes on after them. */
 	int nfd, stale_nfd;
-	unsigned char pipe_carry[INTX_MSG_MAX];
+	unsigned char pipe_buf[2048 + INTX_MSG_MAX];
 	unsigned pipe_ncarry;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char want[INTX_NAME_MAX]; /* the name asked for in HELLO */
@@ -167,7 +168,8 @@ static void queue_clear(struct intx_client *c)
 	c->nqueue = 0;
 }
 
-static int queue_push(struct intx_client *c, const struct intx_msg_notify *n)
+/* n: a checked NOTIFY, at any alignment (read_pipe() parses in place). */
+static int queue_push(struct intx_client *c, const void *n)
 {
 	if (c->qhead + c->nqueue == c->qcap) {
 		if (c->qhead > 0) {
@@ -189,7 +191,7 @@ static int queue_push(struct intx_client *c, const struct intx_msg_notify *n)
 			c->qcap = ncap;
 		}
 	}
-	c->queue[c->qhead + c->nqueue++] = *n;
+	memcpy(&c->queue[c->qhead + c->nqueue++], n, sizeof(*c->queue));
 	return 0;
 }
 
@@ -367,28 +369,27 @@ static int device_revoked(struct intx_client *c, uint32_t device_id, int err,
 }
 
 /*
- * A message that is not the reply to a request: a NOTIFY (queued for
- * intx_dispatch()), or, in time, a device taken away.  0 or a negative
- * errno after which the connection must go.
+ * A message that is not the reply to a request (checked, at any
+ * alignment): a NOTIFY (queued for intx_dispatch()), or a device taken
+ * away.  0 or a negative errno after which the connection must go.  The
+ * signature is req_other_fn's.
  */
-static int async_msg(struct intx_client *c, const union msgbuf *m, int type)
+static int async_msg(void *arg, void *msg, int type)
 {
+	struct intx_client *c = arg;
+	struct intx_msg_revoked rv;
+
 	switch (type) {
 	case INTX_MSG_NOTIFY:
-		return queue_push(c, &m->notify);
+		return queue_push(c, msg);
 	case INTX_MSG_REVOKED:
-		return device_revoked(c, m->revoked.device_id, -m->revoked.error,
-				      m->revoked.text);
+		memcpy(&rv, msg, sizeof(rv));
+		return device_revoked(c, rv.device_id, -rv.error, rv.text);
 	default:
 		/* We have one request in flight and never asked for
 		 * records or events. */
 		return -EPROTO;
 	}
-}
-
-static int async_cb(void *arg, void *msg, int type)
-{
-	return async_msg(arg, msg, type);
 }
 
 /*
@@ -401,7 +402,7 @@ static int request(struct intx_client *c, const void *req, size_t len,
 		   int reply_type, union msgbuf *m)
 {
 	int r = req_call(&c->rq, req, len, reply_type, REPLY_TIMEOUT_MS,
-			 async_cb, c, m);
+			 async_msg, c, m);
 
 	/* The daemon's refusal leaves the session as it was; an ERROR
 	 * that is not a plausible errno is a broken daemon. */
@@ -418,7 +419,7 @@ static int hello(struct intx_client *c, bool *reached)
 	int r;
 
 	r = req_hello(&c->rq, c->path, INTX_ROLE_CLIENT, c->want,
-		      REPLY_TIMEOUT_MS, async_cb, c, &m);
+		      REPLY_TIMEOUT_MS, async_msg, c, &m);
 	*reached = c->rq.fd >= 0;
 	if (r < 0) {
 		/* A refused HELLO is followed by the daemon closing. */
@@ -918,13 +919,13 @@ static int run_queue(struct intx_client *c, int *done)
  * Read what the notification pipe holds, waiting up to the deadline (-1:
  * in read() itself).  One read takes every whole message queued (NOTIFY,
  * REVOKED; the daemon writes each atomically, but a read may end inside
- * one, whose start waits in pipe_carry).  Returns how many were taken, 0
- * on time-out, -ENOTCONN when the daemon closed the pipe, or a negative
- * errno.
+ * one, whose start waits at the front of pipe_buf).  Returns how many were
+ * taken, 0 on time-out, -ENOTCONN when the daemon closed the pipe, or a
+ * negative errno.
  */
 static int read_pipe(struct intx_client *c, int64_t deadline)
 {
-	unsigned char buf[2048 + INTX_MSG_MAX];
+	unsigned char *buf = c->pipe_buf;
 	size_t have, off = 0;
 	ssize_t n;
 	int k = 0, r;
@@ -938,8 +939,8 @@ static int read_pipe(struct intx_client *c, int64_t deadline)
 		if (r == 0)
 			return 0;
 	}
-	memcpy(buf, c->pipe_carry, c->pipe_ncarry);
-	n = read(c->nfd, buf + c->pipe_ncarry, sizeof(buf) - c->pipe_ncarry);
+	n = read(c->nfd, buf + c->pipe_ncarry,
+		 sizeof(c->pipe_buf) - c->pipe_ncarry);
 	if (n < 0)
 		return errno == EINTR ? -EINTR : -errno;
 	if (n == 0) {
@@ -948,9 +949,9 @@ static int read_pipe(struct intx_client *c, int64_t deadline)
 		return -ENOTCONN;
 	}
 	have = c->pipe_ncarry + (size_t)n;
-	c->pipe_ncarry = 0;
+	/* Each message is checked and taken where it lies: no copy but
+	 * the queue's own. */
 	while (have - off >= sizeof(struct intx_hdr)) {
-		union msgbuf m;
 		struct intx_hdr h;
 		int type;
 
@@ -961,19 +962,20 @@ static int read_pipe(struct intx_client *c, int64_t deadline)
 		}
 		if (have - off < h.len)
 			break;
-		memcpy(&m, buf + off, h.len);
-		off += h.len;
-		type = proto_check(&m, h.len, 0, INTX_FROM_DAEMON);
+		type = proto_check(buf + off, h.len, 0, INTX_FROM_DAEMON);
 		r = type == INTX_MSG_NOTIFY || type == INTX_MSG_REVOKED ?
-			    async_msg(c, &m, type) : -EPROTO;
+			    async_msg(c, buf + off, type) : -EPROTO;
 		if (r < 0) {
 			disconnect(c);
 			return r;
 		}
+		off += h.len;
 		k++;
 	}
+	/* Only a message the read cut moves, to the front for the next. */
 	c->pipe_ncarry = (unsigned)(have - off);
-	memcpy(c->pipe_carry, buf + off, c->pipe_ncarry);
+	if (c->pipe_ncarry > 0 && off > 0)
+		memmove(buf, buf + off, c->pipe_ncarry);
 	return k;
 }
 
@@ -1108,13 +1110,18 @@ void intx_close(struct intx_client *c)
 	if (!c)
 		return;
 	/* Closing the socket is the whole goodbye: the daemon releases the
-	 * session's subscriptions and outstanding notifications. */
+	 * session's subscriptions and outstanding notifications.  Closed
+	 * here, pipe first as disconnect() does, and not retired: no number
+	 * needs holding once the client is gone. */
+	if (c->nfd >= 0)
+		close(c->nfd);
+	c->nfd = -1;
+	req_close(&c->rq);
 	disconnect(c);
 	if (c->stale_fd >= 0)
 		close(c->stale_fd);
 	if (c->stale_nfd >= 0)
 		close(c->stale_nfd);
-	req_close(&c->rq);
 	for (unsigned i = 0; i < c->nsubs; i++)
 		free(c->subs[i].handlers);
 	free(c->subs);
