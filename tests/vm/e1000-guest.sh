@@ -176,6 +176,20 @@ send_phase() {  # send_phase LABEL FIRST
     echo "RESULT e1000 intxd $1 frames=$N rate=$(rate /tmp/rx.out "$2" "$N")/s (edu raises alongside)"
 }
 stats() { "$INTXCTL" --socket $SOCK --json stats > /tmp/stats.$1 || failed "intxctl stats ($1)"; }
+# quiesce: until every notification intxd delivered has been acknowledged,
+# seen twice in a row (a driver prints its frames before its handler
+# returns, so the last ACK can still be on its way when they are all there)
+quiesce() {
+    i=0; q=0
+    while [ $q -lt 2 ] && [ $i -lt 100 ]; do
+        if "$INTXCTL" --socket $SOCK --json devices | python3 -c '
+import json, sys
+sys.exit(0 if all(d["delivered"] == d["acked"] for d in json.load(sys.stdin)["devices"]) else 1)'
+        then q=$((q + 1)); else q=0; fi
+        sleep 0.1; i=$((i + 1))
+    done
+    [ $q -ge 2 ] || failed "intxd still waits for acknowledgements ($1)"
+}
 
 send_phase start 0
 echo "== reload: edu 16 joins the line"
@@ -183,6 +197,7 @@ conf with-edu2
 "$INTXCTL" --socket $SOCK reload || failed "reload"
 "$INTXCTL" --socket $SOCK devices
 send_phase reload "$N"
+quiesce before-restart
 stats before-restart
 echo "== intxctl restart"
 "$INTXCTL" --socket $SOCK restart || failed "intxctl restart"
@@ -196,10 +211,15 @@ send_phase restart $((2 * N))
 "$SEND" "$IF" $((3 * N)) "$N" 256 /tmp/rx.out 1 > /dev/null || failed "e1000-send (alone)"
 wait_frames /tmp/rx.out $((4 * N))
 echo "RESULT e1000 intxd alone frames=$N rate=$(rate /tmp/rx.out $((3 * N)) "$N")/s"
-stats after-restart
-
+# the driver's count is final when it has exited, intxd's when it has seen
+# that session end (every ACK came before the end on the same socket)
 kill -TERM $rxpid
 wait $rxpid || failed "intx-e1000-rx exited $?"
+i=0; while ! "$INTXCTL" --socket $SOCK --json clients | grep -q '"nic"[^}]*"sessions":0' && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+quiesce after-restart
+stats after-restart
 # a driver that dies with its ring mapped: intxd must unmap it when its
 # session ends, or the next driver cannot map the same IOVA (EEXIST)
 echo "== a driver killed with its DMA mapped, and the next one"
