@@ -236,6 +236,51 @@ START_TEST(test_fault_keys)
 }
 END_TEST
 
+/* cpu = and spin-us = (issue 11): the values each one turns into. */
+START_TEST(test_placement_keys)
+{
+	static const struct {
+		const char *value;
+		int cpu;
+		int set[6]; /* the CPUs expected in conf.cpus, -1 ends */
+	} good[] = {
+		{ "none", CONF_CPU_NONE, { -1 } },
+		{ "irq", CONF_CPU_IRQ, { -1 } },
+		{ "0", CONF_CPU_LIST, { 0, -1 } },
+		{ "0,2-3", CONF_CPU_LIST, { 0, 2, 3, -1 } },
+		{ "5-5,1", CONF_CPU_LIST, { 1, 5, -1 } },
+		{ "1023", CONF_CPU_LIST, { 1023, -1 } },
+	};
+	char text[128];
+	struct conf *c;
+	size_t i;
+
+	put("intxd.conf", "");
+	c = load_ok();
+	ck_assert_int_eq(c->cpu, CONF_CPU_NONE);
+	ck_assert_uint_eq(c->spin_us, 0);
+	conf_free(c);
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		unsigned n = 0;
+
+		snprintf(text, sizeof(text), "[intxd]\ncpu = %s\nspin-us = %zu\n",
+			 good[i].value, i * 200);
+		put("intxd.conf", text);
+		c = load_ok();
+		ck_assert_msg(c->cpu == good[i].cpu, "cpu = %s", good[i].value);
+		ck_assert_uint_eq(c->spin_us, i * 200);
+		if (c->cpu == CONF_CPU_LIST) {
+			for (n = 0; good[i].set[n] >= 0; n++)
+				ck_assert_msg(CPU_ISSET(good[i].set[n], &c->cpus),
+					      "cpu = %s: %d", good[i].value, good[i].set[n]);
+			ck_assert_int_eq(CPU_COUNT(&c->cpus), (int)n);
+		}
+		conf_free(c);
+	}
+}
+END_TEST
+
 START_TEST(test_devices)
 {
 	struct conf *c;
@@ -460,6 +505,22 @@ END_TEST
 static const struct {
 	const char *what, *text, *errors;
 } bad[] = {
+	{ "cpu word", "[intxd]\ncpu = all\n",
+	  "@F:2: invalid value 'all' for 'cpu': expected irq, none or a CPU list such as 0,2-3\n" },
+	{ "cpu backwards", "[intxd]\ncpu = 3-1\n",
+	  "@F:2: invalid value '3-1' for 'cpu': expected irq, none or a CPU list such as 0,2-3\n" },
+	{ "cpu trailing comma", "[intxd]\ncpu = 0,\n",
+	  "@F:2: invalid value '0,' for 'cpu': expected irq, none or a CPU list such as 0,2-3\n" },
+	{ "cpu blank", "[intxd]\ncpu = 0, 1\n",
+	  "@F:2: invalid value '0, 1' for 'cpu': expected irq, none or a CPU list such as 0,2-3\n" },
+	{ "cpu sign", "[intxd]\ncpu = -1\n",
+	  "@F:2: invalid value '-1' for 'cpu': expected irq, none or a CPU list such as 0,2-3\n" },
+	{ "cpu too big", "[intxd]\ncpu = 0-1024\n",
+	  "@F:2: invalid value '0-1024' for 'cpu': CPU numbers go up to 1023\n" },
+	{ "cpu in device", "[device d]\nbackend = sim\npath = /x\ncpu = 0\n",
+	  "@F:4: unknown key 'cpu' in [device d]\n" },
+	{ "spin-us too big", "[intxd]\nspin-us = 1001\n",
+	  "@F:2: invalid value '1001' for 'spin-us': expected an integer from 0 to 1000\n" },
 	{ "syntax, no '='", "[intxd]\nmode\n",
 	  "@F:2: syntax error: expected 'key = value'\n" },
 	{ "syntax, no ']'", "[device nic0\nbackend = uio\n",
@@ -781,6 +842,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(t, test_defaults);
 	tcase_add_test(t, test_globals);
 	tcase_add_test(t, test_fault_keys);
+	tcase_add_test(t, test_placement_keys);
 	tcase_add_test(t, test_devices);
 	tcase_add_loop_test(t, test_pci, 0, sizeof(pci_cases) / sizeof(pci_cases[0]));
 	tcase_add_test(t, test_clients);

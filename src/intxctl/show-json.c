@@ -112,6 +112,7 @@ static void json_line(struct json *j, const struct intx_msg_line *l)
 	ju64(j, "status_reads", l->status_reads);
 	ju64(j, "merged", l->merged);
 	ju64(j, "rogues", l->rogues);
+	jstr(j, "cpus", FIELD(l, cpus));
 	jclose(j, '}');
 }
 
@@ -206,6 +207,7 @@ void show_json_status(FILE *out, const struct show_data *d)
 	ju64(&j, "delivered", st->delivered);
 	ju64(&j, "acked", st->acked);
 	ju64(&j, "spurious", st->spurious);
+	jstr(&j, "cpus", FIELD(st, cpus));
 	jclose(&j, '}');
 	fputc('\n', out);
 }

@@ -172,13 +172,15 @@ void show_table_status(FILE *out, const struct show_data *d)
 	fprintf(out, "delivered: %" PRIu64 "\n", st->delivered);
 	fprintf(out, "acked:     %" PRIu64 "\n", st->acked);
 	fprintf(out, "spurious:  %" PRIu64 "\n", st->spurious);
+	fprintf(out, "cpus:      %.*s\n", (int)strnlen(FIELD(st, cpus)),
+		st->cpus[0] ? st->cpus : "?");
 }
 
 void show_table_lines(FILE *out, const struct show_data *d)
 {
 	static const char *const hdr[] = { "LINE", "IRQ", "MODE", "DEVICES",
-		"EVENTS", "SPURIOUS", "STATUS-READS", "MERGED" };
-	struct table t = { 8, hdr, "lrlrrrrr", NULL, 0, 0 };
+		"EVENTS", "SPURIOUS", "STATUS-READS", "MERGED", "CPU" };
+	struct table t = { 9, hdr, "lrlrrrrrl", NULL, 0, 0 };
 
 	for (size_t i = 0; i < d->nlines; i++) {
 		const struct intx_msg_line *l = &d->lines[i];
@@ -195,6 +197,9 @@ void show_table_lines(FILE *out, const struct show_data *d)
 		cell(&t, "%" PRIu64, l->spurious);
 		cell(&t, "%" PRIu64, l->status_reads);
 		cell(&t, "%" PRIu64, l->merged);
+		/* the IRQ's effective affinity: where intxd and the
+		 * line's drivers run best (cpu = irq, intx_cpu()) */
+		cell_str(&t, FIELD(l, cpus));
 	}
 	table_print(out, &t);
 }

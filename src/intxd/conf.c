@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "cpulist.h"
 #include "log.h"
 
 #define ACK_TIMEOUT_MAX INT64_C(3600000)    /* an hour: longer is a mistake */
@@ -76,6 +77,8 @@ enum key {
 	K_GID,
 	K_DEVICES,
 	K_QUARANTINE,
+	K_CPU,
+	K_SPIN_US,
 	K__MAX,
 };
 
@@ -96,6 +99,8 @@ static const struct {
 	[K_ACK_POLICY] = { "ack-timeout-policy", IN(SEC_INTXD) | IN(SEC_CLIENT) },
 	[K_SCAN] = { "scan", IN(SEC_INTXD) },
 	[K_QUARANTINE] = { "quarantine", IN(SEC_INTXD) },
+	[K_CPU] = { "cpu", IN(SEC_INTXD) },
+	[K_SPIN_US] = { "spin-us", IN(SEC_INTXD) },
 	[K_SESSIONS_PER_UID] = { "max-sessions-per-uid", IN(SEC_INTXD) },
 	[K_SESSIONS] = { "max-sessions", IN(SEC_INTXD) },
 	[K_PCI] = { "pci", IN(SEC_DEVICE) },
@@ -442,6 +447,32 @@ static void key_intxd(struct parser *p, enum key k, const char *value)
 		else
 			problem(p, p->line, "invalid value '%s' for 'quarantine': expected yes or no",
 				value);
+		return;
+	case K_CPU: {
+		int r;
+
+		if (!strcmp(value, "none")) {
+			c->cpu = CONF_CPU_NONE;
+			return;
+		}
+		if (!strcmp(value, "irq")) {
+			c->cpu = CONF_CPU_IRQ;
+			return;
+		}
+		r = cpulist_parse(value, &c->cpus);
+		if (r == -ERANGE)
+			problem(p, p->line, "invalid value '%s' for 'cpu': CPU numbers go up to %d",
+				value, CPU_SETSIZE - 1);
+		else if (r < 0)
+			problem(p, p->line, "invalid value '%s' for 'cpu': expected irq, none or a CPU list such as 0,2-3",
+				value);
+		else
+			c->cpu = CONF_CPU_LIST;
+		return;
+	}
+	case K_SPIN_US:
+		if (number(p, "spin-us", value, CONF_SPIN_US_MAX, &v) == 0)
+			c->spin_us = (unsigned)v;
 		return;
 	case K_SESSIONS_PER_UID:
 		if (number(p, "max-sessions-per-uid", value, SESSIONS_MAX, &v) == 0)

@@ -3,6 +3,7 @@
 #ifndef INTXD_CONF_H
 #define INTXD_CONF_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,16 @@ enum conf_scan {
 	CONF_SCAN_SIGNALLED = 0, /* read the device whose fd woke (default) */
 	CONF_SCAN_LINE = 1,      /* read every unmasked device on the line */
 };
+
+/* Where the event loop runs (cpu =; placement.h). */
+enum conf_cpu {
+	CONF_CPU_NONE = 0, /* wherever the scheduler puts it (default) */
+	CONF_CPU_IRQ = 1,  /* on the CPUs the served lines' IRQs go to */
+	CONF_CPU_LIST = 2, /* on conf.cpus */
+};
+
+/* spin-us: the most a daemon may poll before it blocks */
+#define CONF_SPIN_US_MAX 1000
 
 /* Where a section or key was written, for error messages. */
 struct conf_where {
@@ -74,6 +85,9 @@ struct conf {
 	unsigned max_sessions_per_uid; /* default 64; 0 = none */
 	unsigned max_sessions;    /* default 1024 */
 	int64_t run_uid, run_gid; /* user =: drop to it after opening; -1 = stay */
+	int cpu;                  /* enum conf_cpu; default none */
+	cpu_set_t cpus;           /* cpu = LIST */
+	unsigned spin_us;         /* poll this long before blocking; default 0 */
 	unsigned ndevices;
 	struct conf_device *devices;
 	unsigned nclients;

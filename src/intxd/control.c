@@ -18,6 +18,7 @@
 #include "client.h"
 #include "conf.h"
 #include "control.h"
+#include "cpulist.h"
 #include "backend.h"
 #include "daemon.h"
 #include "device.h"
@@ -25,6 +26,7 @@
 #include "line.h"
 #include "linewatch.h"
 #include "log.h"
+#include "placement.h"
 #include "session.h"
 #include "wire.h"
 
@@ -52,6 +54,7 @@ static void make_status(struct session *s, struct intx_msg_status *m)
 {
 	struct daemon *d = s->daemon;
 	const struct session *o;
+	cpu_set_t cpus;
 	unsigned i;
 
 	memset(m, 0, sizeof(*m));
@@ -76,10 +79,14 @@ static void make_status(struct session *s, struct intx_msg_status *m)
 	}
 	for (i = 0; i < d->nlines; i++)
 		m->spurious += d->lines[i]->spurious;
+	if (placement_current(&cpus) == 0)
+		cpulist_format(&cpus, m->cpus, sizeof(m->cpus));
 }
 
 static void make_line(const struct line *l, struct intx_msg_line *m)
 {
+	cpu_set_t cpus;
+
 	memset(m, 0, sizeof(*m));
 	proto_hdr(&m->hdr, INTX_MSG_LINE, sizeof(*m));
 	memcpy(m->name, l->name, sizeof(m->name));
@@ -91,6 +98,8 @@ static void make_line(const struct line *l, struct intx_msg_line *m)
 	m->spurious = l->spurious;
 	m->status_reads = l->status_reads;
 	m->merged = l->merged;
+	if (placement_line_cpus(l, &cpus) == 0)
+		cpulist_format(&cpus, m->cpus, sizeof(m->cpus));
 }
 
 static void make_device(const struct device *dev, struct intx_msg_device *m)

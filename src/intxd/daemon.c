@@ -20,6 +20,7 @@
 #include "linewatch.h"
 #include "listener.h"
 #include "log.h"
+#include "placement.h"
 #include "session.h"
 #include "wire.h"
 
@@ -119,6 +120,9 @@ int daemon_new(struct event_base *base, struct conf *conf, const char *conf_path
 		(void)device_start(d->devices[i]);	/* no holes yet */
 	daemon_schedule_retry(d);
 	(void)linewatch_start(d); /* logs its own trouble */
+	r = placement_apply(d);
+	if (r < 0)
+		goto fail;
 	for (i = 0; i < d->nlines; i++) {
 		struct line *l = d->lines[i];
 
@@ -202,6 +206,7 @@ void daemon_free(struct daemon *d)
 		session_free(TAILQ_FIRST(&d->sessions));
 	listener_free(d->listener);
 	linewatch_free(d);
+	placement_free(d);
 	for (i = 0; i < d->ndevices; i++)
 		device_free(d->devices[i]);
 	for (i = 0; i < d->nlines; i++)

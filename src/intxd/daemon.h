@@ -50,6 +50,7 @@ struct daemon {
 	struct itimer *retry;     /* opens failed devices again (reload.c) */
 	unsigned retry_ms;        /* its back-off; 0 when nothing failed */
 	struct linewatch *linewatch; /* line health (linewatch.h) */
+	struct placement *placement; /* the loop's CPUs (placement.h) */
 
 	uint64_t start_ns;
 	/* rate limits for what peers can make us log */

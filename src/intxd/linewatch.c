@@ -98,7 +98,7 @@ static struct lw_line *lw_line(struct linewatch *w, int irq, bool make)
  * the host's: its line must never be matched against the host's /proc,
  * sysfs and kernel log, let alone have host functions quarantined.
  */
-static bool hw_line(const struct line *l)
+bool linewatch_hw_line(const struct line *l)
 {
 	unsigned i;
 
@@ -116,7 +116,7 @@ static struct line *served_line(struct daemon *d, int irq)
 	unsigned i;
 
 	for (i = 0; i < d->nlines; i++)
-		if (d->lines[i]->irq == irq && hw_line(d->lines[i]))
+		if (d->lines[i]->irq == irq && linewatch_hw_line(d->lines[i]))
 			return d->lines[i];
 	return NULL;
 }
@@ -480,10 +480,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		struct line *l = d->lines[i];
 		bool seen = false;
 
-		if (!hw_line(l))
+		if (!linewatch_hw_line(l))
 			continue;
 		for (k = 0; k < i; k++)
-			seen |= d->lines[k]->irq == l->irq && hw_line(d->lines[k]);
+			seen |= d->lines[k]->irq == l->irq && linewatch_hw_line(d->lines[k]);
 		if (!seen)
 			check_line(w, l);
 	}
@@ -562,7 +562,7 @@ int linewatch_start(struct daemon *d)
 	w->kmsg_fd = -1;
 	d->linewatch = w;
 	for (i = 0; i < d->nlines; i++)
-		pci |= hw_line(d->lines[i]);
+		pci |= linewatch_hw_line(d->lines[i]);
 	if (!pci)
 		return 0; /* sim lines only: nothing the kernel could disable */
 	w->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -610,7 +610,7 @@ void linewatch_line_info(const struct daemon *d, const struct line *l,
 	unsigned i;
 
 	*rogues = 0;
-	if (!w || !hw_line(l))
+	if (!w || !linewatch_hw_line(l))
 		return;
 	for (i = 0; i < w->nlines; i++) {
 		const struct lw_line *ws = &w->lines[i];

@@ -27,6 +27,7 @@
 #ifndef INTXD_LINEWATCH_H
 #define INTXD_LINEWATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct daemon;
@@ -38,6 +39,10 @@ struct line;
  * /proc or /dev/kmsg it watches with what is left and says so. */
 int linewatch_start(struct daemon *d);
 void linewatch_free(struct daemon *d);
+
+/* l is a line of host PCI functions with an IRQ number (not only sim
+ * devices, whose IRQ is a number in their config image). */
+bool linewatch_hw_line(const struct line *l);
 
 /* For LINE records: rogues found on l, and INTX_F_DEAD/QUARANTINE/REVIVED. */
 void linewatch_line_info(const struct daemon *d, const struct line *l,

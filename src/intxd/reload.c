@@ -29,6 +29,7 @@
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
+#include "placement.h"
 #include "session.h"
 
 /* Log every error conf_load wrote, and give them all to the caller, a
@@ -432,6 +433,9 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 	d->nclients = nc->nclients;
 	cl = NULL;
 	r = rederive(d, nc);
+	if (r < 0)
+		goto fail_applied;
+	r = placement_apply(d);
 	if (r < 0)
 		goto fail_applied;
 	daemon_schedule_retry(d);

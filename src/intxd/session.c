@@ -19,7 +19,9 @@
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
+#include "placement.h"
 #include "session.h"
+#include "cpulist.h"
 #include "wire.h"
 
 /* Messages handled per wakeup, so one busy peer cannot starve the others. */
@@ -228,6 +230,7 @@ static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
 {
 	struct device *dev = device_by_name(s->daemon, m->device);
 	struct intx_msg_subscribed r;
+	cpu_set_t cpus;
 	int fd, ret;
 
 	if (!dev) {
@@ -258,6 +261,8 @@ static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
 	r.device_id = dev->id;
 	r.flags = dev->line->broadcast ? INTX_SUB_BROADCAST : 0;
 	memcpy(r.device, dev->name, sizeof(r.device));
+	if (placement_hint(s->daemon, dev, &cpus) == 0)
+		cpulist_format(&cpus, r.cpus, sizeof(r.cpus));
 	fd = dev->ops->client_fd ? dev->ops->client_fd(dev) : -1;
 	ret = session_send(s, &r, sizeof(r), fd);
 	if (ret < 0)

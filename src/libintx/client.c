@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "intx.h"
+#include "cpulist.h"
 #include "proto.h"
 #include "request.h"
 #include "wire.h"
@@ -65,6 +66,7 @@ struct sub {
 	char name[INTX_NAME_MAX];
 	uint32_t device_id; /* valid while live */
 	uint32_t flags;     /* SUBSCRIBED.flags */
+	char cpus[INTX_CPUS_MAX]; /* SUBSCRIBED.cpus: intx_cpu()'s answer */
 	bool live;          /* subscribed on the current connection */
 	int dev_fd;         /* came with SUBSCRIBED (vfio device), or -1 */
 	int dma_fd;         /* came with DMA_FD (the VFIO container), or -1 */
@@ -474,6 +476,7 @@ static int subscribe_one(struct intx_client *c, struct sub *s)
 	c->rq.rx_fd = -1;
 	s->device_id = m.subscribed.device_id;
 	s->flags = m.subscribed.flags;
+	memcpy(s->cpus, m.subscribed.cpus, sizeof(s->cpus));
 	s->live = true;
 	return 0;
 }
@@ -790,6 +793,22 @@ int intx_device_fd(struct intx_client *c, const char *device)
 	if (!s || s->dev_fd < 0)
 		return -ENOENT;
 	return s->dev_fd;
+}
+
+int intx_cpu(struct intx_client *c, const char *device, cpu_set_t *cpus)
+{
+	struct sub *s;
+
+	if (!c || !device || !cpus)
+		return -EINVAL;
+	s = sub_by_name(c, device);
+	if (!s)
+		return -ENOENT;
+	if (!s->cpus[0])
+		return -ENODATA;
+	/* the daemon wrote it with cpulist_format(): anything else is a
+	 * broken daemon */
+	return cpulist_parse(s->cpus, cpus) < 0 ? -EPROTO : 0;
 }
 
 static int dma_fd(struct intx_client *c, const char *device)

@@ -15,6 +15,7 @@
 #ifndef INTX_H
 #define INTX_H
 
+#include <sched.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -99,6 +100,15 @@ int intx_device_fd(struct intx_client *c, const char *device);
  * no-IOMMU vfio), -ENOENT when not subscribed, -ENOTCONN while
  * disconnected. */
 int intx_dma_fd(struct intx_client *c, const char *device);
+
+/* Where to run for the lowest latency on a subscribed device (the bench
+ * measured the same CPU as intxd's best): the daemon's CPUs when its
+ * config pins it (cpu = in intxd.conf(5)), else the CPUs the device's IRQ
+ * is delivered to, as of the subscription; for sched_setaffinity(2).
+ * -ENODATA when there is no hint (a sim device of an unpinned daemon:
+ * run anywhere), -ENOENT when not subscribed.  CPU_ISSET() and friends
+ * need _GNU_SOURCE. */
+int intx_cpu(struct intx_client *c, const char *device, cpu_set_t *cpus);
 
 /* The name the daemon admitted this client as. */
 const char *intx_client_name(struct intx_client *c);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpulist.h"
 #include "irqinfo.h"
 
 /* A small text file whole into buf (NUL-terminated): its length, or -errno. */
@@ -53,6 +54,19 @@ int irqinfo_spurious(const char *proc, int irq, struct irq_spurious *out)
 				 field(buf, "unhandled ") : field(buf, "\nunhandled ");
 	out->last_unhandled_ms = field(buf, "last_unhandled ");
 	return 0;
+}
+
+int irqinfo_affinity(const char *proc, int irq, cpu_set_t *out)
+{
+	char path[512], buf[4096];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/irq/%d/effective_affinity_list", proc, irq);
+	r = read_text(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	return cpulist_parse(buf, out);
 }
 
 int64_t irqinfo_interrupts(const char *proc, int irq)

@@ -8,6 +8,7 @@
 #ifndef INTX_IRQINFO_H
 #define INTX_IRQINFO_H
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,10 @@ struct irq_spurious {
 
 /* proc: the procfs root ("/proc", or a test's stand-in).  0 or -errno. */
 int irqinfo_spurious(const char *proc, int irq, struct irq_spurious *out);
+
+/* <proc>/irq/N/effective_affinity_list: the CPUs the IRQ is delivered to
+ * now (irqbalance may move it).  0 or -errno. */
+int irqinfo_affinity(const char *proc, int irq, cpu_set_t *out);
 
 /* The <proc>/interrupts count of irq, summed over CPUs, or -1. */
 int64_t irqinfo_interrupts(const char *proc, int irq);
