@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check-placement.c - cpu = in [intxd] with the real daemon (issue 11):
+ * the daemon's own affinity as the kernel reports it (sched_getaffinity of
+ * its pid), after start and after a reload; what intxctl status/lines and
+ * intx_cpu() say.  Sim devices have no host IRQ, so cpu = irq must leave
+ * the daemon unpinned and say so, and intx_cpu() has no hint to give.
+ */
+#include <check.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check-run.h"
+#include "harness.h"
+#include "intx.h"
+
+static struct h_env env;
+static const char *dev0;
+
+static const char *intxctl(void)
+{
+	const char *p = getenv("INTXCTL");
+
+	ck_assert_msg(p && *p, "INTXCTL is not set (run through make check)");
+	return p;
+}
+
+static int ctl(char *out, size_t size, const char *a1, const char *a2)
+{
+	return h_run(out, size, intxctl(), "-s", env.sock, a1, a2, (char *)NULL);
+}
+
+/* One sim device on "IRQ" 11, bound to root; keys go into [intxd]. */
+static void conf(const char *keys)
+{
+	h_conf(&env, "%s\n[device d0]\nbackend = sim\npath = %s\n"
+	       "[client root]\nuid = 0\ndevices = d0\n", keys, dev0);
+}
+
+static cpu_set_t affinity(pid_t pid)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	ck_assert_int_eq(sched_getaffinity(pid, sizeof(s), &s), 0);
+	return s;
+}
+
+/* A CPU this test may run on, not the only one when there are more. */
+static int last_cpu(const cpu_set_t *s)
+{
+	int i, last = -1;
+
+	for (i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, s))
+			last = i;
+	ck_assert_int_ge(last, 0);
+	return last;
+}
+
+static int claim(const struct intx_event *ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	return INTX_HANDLED;
+}
+
+/* intx_cpu() for d0 of a fresh client. */
+static int client_cpu(cpu_set_t *out)
+{
+	struct intx_client *c = intx_open(env.sock, "root");
+	int r;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d0", claim, NULL), 0);
+	r = intx_cpu(c, "d0", out);
+	ck_assert_int_eq(intx_cpu(c, "nope", out), -ENOENT);
+	ck_assert_int_eq(intx_cpu(c, "d0", NULL), -EINVAL);
+	intx_close(c);
+	return r;
+}
+
+static void setup(void)
+{
+	h_setup(&env);
+	dev0 = h_sim(&env, "d0", 11);
+}
+
+static void teardown(void)
+{
+	h_teardown(&env);
+}
+
+START_TEST(pinned_by_list)
+{
+	cpu_set_t orig = affinity(0), want, got;
+	int cpu = last_cpu(&orig);
+	char keys[64], out[4096], text[64];
+
+	if (CPU_COUNT(&orig) < 2)
+		printf("placement: one CPU only; pinning cannot be told from not\n");
+	snprintf(keys, sizeof(keys), "cpu = %d", cpu);
+	conf(keys);
+	h_daemon_start(&env);
+	CPU_ZERO(&want);
+	CPU_SET(cpu, &want);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &want), "intxd not pinned to CPU %d", cpu);
+
+	ck_assert_int_eq(ctl(out, sizeof(out), "status", NULL), 0);
+	snprintf(text, sizeof(text), "cpus:      %d\n", cpu);
+	ck_assert_msg(strstr(out, text), "%s", out);
+	ck_assert_int_eq(ctl(out, sizeof(out), "--json", "status"), 0);
+	snprintf(text, sizeof(text), "\"cpus\":\"%d\"", cpu);
+	ck_assert_msg(strstr(out, text), "%s", out);
+
+	/* a pinned daemon's CPUs are the client's hint, sim or not */
+	ck_assert_int_eq(client_cpu(&got), 0);
+	ck_assert_msg(CPU_EQUAL(&got, &want), "intx_cpu() is not CPU %d", cpu);
+
+	/* a reload to none gives back the CPUs it started with */
+	conf("cpu = none");
+	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &orig), "still pinned after cpu = none");
+	ck_assert_int_eq(client_cpu(&got), -ENODATA);
+
+	/* and a reload to a list pins again */
+	conf(keys);
+	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &want), "not pinned again by reload");
+	h_daemon_stop(&env);
+}
+END_TEST
+
+START_TEST(irq_without_host_irq)
+{
+	cpu_set_t orig = affinity(0), got;
+	char out[4096];
+
+	conf("cpu = irq");
+	h_daemon_start(&env);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &orig), "cpu = irq pinned a sim-only daemon");
+	ck_assert(h_log_has(&env, "cpu = irq: no served line has a host IRQ"));
+	/* no hint: run anywhere (libintx(3)) */
+	ck_assert_int_eq(client_cpu(&got), -ENODATA);
+
+	/* the lines' CPU column: "-" without a host IRQ */
+	ck_assert_int_eq(ctl(out, sizeof(out), "lines", NULL), 0);
+	ck_assert_msg(strstr(out, " CPU\n"), "no CPU column: %s", out);
+	ck_assert_msg(strstr(out, " -\n"), "no empty CPU cell: %s", out);
+	ck_assert_int_eq(ctl(out, sizeof(out), "--json", "lines"), 0);
+	ck_assert_msg(strstr(out, "\"cpus\":\"\""), "%s", out);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+START_TEST(check_config_reports)
+{
+	char out[4096];
+
+	conf("cpu = 2-1");
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXD"), "-c", env.conf,
+			       "--check-config", (char *)NULL), 1);
+	ck_assert_msg(strstr(out, ":4: invalid value '2-1' for 'cpu'"), "%s", out);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("placement");
+	TCase *t = tcase_create("placement");
+
+	tcase_set_timeout(t, 120);
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, pinned_by_list);
+	tcase_add_test(t, irq_without_host_irq);
+	tcase_add_test(t, check_config_reports);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(suite());
+}
