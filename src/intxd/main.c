@@ -21,6 +21,7 @@
 #include "hoptrace.h"
 #include "listener.h"
 #include "log.h"
+#include "loop.h"
 #include "pcidev.h"
 #include "watchdog.h"
 
@@ -231,7 +232,7 @@ int main(int argc, char **argv)
 		/* intxctl restart stops the loop to execute intxd again,
 		 * keeping the devices' fds and the socket */
 		do
-			event_base_dispatch(base);
+			loop_run(d);
 		while (fdstore_exec_requested() &&
 		       fdstore_exec(argv, listener_fd(d->listener)) < 0);
 	}

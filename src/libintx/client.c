@@ -120,6 +120,7 @@ struct intx_client {
 	void *lost_arg;
 
 	bool in_dispatch;  /* handlers may not re-enter intx_dispatch() */
+	unsigned spin_us;  /* intx_set_spin(): poll this long before blocking */
 	int64_t retry_at;  /* CLOCK_MONOTONIC ms of the next reconnect try */
 	unsigned backoff_ms;
 
@@ -795,6 +796,16 @@ int intx_device_fd(struct intx_client *c, const char *device)
 	return s->dev_fd;
 }
 
+int intx_set_spin(struct intx_client *c, unsigned usec)
+{
+	if (!c)
+		return -EINVAL;
+	if (usec > INTX_SPIN_MAX_US)
+		return -ERANGE;
+	c->spin_us = usec;
+	return 0;
+}
+
 int intx_cpu(struct intx_client *c, const char *device, cpu_set_t *cpus)
 {
 	struct sub *s;
@@ -942,14 +953,41 @@ static int run_queue(struct intx_client *c, int *done)
  * taken, 0 on time-out, -ENOTCONN when the daemon closed the pipe, or a
  * negative errno.
  */
+/* Spin-before-block: poll fd without waiting for up to us microseconds.
+ * 1 when it became readable, 0 when the time ran out, -errno. */
+static int spin(int fd, unsigned us)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec t;
+	int64_t until;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	until = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec + (int64_t)us * 1000;
+	for (;;) {
+		r = poll(&p, 1, 0);
+		if (r != 0)
+			return r < 0 ? -errno : 1;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((int64_t)t.tv_sec * 1000000000 + t.tv_nsec >= until)
+			return 0;
+	}
+}
+
 static int read_pipe(struct intx_client *c, int64_t deadline)
 {
 	unsigned char *buf = c->pipe_buf;
 	size_t have, off = 0;
 	ssize_t n;
-	int k = 0, r;
+	int k = 0, r = 0;
 
-	if (deadline >= 0) {
+	/* a caller that may wait: spin first (intx_set_spin()) */
+	if (c->spin_us && (deadline < 0 || left_ms(deadline) > 0)) {
+		r = spin(c->nfd, c->spin_us);
+		if (r < 0)
+			return r;
+	}
+	if (deadline >= 0 && r == 0) {
 		struct pollfd p = { .fd = c->nfd, .events = POLLIN };
 
 		r = poll(&p, 1, left_ms(deadline));

@@ -110,6 +110,15 @@ int intx_dma_fd(struct intx_client *c, const char *device);
  * need _GNU_SOURCE. */
 int intx_cpu(struct intx_client *c, const char *device, cpu_set_t *cpus);
 
+/* Spin-before-block: intx_dispatch() with a time-out other than 0 polls
+ * the notification pipe without sleeping for up to usec microseconds
+ * (at most INTX_SPIN_MAX_US) before it blocks, so a notification that
+ * comes soon finds the client running (bursts; a CPU of its own).  The
+ * CPU is busy all that time.  0 (the default) blocks at once.  0,
+ * -EINVAL (c NULL) or -ERANGE. */
+#define INTX_SPIN_MAX_US 1000
+int intx_set_spin(struct intx_client *c, unsigned usec);
+
 /* The name the daemon admitted this client as. */
 const char *intx_client_name(struct intx_client *c);
 

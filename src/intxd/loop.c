@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* loop.c - see loop.h. */
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "daemon.h"
+#include "loop.h"
+
+static bool stopped(struct event_base *base)
+{
+	return event_base_got_exit(base) || event_base_got_break(base);
+}
+
+int loop_run(struct daemon *d)
+{
+	struct event_base *base = d->base;
+	uint64_t until;
+	int r;
+
+	for (;;) {
+		/* block until a wakeup, and handle its events: without
+		 * spin-us, one epoll_wait per wakeup as
+		 * event_base_dispatch() would */
+		r = event_base_loop(base, EVLOOP_ONCE);
+		if (r != 0 || stopped(base))
+			return r;
+		if (d->conf->spin_us == 0)
+			continue;
+		/* the events of this wakeup are handled: poll for more */
+		until = now_ns() + (uint64_t)d->conf->spin_us * 1000u;
+		while (now_ns() < until) {
+			r = event_base_loop(base, EVLOOP_NONBLOCK);
+			if (r != 0 || stopped(base))
+				return r;
+		}
+	}
+}
