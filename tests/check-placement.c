@@ -172,6 +172,15 @@ START_TEST(check_config_reports)
 	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXD"), "-c", env.conf,
 			       "--check-config", (char *)NULL), 1);
 	ck_assert_msg(strstr(out, ":4: invalid value '2-1' for 'cpu'"), "%s", out);
+	/* a CPU this host does not give intxd: a warning, not an error */
+	conf("cpu = 1023");
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXD"), "-c", env.conf,
+			       "--check-config", (char *)NULL), 0);
+	ck_assert_msg(strstr(out, "warning: cpu: none of these CPUs"), "%s", out);
+	conf("cpu = 0-1023");
+	ck_assert_int_eq(h_run(out, sizeof(out), getenv("INTXD"), "-c", env.conf,
+			       "--check-config", (char *)NULL), 0);
+	ck_assert_msg(!strstr(out, "warning"), "%s", out);
 }
 END_TEST
 

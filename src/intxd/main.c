@@ -23,6 +23,7 @@
 #include "log.h"
 #include "loop.h"
 #include "pcidev.h"
+#include "placement.h"
 #include "watchdog.h"
 
 static void usage(FILE *f)
@@ -72,6 +73,20 @@ static void check_pci(const struct conf *c)
 				"%s on this host (%s is missing)\n", cd->where.file,
 				cd->where.line, cd->name, cd->pci, path);
 	}
+}
+
+/* --check-config: cpu = with none of this host's CPUs would leave intxd
+ * unpinned (sched_setaffinity refuses it): a warning, as for pci. */
+static void check_cpus(const struct conf *c, const char *path)
+{
+	cpu_set_t here;
+
+	if (c->cpu != CONF_CPU_LIST || placement_current(&here) < 0)
+		return;
+	CPU_AND(&here, &here, &c->cpus);
+	if (CPU_COUNT(&here) == 0)
+		fprintf(stderr, "%s: warning: cpu: none of these CPUs is available "
+			"to intxd on this host; it would run unpinned\n", path);
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)
@@ -154,6 +169,7 @@ int main(int argc, char **argv)
 	}
 	if (check_only) {
 		check_pci(conf);
+		check_cpus(conf, conf_path);
 		printf("configuration OK: %u device(s), %u client(s)\n",
 		       conf->ndevices, conf->nclients);
 		conf_free(conf);

@@ -72,10 +72,12 @@ int main(int argc, char **argv)
 		{ "shm", required_argument, NULL, 'm' },
 		{ "done", required_argument, NULL, 'e' },
 		{ "ready", required_argument, NULL, 'r' },
+		{ "spin", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *simdir = ".";
 	int shm_fd = -1, done_fd = -1, ready_fd = -1, o, i, n;
+	unsigned spin = 0;
 	struct intx_client **conns;
 	struct pollfd *pfd;
 
@@ -86,13 +88,14 @@ int main(int argc, char **argv)
 		case 'm': shm_fd = atoi(optarg); break;
 		case 'e': done_fd = atoi(optarg); break;
 		case 'r': ready_fd = atoi(optarg); break;
+		case 'p': spin = (unsigned)atoi(optarg); break;
 		default: return 2;
 		}
 	}
 	n = argc - optind;
 	if (n <= 0 || shm_fd < 0 || done_fd < 0) {
 		fprintf(stderr, "usage: bench-client --socket PATH --simdir DIR --shm FD "
-				"--done FD [--ready FD] CLIENT:DEV=IDX[,...]...\n");
+				"--done FD [--ready FD] [--spin US] CLIENT:DEV=IDX[,...]...\n");
 		return 2;
 	}
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
@@ -112,6 +115,8 @@ int main(int argc, char **argv)
 		conns[i] = intx_open(sock, spec);
 		if (!conns[i])
 			die("intx_open", errno);
+		if (spin && (o = intx_set_spin(conns[i], spin)) < 0)
+			die("intx_set_spin", -o);
 		for (tok = strtok_r(colon + 1, ",", &save); tok;
 		     tok = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(tok, '='), path[512];

@@ -59,6 +59,8 @@ struct place {
 static const struct place ONE_CPU = { "1cpu", 0, 0, 0 };
 static const struct place CROSS = { "cross", 0, 1, 0 };
 static const struct place FREE = { "free", PLACE_FREE, PLACE_FREE, PLACE_FREE };
+/* intxd left unpinned by the bench: its own cpu = places it (issue 11) */
+static const struct place CONF = { "conf", 0, PLACE_FREE, 0 };
 
 struct result {
 	char name[64];
@@ -446,6 +448,23 @@ static uint64_t efd_read(int fd)
 	return v;
 }
 
+/* The spinning floor's read (issue 11): a non-blocking eventfd read for
+ * up to us microseconds, then a blocking wait in poll(). */
+static uint64_t efd_read_spin(int fd, unsigned us)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t v, until = bench_now() + (uint64_t)us * 1000;
+
+	for (;;) {
+		if (read(fd, &v, sizeof(v)) == sizeof(v))
+			return v;
+		if (errno != EAGAIN)
+			_exit(1);
+		if (bench_now() >= until && poll(&p, 1, -1) < 0 && errno != EINTR)
+			_exit(1);
+	}
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -541,7 +560,23 @@ static void reap(pid_t *pids, unsigned n)
 
 /* --- the floor ---------------------------------------------------------- */
 
-enum floor_kind { PINGPONG, RELAY_EFD, RELAY_SIM };
+enum floor_kind { PINGPONG, RELAY_EFD, RELAY_SIM, RELAY_EFD_SPIN };
+
+/* Spin-before-block (issue 11): the spinning floor's bound, and intxd's
+ * (spin-us = and bench-client --spin) in its spin rows. */
+#define SPIN_US 100
+static unsigned client_spin_us; /* bench-client --spin, while set */
+
+/* relay-efd whose relay and client spin on non-blocking eventfds */
+static void floor_relay_efd_spin(int e1, int e2, int e3, int e4)
+{
+	for (;;) {
+		efd_read_spin(e1, SPIN_US);
+		efd_write(e2);
+		efd_read_spin(e3, SPIN_US);
+		efd_write(e4);
+	}
+}
 
 static void floor_relay_efd(int e1, int e2, int e3, int e4)
 {
@@ -582,7 +617,7 @@ static void floor_relay_sim(const char *dir, int e2, int e3, int e4)
 	}
 }
 
-static void floor_client(int e2, int e3, const char *dir)
+static void floor_client(int e2, int e3, const char *dir, unsigned spin)
 {
 	struct simdev own, *sd = NULL;
 	uint8_t b[2];
@@ -595,7 +630,10 @@ static void floor_client(int e2, int e3, const char *dir)
 	}
 
 	for (;;) {
-		efd_read(e2);
+		if (spin)
+			efd_read_spin(e2, spin);
+		else
+			efd_read(e2);
 		shm->t_handler[0] = bench_now();
 		if (sd && pread(sd->cfg_fd, b, 2, PCI_STATUS) == 2 &&
 		    (b[0] & PCI_STATUS_INTERRUPT))
@@ -608,7 +646,8 @@ static void floor_client(int e2, int e3, const char *dir)
 static void run_floor(struct result *r, enum floor_kind kind,
 		      const struct place *pl, unsigned iters)
 {
-	static const char *names[] = { "pingpong", "relay-efd", "relay-sim" };
+	static const char *names[] = { "pingpong", "relay-efd", "relay-sim",
+				       "relay-efd spin" };
 	int e[5], i;
 	pid_t pids[2] = { 0, 0 };
 	uint64_t run0[2] = { 0, 0 }, cnt0[2] = { 0, 0 }, run1[2], cnt1[2], t0 = 0;
@@ -622,7 +661,7 @@ static void run_floor(struct result *r, enum floor_kind kind,
 	snprintf(name, sizeof(name), "floor %s", names[kind]);
 	result_init(r, name, pl->name, 1, iters);
 	for (i = 1; i <= 4; i++) {
-		e[i] = eventfd(0, EFD_CLOEXEC);
+		e[i] = eventfd(0, EFD_CLOEXEC | (kind == RELAY_EFD_SPIN ? EFD_NONBLOCK : 0));
 		if (e[i] < 0)
 			die("eventfd: %s", strerror(errno));
 	}
@@ -648,13 +687,16 @@ static void run_floor(struct result *r, enum floor_kind kind,
 		if (pids[0] == 0) {
 			if (kind == RELAY_EFD)
 				floor_relay_efd(e[1], e[2], e[3], e[4]);
+			if (kind == RELAY_EFD_SPIN)
+				floor_relay_efd_spin(e[1], e[2], e[3], e[4]);
 			floor_relay_sim(dir, e[2], e[3], e[4]);
 		}
 		if (kind == RELAY_SIM)
 			efd_read(done_fd); /* the relay services DIR/irq */
 		pids[1] = fork_pinned(pl->client);
 		if (pids[1] == 0)
-			floor_client(e[2], e[3], kind == RELAY_SIM ? dir : NULL);
+			floor_client(e[2], e[3], kind == RELAY_SIM ? dir : NULL,
+				     kind == RELAY_EFD_SPIN ? SPIN_US : 0);
 	}
 	if (tracing)
 		hops_alloc(r, iters);
@@ -685,7 +727,10 @@ static void run_floor(struct result *r, enum floor_kind kind,
 			simdev_raise(&sd);
 		else
 			efd_write(e[1]);
-		efd_read(kind == PINGPONG ? e[2] : e[4]);
+		if (kind == RELAY_EFD_SPIN)
+			efd_read_spin(e[4], 0); /* the source does not spin */
+		else
+			efd_read(kind == PINGPONG ? e[2] : e[4]);
 		if (i >= (int)warm) {
 			sample(r, t, shm->t_handler[0]);
 			if (tracing)
@@ -734,6 +779,8 @@ struct ixcfg {
 	unsigned idle;    /* sessions of an unrelated client on another line */
 	bool raise_all;   /* all devices at once; else one, rotating */
 	bool rotate;      /* rotate the raised device (else always d0) */
+	const char *cpu;  /* cpu = in [intxd] (issue 11), or NULL */
+	unsigned spin_us; /* spin-us = in [intxd] */
 };
 
 struct ix {
@@ -754,6 +801,10 @@ static void write_conf(const struct ixcfg *c, struct ix *x, const char *conf)
 	/* every client is uid 0: no per-uid session cap (256 of them) */
 	fprintf(f, "[intxd]\nsocket = %s\nmode = %s\nstorm-limit = 100000000\n"
 		   "ack-timeout-ms = 60000\nmax-sessions-per-uid = 0\n", x->sock, c->mode);
+	if (c->cpu)
+		fprintf(f, "cpu = %s\n", c->cpu);
+	if (c->spin_us)
+		fprintf(f, "spin-us = %u\n", c->spin_us);
 	for (i = 0; i < c->ndev; i++)
 		fprintf(f, "[device d%u]\nbackend = sim\npath = %s/d%u\nline = auto\n",
 			i, x->dir, i);
@@ -799,7 +850,7 @@ static void wait_ready(int nfd, pid_t pid)
 
 static void start_client(struct ix *x, int cpu, char **specs, unsigned nspecs)
 {
-	char shm_s[16], done_s[16], ready_s[16];
+	char shm_s[16], done_s[16], ready_s[16], spin_s[16];
 	const char **argv = calloc(nspecs + 16, sizeof(*argv));
 	int rp[2], n = 0;
 	unsigned i;
@@ -824,6 +875,11 @@ static void start_client(struct ix *x, int cpu, char **specs, unsigned nspecs)
 	argv[n++] = done_s;
 	argv[n++] = "--ready";
 	argv[n++] = ready_s;
+	if (client_spin_us) {
+		snprintf(spin_s, sizeof(spin_s), "%u", client_spin_us);
+		argv[n++] = "--spin";
+		argv[n++] = spin_s;
+	}
 	for (i = 0; i < nspecs; i++)
 		argv[n++] = specs[i];
 	argv[n] = NULL;
@@ -1246,7 +1302,7 @@ static double hop_med(const struct result *r, int k)
 int main(int argc, char **argv)
 {
 	static struct result conc, bc[4], sel[4], scale1, scale256, rss, hopr[2][2],
-		cnt[3];
+		cnt[3], plc[4];
 	static const unsigned ns[4] = { 1, 4, 16, 64 };
 	uint64_t tstart = bench_now();
 	unsigned it, i, r, j, nbusy = 0;
@@ -1398,6 +1454,28 @@ int main(int argc, char **argv)
 		result_finish(&rss, NULL);
 	}
 
+	if (!core_only) {
+		struct ixcfg p = one;
+
+		/* intxd placed by its config rather than by the bench, and
+		 * spin-before-block on both sides against a spinning floor */
+		fprintf(stderr, "bench: placement by cpu = and spinning\n");
+		p.cpu = "0";
+		run_intxd(&plc[0], "intxd cpu = 0 (config)", &p, &CONF, it, 1);
+		result_finish(&plc[0], NULL);
+		p.cpu = "1";
+		run_intxd(&plc[1], "intxd cpu = 1 (config)", &p, &CONF, it, 1);
+		result_finish(&plc[1], NULL);
+		run_floor(&plc[2], RELAY_EFD_SPIN, &CROSS, it);
+		result_finish(&plc[2], NULL);
+		p.cpu = NULL;
+		p.spin_us = SPIN_US;
+		client_spin_us = SPIN_US;
+		run_intxd(&plc[3], "intxd spin-us both sides", &p, &CROSS, it, 1);
+		result_finish(&plc[3], NULL);
+		client_spin_us = 0;
+	}
+
 	printf("\nsim device work, us per call on CPU 0 (no wakeups): simdev_raise %.2f "
 	       "(compare-and-swap, write to the FIFO), drain read %.2f, "
 	       "Status pread %.2f, simdev_lower %.2f, simdev_unmask %.2f\n",
@@ -1533,6 +1611,15 @@ int main(int argc, char **argv)
 		printf("  daemon peak RSS, 64 devices + 64 clients: %.2f MiB (target <= 8 MiB: %s)\n",
 		       rss.rss_kib / 1024.0, verdict(rss.rss_kib <= 8192));
 	}
+	printf("\nplacement and spinning (issue 11; single runs)\n\n");
+	header();
+	for (i = 0; i < 4; i++)
+		row(&plc[i]);
+	printf("  conf = intxd started unpinned and placed by its own cpu = (source and "
+	       "client on CPU 0): cpu = 0 is the 1cpu placement, cpu = 1 the cross one\n"
+	       "  spin rows (cross): the relay and its client, or intxd (spin-us) and "
+	       "libintx (intx_set_spin), poll for up to %u us before blocking; their "
+	       "cpu/int is higher by design\n", SPIN_US);
 out:
 	printf("\nrun time %.1f s; CSV %s/bench.csv\n", (bench_now() - tstart) / 1e9, out_dir);
 	{
