@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check-run.h"
+#include "cpulist.h"
 #include "harness.h"
 #include "intx.h"
+#include "irqinfo.h"
 #include "simdev.h"
 
 static struct h_env env;
@@ -238,6 +241,41 @@ START_TEST(spin_delivers_and_acks)
 }
 END_TEST
 
+/* What cpu = irq reads, from a stand-in /proc; and lists both ways. */
+START_TEST(affinity_lists)
+{
+	char proc[160], path[200], buf[16];
+	cpu_set_t set;
+	FILE *f;
+
+	snprintf(proc, sizeof(proc), "%s/proc", env.dir);
+	ck_assert_int_eq(mkdir(proc, 0755), 0);
+	snprintf(path, sizeof(path), "%s/irq", proc);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/irq/11", proc);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/irq/11/effective_affinity_list", proc);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("0-1,3\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+
+	ck_assert_int_eq(irqinfo_affinity(proc, 11, &set), 0);
+	ck_assert_int_eq(CPU_COUNT(&set), 3);
+	ck_assert(CPU_ISSET(0, &set) && CPU_ISSET(1, &set) && CPU_ISSET(3, &set));
+	ck_assert_int_eq(irqinfo_affinity(proc, 12, &set), -ENOENT);
+
+	/* back to the same text; a buffer too small keeps whole items */
+	ck_assert_int_eq(cpulist_parse("0-1,3", &set), 0);
+	ck_assert_int_eq(cpulist_format(&set, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "0-1,3");
+	ck_assert_int_eq(cpulist_format(&set, buf, 5), -ENOSPC);
+	ck_assert_str_eq(buf, "0-1");
+	CPU_ZERO(&set);
+	ck_assert_int_eq(cpulist_format(&set, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("placement");
@@ -249,6 +287,7 @@ static Suite *suite(void)
 	tcase_add_test(t, irq_without_host_irq);
 	tcase_add_test(t, check_config_reports);
 	tcase_add_test(t, spin_delivers_and_acks);
+	tcase_add_test(t, affinity_lists);
 	suite_add_tcase(s, t);
 	return s;
 }
