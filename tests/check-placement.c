@@ -140,6 +140,16 @@ START_TEST(pinned_by_list)
 	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
 	got = affinity(env.daemon);
 	ck_assert_msg(CPU_EQUAL(&got, &want), "not pinned again by reload");
+
+	/* intxctl restart: the new image is pinned as configured, and still
+	 * knows the CPUs to go back to (not the pinned ones it inherits) */
+	ck_assert_msg(ctl(out, sizeof(out), "restart", NULL) == 0, "%s", out);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &want), "not pinned after restart");
+	conf("cpu = none");
+	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &orig), "restart lost the CPUs to go back to");
 	h_daemon_stop(&env);
 }
 END_TEST

@@ -109,6 +109,18 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+/* intxctl restart: exec intxd again; returns only on failure, when the
+ * daemon goes on as it was. */
+static int restart(struct daemon *d, char **argv)
+{
+	int r;
+
+	placement_unpin(d);
+	r = fdstore_exec(argv, listener_fd(d->listener));
+	(void)placement_apply(d);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -249,8 +261,7 @@ int main(int argc, char **argv)
 		 * keeping the devices' fds and the socket */
 		do
 			loop_run(d);
-		while (fdstore_exec_requested() &&
-		       fdstore_exec(argv, listener_fd(d->listener)) < 0);
+		while (fdstore_exec_requested() && restart(d, argv) < 0);
 	}
 	fdstore_exiting();
 	if (d->sig_term)

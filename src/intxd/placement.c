@@ -157,6 +157,12 @@ void placement_free(struct daemon *d)
 	d->placement = NULL;
 }
 
+void placement_unpin(struct daemon *d)
+{
+	if (d->placement)
+		unpin(d->placement);
+}
+
 int placement_hint(const struct daemon *d, const struct device *dev, cpu_set_t *out)
 {
 	if (d->placement && d->placement->pinned) {

@@ -28,6 +28,10 @@ struct line;
 int placement_apply(struct daemon *d);
 void placement_free(struct daemon *d);
 
+/* Give back the CPUs intxd started with (before intxctl restart's exec:
+ * the new image takes its own as the ones to go back to). */
+void placement_unpin(struct daemon *d);
+
 /* The CPUs of l's IRQ: 0, -ENODATA (no host IRQ: a named or sim line)
  * or -errno reading /proc. */
 int placement_line_cpus(const struct line *l, cpu_set_t *out);
