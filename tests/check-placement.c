@@ -177,6 +177,21 @@ START_TEST(irq_without_host_irq)
 }
 END_TEST
 
+/* A list the kernel refuses (no such CPU here): logged, and intxd serves
+ * unpinned rather than not at all. */
+START_TEST(list_refused)
+{
+	cpu_set_t orig = affinity(0), got;
+
+	conf("cpu = 1023");
+	h_daemon_start(&env);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &orig), "affinity changed");
+	ck_assert(h_log_has(&env, "cannot run on CPU(s) 1023 (cpu =)"));
+	h_daemon_stop(&env);
+}
+END_TEST
+
 START_TEST(check_config_reports)
 {
 	char out[4096];
@@ -295,6 +310,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, pinned_by_list);
 	tcase_add_test(t, irq_without_host_irq);
+	tcase_add_test(t, list_refused);
 	tcase_add_test(t, check_config_reports);
 	tcase_add_test(t, spin_delivers_and_acks);
 	tcase_add_test(t, affinity_lists);

@@ -21,6 +21,8 @@ struct placement {
 	cpu_set_t applied; /* what we set last (valid when pinned) */
 	bool pinned;
 	bool told_no_irq;  /* "cpu = irq: no host IRQ" said */
+	cpu_set_t refused; /* the last set sched_setaffinity refused, said */
+	bool told_refused;
 	struct event *follow; /* cpu = irq: irqbalance may move an IRQ */
 };
 
@@ -62,10 +64,15 @@ static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
 		return;
 	cpulist_format(cpus, list, sizeof(list));
 	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0) {
-		log_err("cannot run on CPU(s) %s (%s): %s; the CPUs stay as they were",
-			list, why, strerror(errno));
+		/* once per set: the follow timer would say it every second */
+		if (!p->told_refused || !CPU_EQUAL(cpus, &p->refused))
+			log_err("cannot run on CPU(s) %s (%s): %s; the CPUs stay as they were",
+				list, why, strerror(errno));
+		p->refused = *cpus;
+		p->told_refused = true;
 		return;
 	}
+	p->told_refused = false;
 	p->applied = *cpus;
 	p->pinned = true;
 	log_info("running on CPU(s) %s (%s)", list, why);

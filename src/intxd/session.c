@@ -13,6 +13,7 @@
 #include "client.h"
 #include "conf.h"
 #include "control.h"
+#include "cpulist.h"
 #include "daemon.h"
 #include "device.h"
 #include "hoptrace.h"
@@ -21,7 +22,6 @@
 #include "log.h"
 #include "placement.h"
 #include "session.h"
-#include "cpulist.h"
 #include "wire.h"
 
 /* Messages handled per wakeup, so one busy peer cannot starve the others. */
