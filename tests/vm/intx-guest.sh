@@ -132,6 +132,25 @@ backend = '$MODE'
 line = auto'
 
 
+# A CPU list (0,2-3) as one number a line.
+cpus() { tr ',' '\n' | awk -F- 'NF { e = NF > 1 ? $2 : $1; for (i = $1; i <= e; i++) print i }'; }
+
+# cpu = irq: intxd runs on the union of its lines' IRQ CPUs, and intxctl
+# lines shows each (the kernel's effective_affinity_list, read here too).
+check_cpu_irq() {
+    want=$(cat /proc/irq/$iA/effective_affinity_list /proc/irq/$iD/effective_affinity_list \
+        | cpus | sort -n -u | tr '\n' ' ')
+    got=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$dpid/status | cpus | sort -n -u | tr '\n' ' ')
+    if [ -n "$want" ] && [ "$want" = "$got" ]; then
+        echo "OK: cpu = irq: intxd runs on CPU(s) $got, where irq $iA and irq $iD go"
+    else
+        failed "cpu = irq: intxd runs on CPU(s) '$got', irq $iA and irq $iD go to '$want'"
+    fi
+    awk 'NR > 1 && $NF == "-"' /tmp/lines.txt | grep -q . \
+        && failed "intxctl lines: a line without its IRQ's CPUs"
+    grep -q 'running on CPU(s)' /tmp/intxd-$m.log || failed "intxd did not log its CPUs"
+}
+
 # run selective|broadcast COUNT [EDU-TEST OPTIONS]; with SCAN=line the
 # selective run reads every device's Status per wakeup (the reference scan).
 # With RESTARTS=1 (vfio), intxd runs under fake-systemd (its fd store), and
@@ -143,6 +162,10 @@ run() {
     shift 2
     extra=
     [ $m = selective ] && extra=$GHOST
+    # the broadcast run places intxd on its lines' IRQ CPUs (issue 11)
+    [ $m = broadcast ] && extra='
+[intxd]
+cpu = irq'
     conf /tmp/intxd-$m.conf $m "$extra"
     if [ -n "${RESTARTS:-}" ]; then
         sed '/^\[device edu0\]/,/^line/ s/^line = auto/line = moved/' \
@@ -166,6 +189,7 @@ run() {
     "$INTXCTL" --socket $SOCK lines || failed "intxctl lines"
     "$INTXCTL" --socket $SOCK lines > /tmp/lines.txt 2>&1
     grep -q "$m" /tmp/lines.txt || failed "intxctl lines does not say $m"
+    [ $m = broadcast ] && check_cpu_irq
     echo "== intxctl devices ($m)"
     "$INTXCTL" --socket $SOCK devices > /tmp/devices.txt 2>&1 || failed "intxctl devices"
     cat /tmp/devices.txt
