@@ -945,14 +945,6 @@ static int run_queue(struct intx_client *c, int *done)
 	return 0;
 }
 
-/*
- * Read what the notification pipe holds, waiting up to the deadline (-1:
- * in read() itself).  One read takes every whole message queued (NOTIFY,
- * REVOKED; the daemon writes each atomically, but a read may end inside
- * one, whose start waits at the front of pipe_buf).  Returns how many were
- * taken, 0 on time-out, -ENOTCONN when the daemon closed the pipe, or a
- * negative errno.
- */
 /* Spin-before-block: poll fd without waiting for up to us microseconds.
  * 1 when it became readable, 0 when the time ran out, -errno. */
 static int spin(int fd, unsigned us)
@@ -974,6 +966,14 @@ static int spin(int fd, unsigned us)
 	}
 }
 
+/*
+ * Read what the notification pipe holds, waiting up to the deadline (-1:
+ * in read() itself).  One read takes every whole message queued (NOTIFY,
+ * REVOKED; the daemon writes each atomically, but a read may end inside
+ * one, whose start waits at the front of pipe_buf).  Returns how many were
+ * taken, 0 on time-out, -ENOTCONN when the daemon closed the pipe, or a
+ * negative errno.
+ */
 static int read_pipe(struct intx_client *c, int64_t deadline)
 {
 	unsigned char *buf = c->pipe_buf;
