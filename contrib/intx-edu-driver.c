@@ -21,8 +21,9 @@
  * --bench N: the driver interrupts itself, one interrupt in flight: it
  * raises (edu 0x60), waits for its handler, raises again; after 100 not
  * counted (warm-up), N counted, it prints "bench interrupts=N seconds=S
- * rate=R/s p50=Xus p99=Yus" (latency: the raise to the handler's first
- * instruction) and exits.  One device only.
+ * rate=R/s p50=Xus p99=Yus csw=C" (latency: the raise to the handler's
+ * first instruction; C: the driver's context switches per interrupt) and
+ * exits.  One device only.
  *
  * --direct uio|vfio: no broker, for comparison (tests/vm/check-vm-bench.sh):
  * the driver opens the device's interrupt itself (contrib/intx-direct.h:
@@ -47,6 +48,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +76,7 @@ static bool late, quiet;
 /* --bench: when the last raise was written, the latencies (ns) so far */
 static uint64_t bench_raised, bench_t0, *bench_lat;
 static unsigned long bench_n, bench_seen, bench_raises;
+static long bench_csw; /* context switches before the first counted raise */
 
 static uint64_t now_ns(void)
 {
@@ -179,6 +182,15 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* This process's context switches so far, voluntary or not. */
+static long csw(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
 /* Raise the next interrupt, unless the run is over: 1 raised, 0 done. */
 static int bench_raise(struct dev *d)
 {
@@ -186,8 +198,10 @@ static int bench_raise(struct dev *d)
 		return 0;
 	bench_raises++;
 	bench_raised = now_ns();
-	if (bench_seen == BENCH_WARMUP && !bench_t0)
+	if (bench_seen == BENCH_WARMUP && !bench_t0) {
 		bench_t0 = bench_raised; /* the first counted raise */
+		bench_csw = csw();
+	}
 	wr(d, EDU_IRQ_RAISE, 1);
 	return 1;
 }
@@ -195,6 +209,7 @@ static int bench_raise(struct dev *d)
 static int bench_report(void)
 {
 	double secs = (double)(now_ns() - bench_t0) / 1e9;
+	long sw = csw() - bench_csw;
 
 	if (bench_seen < BENCH_WARMUP + bench_n) {
 		fprintf(stderr, "intx-edu-driver: bench: stopped after %lu interrupts\n",
@@ -202,9 +217,9 @@ static int bench_report(void)
 		return 1;
 	}
 	qsort(bench_lat, bench_n, sizeof(*bench_lat), cmp_u64);
-	printf("bench interrupts=%lu seconds=%.3f rate=%.0f/s p50=%.1fus p99=%.1fus\n",
+	printf("bench interrupts=%lu seconds=%.3f rate=%.0f/s p50=%.1fus p99=%.1fus csw=%.2f\n",
 	       bench_n, secs, (double)bench_n / secs, bench_lat[bench_n / 2] / 1e3,
-	       bench_lat[bench_n * 99 / 100] / 1e3);
+	       bench_lat[bench_n * 99 / 100] / 1e3, (double)sw / (double)bench_n);
 	return 0;
 }
 

@@ -77,7 +77,15 @@ intxd_start() {
     i=0; while [ ! -S $SOCK ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
     [ -S $SOCK ] || { cat /tmp/intxd.log; failed "intxd did not start"; exit 1; }
 }
-intxd_stop() { kill -TERM $dpid; wait $dpid || failed "intxd exited $?"; }
+intxd_stop() { kill -TERM $dpid; wait $dpid || failed "intxd exited $?"; dpid=; }
+# intxd's context switches so far (0 when it is not running)
+dcsw() {
+    if [ -n "${dpid:-}" ] && [ -r /proc/$dpid/status ]; then
+        awk '/ctxt_switches/ { n += $2 } END { print n + 0 }' /proc/$dpid/status
+    else
+        echo 0
+    fi
+}
 
 # run PATH REP: one run of N interrupts; "RESULT bench ..." from its line
 run() {
@@ -88,8 +96,10 @@ run() {
         intxd-vfio) set -- "$1" "$2" --socket $SOCK --client cv ev=$V ;;
     esac
     p=$1 r=$2; shift 2
+    c0=$(dcsw)
     if out=$("$EDU" --quiet --bench "$N" "$@" 2>&1); then
-        res "bench rep=$r path=$p $(echo "$out" | sed -n 's/^bench //p')"
+        c1=$(dcsw)
+        res "bench rep=$r path=$p $(echo "$out" | sed -n 's/^bench //p') daemon-csw=$(awk -v a="$c0" -v b="$c1" -v n="$((N + WARMUP))" 'BEGIN { printf "%.2f", (b - a) / n }')"
     else
         failed "$p rep $r: $out"
     fi
@@ -107,58 +117,75 @@ while [ $r -le "$REPS" ]; do
     r=$((r + 1))
 done
 
-# config accesses: pread64/pwrite64 on a config fd (strace -y names it)
+# config accesses: pread64/pwrite64 on a config fd (strace -y names it);
+# system calls: every line but strace's own (signals, exits, detaching),
+# and but intxd's line-health watch, which runs on a timer, not per
+# interrupt (its /proc reads and the epoll_wait that timed out for it)
 count() { grep -cE '^[0-9 ]*p(read|write)64\([0-9]+<(/sys/devices/.*/config|anon_inode:\[vfio-device\])>' "$1"; }
-access() {  # access PATH CALLS: per interrupt, of WARMUP + SN
-    res "access path=$1 interrupts=$((WARMUP + SN)) config=$2 per-irq=$(awk -v c="$2" -v n="$((WARMUP + SN))" 'BEGIN { printf "%.2f", c / n }')"
+calls() { grep -vE '^[0-9 ]*(\+\+\+|---|<\.\.\.)|/proc/|^[0-9 ]*epoll_wait\(.*\) = 0$' "$1" | grep -c .; }
+per() { awk -v c="$1" -v n="$((WARMUP + SN))" 'BEGIN { printf "%.2f", c / n }'; }
+# access PATH DRIVER-TRACE [DAEMON-TRACE]: per interrupt, of WARMUP + SN
+access() {
+    c=$(count "$2") dc=0 ds=0
+    if [ -n "${3:-}" ]; then dc=$(count "$3") ds=$(calls "$3"); fi
+    res "access path=$1 interrupts=$((WARMUP + SN)) config=$((c + dc)) per-irq=$(per $((c + dc))) driver-syscalls=$(per "$(calls "$2")") daemon-syscalls=$(per "$ds")"
 }
-echo "== config accesses, $SN interrupts of each under strace"
+echo "== config accesses and system calls, $SN interrupts of each under strace"
 for k in uio vfio; do
     if [ $k = uio ]; then b=$U; else b=$V; fi
-    strace -f -y -o /tmp/st.direct-$k -e trace=pread64,pwrite64 \
-        "$EDU" --quiet --bench "$SN" --direct $k $b > /tmp/st.direct-$k.out 2>&1 \
-        || failed "direct-$k under strace: $(cat /tmp/st.direct-$k.out)"
-    access direct-$k "$(count /tmp/st.direct-$k)"
+    strace -f -y -o /tmp/st.direct-$k "$EDU" --quiet --bench "$SN" --direct $k $b \
+        > /tmp/st.direct-$k.out 2>&1 || failed "direct-$k under strace: $(cat /tmp/st.direct-$k.out)"
+    # the driver's setup is not per interrupt: from its first raise on
+    sed -i '1,/write(1[<,].*"ready/d' /tmp/st.direct-$k
+    access direct-$k /tmp/st.direct-$k
 done
 intxd_start
 for k in uio vfio; do
     if [ $k = uio ]; then dev=eu=$U cl=cu; else dev=ev=$V cl=cv; fi
-    strace -y -o /tmp/st.intxd-$k -e trace=pread64,pwrite64 -p $dpid 2> /tmp/st.err-$k &
+    strace -y -o /tmp/st.intxd-$k -p $dpid 2> /tmp/st.err-$k &
     spid=$!
     i=0; while ! grep -q attached /tmp/st.err-$k && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    "$EDU" --quiet --bench "$SN" --socket $SOCK --client $cl $dev > /tmp/st.intxd-$k.out 2>&1 \
-        || failed "intxd-$k under strace: $(cat /tmp/st.intxd-$k.out)"
+    strace -f -y -o /tmp/st.drv-$k "$EDU" --quiet --bench "$SN" --socket $SOCK --client $cl $dev \
+        > /tmp/st.intxd-$k.out 2>&1 || failed "intxd-$k under strace: $(cat /tmp/st.intxd-$k.out)"
     # its last ACK came before its session ended, on the same socket:
     # once intxd has seen the end, the last unmask is in the trace
     i=0; while ! "$INTXCTL" --socket $SOCK --json clients | grep -q "\"$cl\"[^}]*\"sessions\":0" \
         && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
     kill -INT $spid; wait $spid
-    access intxd-$k "$(count /tmp/st.intxd-$k)"
+    sed -i '1,/write(1[<,].*"ready/d' /tmp/st.drv-$k
+    # intxd: from the driver's subscription to its end (its first and
+    # last lines on that socket are the session's setup and teardown)
+    access intxd-$k /tmp/st.drv-$k /tmp/st.intxd-$k
 done
 intxd_stop
+# the traces, for a look at what each side does per interrupt
+[ -n "${INTXVM_OUT:-}" ] && cp /tmp/st.* /tmp/intxd.log "$INTXVM_OUT/" 2>/dev/null
 grep -iE "error|fail" /tmp/intxd.log | head -n 10
 
 python3 - /tmp/results <<'PY' || failed "the summary (see above)"
 import re, statistics, sys
-runs, acc = {}, {}
+runs, acc, sysc = {}, {}, {}
 for l in open(sys.argv[1]):
     kv = dict(re.findall(r"([\w-]+)=([\w.\-/]+)", l))
     if l.startswith("bench") and "rate" in kv:
         runs.setdefault(kv["path"], []).append(
-            (float(kv["rate"].rstrip("/s")), float(kv["p50"].rstrip("us")), float(kv["p99"].rstrip("us"))))
+            (float(kv["rate"].rstrip("/s")), float(kv["p50"].rstrip("us")), float(kv["p99"].rstrip("us")),
+             float(kv.get("csw", "nan")), float(kv.get("daemon-csw", "0"))))
     elif l.startswith("access"):
         acc[kv["path"]] = float(kv["per-irq"])
+        sysc[kv["path"]] = "%s + %s" % (kv["driver-syscalls"], kv["daemon-syscalls"])
 def med(xs): return statistics.median(xs)
 def cell(xs, fmt): return (fmt + " (" + fmt + "-" + fmt + ")") % (med(xs), min(xs), max(xs))
-print("TABLE | path | interrupts/s, median (min-max) | raise -> handler p50, us | p99, us | config accesses per interrupt |")
-print("TABLE |---|---|---|---|---|")
+print("TABLE | path | interrupts/s, median (min-max) | raise -> handler p50, us | p99, us | config accesses per interrupt | system calls per interrupt, driver + intxd | context switches per interrupt, driver + intxd |")
+print("TABLE |---|---|---|---|---|---|---|")
 for p in ("direct-uio", "intxd-uio", "direct-vfio", "intxd-vfio"):
     r = runs.get(p, [])
     if not r:
-        print("TABLE | %s | no run completed | | | |" % p); continue
-    print("TABLE | %s | %s | %s | %s | %s |" % (p, cell([x[0] for x in r], "%.0f"),
+        print("TABLE | %s | no run completed | | | | | |" % p); continue
+    print("TABLE | %s | %s | %s | %s | %s | %s | %.2f + %.2f |" % (p, cell([x[0] for x in r], "%.0f"),
           cell([x[1] for x in r], "%.1f"), cell([x[2] for x in r], "%.1f"),
-          "%.2f" % acc[p] if p in acc else "?"))
+          "%.2f" % acc[p] if p in acc else "?", sysc.get(p, "?"),
+          med([x[3] for x in r]), med([x[4] for x in r])))
 ok = True
 for k in ("uio", "vfio"):
     d, i = runs.get("direct-" + k, []), runs.get("intxd-" + k, [])

@@ -8,7 +8,7 @@
 # check`: its figures are timings (TCG), only the access counts can fail it.
 # Skips (77) like check-vm.sh.  Environment: INTXVM_BENCH_N (5000
 # interrupts per run), INTXVM_BENCH_REPS (5), INTXVM_BENCH_STRACE_N (500),
-# INTXVM_LOGDIR.
+# INTXVM_LOGDIR (console log, the strace traces in traces/).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 NAME=check-vm-bench
@@ -22,7 +22,7 @@ REPS=${INTXVM_BENCH_REPS:-5}
 SN=${INTXVM_BENCH_STRACE_N:-500}
 echo "=== check-vm-bench: q35-iommu, $REPS x $N interrupts per path, console log $LOGDIR/bench.log"
 "$HERE/run-guest.sh" --machine q35-iommu --edu-slots "4 5" --timeout 400 \
-    --log "$LOGDIR/bench.log" "$HERE/bench-guest.sh" "$BUILD" "$N" "$REPS" "$SN" \
+    --log "$LOGDIR/bench.log" --out "$LOGDIR/traces" "$HERE/bench-guest.sh" "$BUILD" "$N" "$REPS" "$SN" \
     > "$LOGDIR/bench.out"
 r=$(sed -n 's/^INTXVM-EXIT: //p' "$LOGDIR/bench.log" | tail -n 1)
 [ -n "$r" ] || r=125
