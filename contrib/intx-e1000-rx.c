@@ -30,20 +30,20 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/vfio.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <intx.h>
+
+#include "intx-direct.h"
 
 /* 82540EM registers (Intel 8254x developer's manual, section 13) */
 #define E1000_CTRL 0x0000
@@ -283,56 +283,6 @@ static void nic_stop(struct nic *n)
 	(void)rd(n, E1000_ICR);
 }
 
-/* --direct: the device's own VFIO group and container, and its INTx
- * eventfd; returns the eventfd, the device fd in *dev_fd. */
-static int direct_open(const char *bdf, int *dev_fd, int *container)
-{
-	char path[128], link[64];
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
-	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
-	struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
-	int group, efd;
-	ssize_t len;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		return -1;
-	link[len] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
-	group = open(path, O_RDWR | O_CLOEXEC);
-	*container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (group < 0 || *container < 0 ||
-	    ioctl(group, VFIO_GROUP_GET_STATUS, &gs) < 0 ||
-	    !(gs.flags & VFIO_GROUP_FLAGS_VIABLE) ||
-	    ioctl(group, VFIO_GROUP_SET_CONTAINER, container) < 0 ||
-	    ioctl(*container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0)
-		return -1;
-	*dev_fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	efd = eventfd(0, EFD_CLOEXEC);
-	if (*dev_fd < 0 || efd < 0)
-		return -1;
-	memset(buf, 0, sizeof(buf));
-	s->argsz = sizeof(buf);
-	s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	s->index = VFIO_PCI_INTX_IRQ_INDEX;
-	s->count = 1;
-	memcpy(s->data, &efd, sizeof(efd));
-	return ioctl(*dev_fd, VFIO_DEVICE_SET_IRQS, s) < 0 ? -1 : efd;
-}
-
-static void direct_unmask(int dev_fd)
-{
-	struct vfio_irq_set s = {
-		.argsz = sizeof(s),
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
-		.index = VFIO_PCI_INTX_IRQ_INDEX,
-		.count = 1,
-	};
-
-	(void)ioctl(dev_fd, VFIO_DEVICE_SET_IRQS, &s);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -347,7 +297,8 @@ int main(int argc, char **argv)
 	const char *sock = NULL, *want = NULL, *direct = NULL, *dev = NULL;
 	struct intx_client *c = NULL;
 	struct nic *n = calloc(1, sizeof(*n));
-	int o, r, dev_fd, container, efd = -1;
+	struct direct dd = { .irq_fd = -1 };
+	int o, r, dev_fd, container;
 	double t0;
 
 	while ((o = getopt_long(argc, argv, "s:c:d:n:q", opts, NULL)) != -1) {
@@ -375,11 +326,13 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	if (direct) {
-		efd = direct_open(direct, &dev_fd, &container);
-		if (efd < 0) {
-			perror("intx-e1000-rx: --direct: vfio");
+		r = direct_open(&dd, DIRECT_VFIO, direct);
+		if (r < 0) {
+			fprintf(stderr, "intx-e1000-rx: --direct: vfio: %s\n", strerror(-r));
 			return 1;
 		}
+		dev_fd = dd.dev_fd;
+		container = dd.container;
 	} else {
 		dev = argv[optind];
 		c = intx_open(sock, want);
@@ -418,13 +371,10 @@ int main(int argc, char **argv)
 				break;
 			}
 		} else {
-			struct pollfd p = { .fd = efd, .events = POLLIN };
-			uint64_t v;
-
-			if (poll(&p, 1, 100) <= 0 || read(efd, &v, sizeof(v)) != sizeof(v))
+			if (direct_wait(&dd, 100) <= 0)
 				continue;
 			(void)handler(NULL, n);
-			direct_unmask(dev_fd);
+			(void)direct_unmask(&dd);
 		}
 	}
 	printf("summary frames=%lu good=%lu bad=%lu dup=%lu other=%lu irqs=%lu none=%lu seconds=%.3f\n",
@@ -435,5 +385,7 @@ int main(int argc, char **argv)
 	 * the fd. */
 	unmap_dma(direct ? container : intx_dma_fd(c, dev));
 	intx_close(c);
+	if (direct)
+		direct_close(&dd);
 	return 0;
 }

@@ -6,7 +6,8 @@
  * (writes the bits to 0x64, which lowers its INTx) and claims the interrupt.
  *
  *   intx-edu-driver [--socket PATH] [--client NAME] [--count N] [--late]
- *                   [--quiet] DEV=BDF...
+ *                   [--quiet] [--bench N] DEV=BDF...
+ *   intx-edu-driver --direct uio|vfio --bench N [--quiet] BDF
  *
  * BAR0 is reached through the device fd intxd passes with the subscription
  * when the device is a vfio one (intx_device_fd(): VFIO_DEVICE_GET_REGION_INFO,
@@ -16,6 +17,19 @@
  * call claims the interrupt without touching the device; intxd unmasks it,
  * the device still asserts (level) and interrupts again; the second call
  * acknowledges the device.
+ *
+ * --bench N: the driver interrupts itself, one interrupt in flight: it
+ * raises (edu 0x60), waits for its handler, raises again; after 100 not
+ * counted (warm-up), N counted, it prints "bench interrupts=N seconds=S
+ * rate=R/s p50=Xus p99=Yus csw=C" (latency: the raise to the handler's
+ * first instruction; C: the driver's context switches per interrupt) and
+ * exits.  One device only.
+ *
+ * --direct uio|vfio: no broker, for comparison (tests/vm/check-vm-bench.sh):
+ * the driver opens the device's interrupt itself (contrib/intx-direct.h:
+ * /dev/uioN and Command bit 10 through sysfs config, or the VFIO INTx
+ * eventfd and VFIO_DEVICE_SET_IRQS), calls the same handler and unmasks
+ * after it - what intxd does for it otherwise.
  *
  * Prints "ready" once subscribed and mapped, then one line per handler
  * call: "<client> <device> <seq> handled|none|deferred" (unless --quiet),
@@ -34,14 +48,19 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <intx.h>
+
+#include "intx-direct.h"
 
 #define EDU_IRQ_STATUS 0x24
 #define EDU_IRQ_RAISE 0x60
 #define EDU_IRQ_ACK 0x64
 #define EDU_MAP_SIZE 4096 /* the registers we use are in the first page */
+#define BENCH_WARMUP 100
 
 struct dev {
 	const char *name;
@@ -54,6 +73,18 @@ struct dev {
 static volatile sig_atomic_t stop;
 static const char *client_name = "?";
 static bool late, quiet;
+/* --bench: when the last raise was written, the latencies (ns) so far */
+static uint64_t bench_raised, bench_t0, *bench_lat;
+static unsigned long bench_n, bench_seen, bench_raises;
+static long bench_csw; /* context switches before the first counted raise */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void on_signal(int sig)
 {
@@ -75,8 +106,15 @@ static void wr(const struct dev *d, unsigned off, uint32_t v)
 static int handler(const struct intx_event *ev, void *arg)
 {
 	struct dev *d = arg;
+	uint64_t t = bench_lat ? now_ns() : 0; /* first: the latency's end */
 	uint32_t pending = rd(d, EDU_IRQ_STATUS);
 	const char *verdict;
+
+	if (bench_lat && pending && bench_seen < BENCH_WARMUP + bench_n) {
+		if (bench_seen >= BENCH_WARMUP)
+			bench_lat[bench_seen - BENCH_WARMUP] = t - bench_raised;
+		bench_seen++;
+	}
 
 	if (!pending) {
 		d->none++;
@@ -94,8 +132,8 @@ static int handler(const struct intx_event *ev, void *arg)
 		verdict = "handled";
 	}
 	if (!quiet)
-		printf("%s %s %llu %s\n", client_name, ev->device,
-		       (unsigned long long)ev->seq, verdict);
+		printf("%s %s %llu %s\n", client_name, ev ? ev->device : d->name,
+		       ev ? (unsigned long long)ev->seq : 0ull, verdict);
 	return pending ? INTX_HANDLED : INTX_NONE;
 }
 
@@ -137,6 +175,95 @@ static int map_sysfs(struct dev *d)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* This process's context switches so far, voluntary or not. */
+static long csw(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* Raise the next interrupt, unless the run is over: 1 raised, 0 done. */
+static int bench_raise(struct dev *d)
+{
+	if (bench_seen >= BENCH_WARMUP + bench_n || stop)
+		return 0;
+	bench_raises++;
+	bench_raised = now_ns();
+	if (bench_seen == BENCH_WARMUP && !bench_t0) {
+		bench_t0 = bench_raised; /* the first counted raise */
+		bench_csw = csw();
+	}
+	wr(d, EDU_IRQ_RAISE, 1);
+	return 1;
+}
+
+static int bench_report(void)
+{
+	double secs = (double)(now_ns() - bench_t0) / 1e9;
+	long sw = csw() - bench_csw;
+
+	if (bench_seen < BENCH_WARMUP + bench_n) {
+		fprintf(stderr, "intx-edu-driver: bench: stopped after %lu interrupts\n",
+			bench_seen);
+		return 1;
+	}
+	qsort(bench_lat, bench_n, sizeof(*bench_lat), cmp_u64);
+	printf("bench interrupts=%lu seconds=%.3f rate=%.0f/s p50=%.1fus p99=%.1fus csw=%.2f\n",
+	       bench_n, secs, (double)bench_n / secs, bench_lat[bench_n / 2] / 1e3,
+	       bench_lat[bench_n * 99 / 100] / 1e3, (double)sw / (double)bench_n);
+	return 0;
+}
+
+/* --direct: the device's interrupt without intxd. */
+static int run_direct(const char *kind, const char *bdf)
+{
+	struct dev d = { .name = "direct", .bdf = bdf };
+	struct direct dd;
+	int r;
+
+	r = direct_open(&dd, strcmp(kind, "vfio") == 0 ? DIRECT_VFIO : DIRECT_UIO, bdf);
+	if (r < 0) {
+		fprintf(stderr, "intx-edu-driver: --direct %s %s: %s\n", kind, bdf, strerror(-r));
+		return 1;
+	}
+	r = dd.kind == DIRECT_VFIO ? map_vfio(&d, dd.dev_fd) : map_sysfs(&d);
+	if (r < 0) {
+		fprintf(stderr, "intx-edu-driver: %s: mapping BAR0: %s\n", bdf, strerror(-r));
+		return 1;
+	}
+	printf("ready\n");
+	for (r = bench_raise(&d); r > 0; ) {
+		r = direct_wait(&dd, 1000);
+		if (r == 0) {
+			fprintf(stderr, "intx-edu-driver: no interrupt in 1 s\n");
+			break;
+		}
+		if (r < 0 && r != -EINTR)
+			break;
+		if (r < 0)
+			continue;
+		(void)handler(NULL, &d);
+		r = direct_unmask(&dd);
+		if (r < 0) {
+			fprintf(stderr, "intx-edu-driver: unmask: %s\n", strerror(-r));
+			break;
+		}
+		r = bench_raise(&d);
+	}
+	munmap((void *)d.bar, EDU_MAP_SIZE);
+	direct_close(&dd);
+	return bench_report();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -145,16 +272,18 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "late", no_argument, NULL, 'l' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "bench", required_argument, NULL, 'b' },
+		{ "direct", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = NULL, *want = NULL;
+	const char *sock = NULL, *want = NULL, *direct = NULL;
 	unsigned long count = 0, total = 0, none = 0, deferrals = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct intx_client *c;
 	struct dev *devs;
 	int o, i, n, r;
 
-	while ((o = getopt_long(argc, argv, "s:c:n:lq", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:c:n:lqb:d:", opts, NULL)) != -1) {
 		if (o == 's')
 			sock = optarg;
 		else if (o == 'c')
@@ -165,19 +294,33 @@ int main(int argc, char **argv)
 			late = true;
 		else if (o == 'q')
 			quiet = true;
+		else if (o == 'b')
+			bench_n = strtoul(optarg, NULL, 0);
+		else if (o == 'd')
+			direct = optarg;
 		else
 			return 2;
 	}
 	n = argc - optind;
-	if (n <= 0) {
+	if (n <= 0 || (direct && (n != 1 || !bench_n ||
+				  (strcmp(direct, "uio") && strcmp(direct, "vfio")))) ||
+	    (bench_n && n != 1)) {
 		fprintf(stderr, "usage: intx-edu-driver [--socket PATH] [--client NAME] "
-				"[--count N] [--late] [--quiet] DEV=BDF...\n");
+				"[--count N] [--late] [--quiet] [--bench N] DEV=BDF...\n"
+				"       intx-edu-driver --direct uio|vfio --bench N [--quiet] BDF\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* no SA_RESTART: a signal ends the wait in intx_dispatch() at once */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	if (bench_n) {
+		bench_lat = calloc(bench_n, sizeof(*bench_lat));
+		if (!bench_lat)
+			return 1;
+	}
+	if (direct)
+		return run_direct(direct, argv[optind]);
 
 	c = intx_open(sock, want);
 	if (!c) {
@@ -219,6 +362,15 @@ int main(int argc, char **argv)
 	printf("ready\n");
 
 	while (!stop && (!count || total < count)) {
+		if (bench_n && devs[0].handled == bench_raises) {
+			/* the handler ran (and libintx acknowledged it): the
+			 * next one; intxd unmasks meanwhile */
+			if (!bench_raise(&devs[0]))
+				break;
+		} else if (bench_n && now_ns() - bench_raised > 2000000000u) {
+			fprintf(stderr, "intx-edu-driver: bench: no interrupt in 2 s\n");
+			break;
+		}
 		/* bounded: a signal that lands between the test of stop and
 		 * the wait is seen within 100 ms instead of never */
 		r = intx_dispatch(c, 100);
@@ -236,6 +388,8 @@ int main(int argc, char **argv)
 	}
 	printf("summary %s handled=%lu none=%lu deferred=%lu\n", client_name, total,
 	       none, deferrals);
+	if (bench_n && bench_report())
+		return 1;
 	for (i = 0; i < n; i++)
 		munmap((void *)devs[i].bar, EDU_MAP_SIZE);
 	free(devs);

@@ -25,7 +25,9 @@
  *     had and is still bound to, or was told (REVOKED); a session its
  *     client no longer admits is ended;
  *  I6 at the end, with every client acknowledging and lowering, every
- *     device that somebody hears is idle, unmasked and quiet.
+ *     device that somebody hears is idle, unmasked and quiet;
+ *  I7 a device is notified of a new interrupt only if it asserted since
+ *     its previous one: never of a signal an unmask already consumed.
  *
  * A failing seed is shrunk to a shorter event list and printed; replay it
  * with INTX_MODEL_SEED=N (and INTX_MODEL_STEPS=K).  INTX_MODEL_SECONDS
@@ -90,6 +92,9 @@ struct mdev {
 	bool present;  /* in the config */
 	bool admin;
 	bool alias;    /* its path written as DIR/. (a redefinition) */
+	/* I7: asserting now; asserted since its last notified seq */
+	bool asserting, asserted_since, notified;
+	uint64_t last_seq;
 };
 
 struct mcli {
@@ -415,6 +420,18 @@ static void on_notify(struct model *m, struct mses *ms,
 			      m->dev[tok].name, (unsigned long long)n->seq);
 	/* I2: a new interrupt of token only once the older ones are settled */
 	check_settled(m, n->token, n->seq, "notification");
+	if (!m->dev[tok].notified || n->seq != m->dev[tok].last_seq) {
+		struct mdev *d = &m->dev[tok];
+
+		if (!d->asserting && !d->asserted_since)
+			failf(m, "I7: %s notified of seq %llu, but it has not asserted "
+			      "since seq %llu", d->name, (unsigned long long)n->seq,
+			      (unsigned long long)d->last_seq);
+		/* still asserting: it may fire again once unmasked (level) */
+		d->asserted_since = d->asserting;
+		d->last_seq = n->seq;
+		d->notified = true;
+	}
 	if (ms->nnotes == MAX_NOTES) {
 		/* forget the oldest closed ones */
 		unsigned w = 0;
@@ -433,6 +450,13 @@ static void on_notify(struct model *m, struct mses *ms,
 			m->dev[tok].name, (unsigned long long)n->seq, m->dev[via].name);
 	ms->notes[ms->nnotes++] = (struct note){ n->device_id, n->token, n->seq,
 						 m->now, true };
+}
+
+/* The device stops asserting (its driver quieted it). */
+static void lower(struct model *m, int k)
+{
+	(void)simdev_lower(&m->dev[k].sd);
+	m->dev[k].asserting = false;
 }
 
 /* Settle the model's own notes that the daemon settles without an ACK. */
@@ -846,11 +870,13 @@ static void run_step(struct model *m, const struct event_step *e)
 
 	switch (e->op) {
 	case OP_RAISE:
-		if (m->dev[dv].present)
+		if (m->dev[dv].present) {
 			(void)simdev_raise(&m->dev[dv].sd);
+			m->dev[dv].asserting = m->dev[dv].asserted_since = true;
+		}
 		break;
 	case OP_LOWER:
-		(void)simdev_lower(&m->dev[dv].sd);
+		lower(m, dv);
 		break;
 	case OP_CONNECT:
 		do_connect(m, e->a);
@@ -871,7 +897,7 @@ static void run_step(struct model *m, const struct event_step *e)
 			/* the handler quiets its device, as a driver reading
 			 * its interrupt register does */
 			if (e->op == OP_HANDLE && v >= 0)
-				(void)simdev_lower(&m->dev[v].sd);
+				lower(m, v);
 			send_ack(ms, n, n->seq, e->op == OP_HANDLE);
 			n->open = false;
 			seen.acks++;
@@ -987,7 +1013,7 @@ static void drain(struct model *m)
 		struct event_step t = { OP_TIME, 0, 999, 0 };
 
 		for (k = 0; k < m->ndev; k++)
-			(void)simdev_lower(&m->dev[k].sd);
+			lower(m, k);
 		for (i = 0; i < m->nses; i++) {
 			struct mses *ms = &m->ses[i];
 			unsigned j;

@@ -322,6 +322,18 @@ static int uio_rearm(struct device *dev)
 	return 0;
 }
 
+/*
+ * Not attributed (backend.h): uio_pci_generic's irqhandler() is
+ * pci_check_and_mask_intx() alone, true for any device whose Status bit 3
+ * is set, masked already or not (drivers/uio/uio_pci_generic.c), so a
+ * device being serviced is signalled again when the line fires; and the
+ * count is bumped after pci_lock is released (uio_interrupt()), so such a
+ * signal can land after uio_unmask() drained the queue and cleared
+ * Command bit 10, for an interrupt the owner has acknowledged.  Only the
+ * Status read tells it from a new one: line.c keeps it for uio (one
+ * config read per interrupt that a direct uio driver, which asks its
+ * device, does not make).
+ */
 const struct backend_ops backend_uio = {
 	.name = "uio",
 	.open = uio_open,

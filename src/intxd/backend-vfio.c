@@ -652,8 +652,18 @@ static int vfio_rearm(struct device *dev)
 	return r < 0 ? r : set_trigger(v->dev_fd, v->efd);
 }
 
+/*
+ * attributed: vfio_intx_handler() (drivers/vfio/pci/vfio_pci_intrs.c)
+ * signals only when !ctx[0].masked && pci_check_and_mask_intx() - Status
+ * bit 3 read and Command bit 10 set under pci_lock (drivers/pci/pci.c,
+ * pci_check_and_set_intx_mask) - and sets ctx[0].masked under irqlock
+ * first; vfio_pci_intx_unmask() clears it, or, if the device still
+ * asserts, keeps it and signals once more.  So one signal per masking,
+ * for a device that asserted, and none while intxd services it.
+ */
 const struct backend_ops backend_vfio = {
 	.name = "vfio",
+	.attributed = true,
 	.open = vfio_open,
 	.close = vfio_close,
 	.drain = vfio_drain,

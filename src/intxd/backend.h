@@ -17,6 +17,11 @@ struct device;
 
 struct backend_ops {
 	const char *name;
+	/* The kernel attributes each signal: the fd is signalled only for a
+	 * device it found asserting (Status bit 3) and masked, once per
+	 * masking, and not again until intxd unmasks it.  line.c then takes
+	 * the signal for the Status read (scan = signalled). */
+	bool attributed;
 	/* Open the device; store private state in dev->be.  Returns the
 	 * interrupt fd (readable when the kernel masked the device and
 	 * signalled), owned by the backend, or -errno. */

@@ -60,6 +60,7 @@ struct device {
 	bool stale;     /* found by another device's wakeup: its own signal may
 			 * still be queued, to be dropped before unmasking */
 	uint64_t raised_ns; /* when the interrupt being serviced was seen */
+	uint64_t handled_at_raise; /* n.handled then (line.c: was it claimed?) */
 	uint64_t unmasked_ns; /* when intxd last unmasked it */
 	struct ledger owed; /* acknowledgements owed for it */
 
