@@ -447,7 +447,10 @@ static int ack_pipe_open(struct intx_client *c)
 	if (fd < 0)
 		return conn_failed(c, -EPROTO);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	c->afd_hold = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* non-blocking whatever came: a full pipe sends the ACK on the
+	 * socket rather than stall the handler loop */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == 0)
+		c->afd_hold = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (c->afd_hold < 0) {
 		close(fd); /* the daemon sees end of file: socket ACKs */
 		return 0;
