@@ -368,8 +368,10 @@ static int ack_pipe_drain(struct session *s, bool all)
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n < 0) {
-			session_kill(s, strerror(errno));
-			return -errno;
+			int err = errno;
+
+			session_kill(s, strerror(err));
+			return -err;
 		}
 		if (n == 0) {
 			log_full(LOG_DEBUG, NULL, NULL, session_who(s),
