@@ -580,7 +580,7 @@ START_TEST(device_lost_across_restart)
 {
 	struct lost_seen lost = { 0 };
 	struct intx_client *c;
-	int ran = 0;
+	int ran = 0, r;
 
 	h_world(&env, "ack-timeout-ms = 0");
 	c = intx_open(env.sock, "root");
@@ -588,7 +588,14 @@ START_TEST(device_lost_across_restart)
 	ck_assert_int_eq(intx_on_lost(c, on_lost, &lost), 0);
 	ck_assert_int_eq(intx_subscribe(c, "d5", h_restart_without_d5, &ran), 0);
 	h_raise(dev[5]);
-	ck_assert_int_eq(intx_dispatch(c, T_MS), -ENODEV);
+	/* The ACK goes down the ACK pipe, whose write does not fail when the
+	 * daemon is gone (issue 11): the handled notification is counted,
+	 * and the next intx_dispatch() finds the pipe at its end and says
+	 * so - never silence. */
+	r = intx_dispatch(c, T_MS);
+	if (r == 1)
+		r = intx_dispatch(c, T_MS);
+	ck_assert_int_eq(r, -ENODEV);
 	ck_assert_int_eq(ran, 1);
 	ck_assert_int_eq(lost.n, 1);
 	ck_assert_str_eq(lost.device, "d5");

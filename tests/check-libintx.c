@@ -17,6 +17,7 @@
 #include <pwd.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ struct fake {
 	uint32_t unsub_id;
 	int pass_fd; /* an fd to send with SUBSCRIBED, -1 for none */
 	int pipe_w;  /* the write end of the notification pipe, or -1 */
+	int ack_r;   /* the read end of the ACK pipe it gave, or -1 */
 };
 
 static char tmpdir[64], sockpath[96];
@@ -253,6 +255,8 @@ static void *peer_main(void *arg)
 		close(f->cfd);
 	if (f->pipe_w >= 0)
 		close(f->pipe_w);
+	if (f->ack_r >= 0)
+		close(f->ack_r);
 	close(f->lfd);
 	return NULL;
 }
@@ -264,6 +268,7 @@ static void fake_start_fd(struct fake *f, void (*script)(struct fake *),
 	memset(f, 0, sizeof(*f));
 	f->cfd = -1;
 	f->pipe_w = -1;
+	f->ack_r = -1;
 	f->pass_fd = pass_fd;
 	f->script = script;
 	f->lfd = wire_listen(sockpath, 0600, 4);
@@ -1274,6 +1279,116 @@ START_TEST(pipe_burst_cut_by_read)
 }
 END_TEST
 
+/* --- the ACK pipe (issue 11) ---------------------------------------------- */
+
+/* WELCOME with a notification pipe and INTX_WELCOME_ACK_PIPE; the library
+ * must ask ACK_PIPE, answered with a pipe's write end (grant) or ERROR
+ * EMFILE. */
+static int peer_welcome_ack_pipe(struct fake *f, bool grant)
+{
+	struct intx_msg_welcome w = { .session = 78, .flags = INTX_WELCOME_ACK_PIPE };
+	struct intx_msg_ack_pipe q;
+	struct intx_msg_ack_pipe_fd r;
+	int pp[2], ap[2];
+
+	if (pipe2(pp, O_CLOEXEC) < 0) {
+		peer_fail(f, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	f->pipe_w = pp[1];
+	if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0) {
+		close(pp[0]);
+		return -1;
+	}
+	strcpy(w.client, "vm1");
+	if (peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), pp[0]) < 0) {
+		close(pp[0]);
+		return -1;
+	}
+	close(pp[0]);
+	if (peer_recv(f, &q, INTX_MSG_ACK_PIPE) < 0)
+		return -1;
+	if (!grant)
+		return peer_error(f, EMFILE, INTX_MSG_ACK_PIPE, "no ACK pipe");
+	if (pipe2(ap, O_CLOEXEC | O_NONBLOCK) < 0) {
+		peer_fail(f, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	f->ack_r = ap[0];
+	memset(&r, 0, sizeof(r));
+	if (peer_send(f, &r, INTX_MSG_ACK_PIPE_FD, sizeof(r), ap[1]) < 0) {
+		close(ap[1]);
+		return -1;
+	}
+	close(ap[1]);
+	return 0;
+}
+
+static int peer_notify_pipe(struct fake *f, uint32_t id, uint64_t seq)
+{
+	struct intx_msg_notify n = { .device_id = id, .token = id, .seq = seq };
+
+	proto_hdr(&n.hdr, INTX_MSG_NOTIFY, sizeof(n));
+	if (write(f->pipe_w, &n, sizeof(n)) != (ssize_t)sizeof(n)) {
+		peer_fail(f, "write: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Granted: the ACK comes as one whole record on the ACK pipe, none on
+ * the socket (which only ends). */
+static void script_ack_pipe(struct fake *f)
+{
+	struct pollfd p;
+	struct intx_msg_ack a;
+	unsigned char buf[2 * sizeof(a)];
+
+	if (peer_welcome_ack_pipe(f, true) < 0 || peer_subscribe(f, 1) < 0 ||
+	    peer_notify_pipe(f, 1, 7) < 0)
+		return;
+	p = (struct pollfd){ .fd = f->ack_r, .events = POLLIN };
+	if (poll(&p, 1, PEER_WAIT_MS) != 1) {
+		peer_fail(f, "no ACK on the ACK pipe");
+		return;
+	}
+	/* one whole record, and no more */
+	PEER_EXPECT(f, read(f->ack_r, buf, sizeof(buf)) == (ssize_t)sizeof(a));
+	memcpy(&a, buf, sizeof(a));
+	PEER_EXPECT(f, proto_check(&a, sizeof(a), 0, INTX_FROM_CLIENT) == INTX_MSG_ACK);
+	f->acks[f->nacks++] = a;
+	peer_expect_eof(f);
+}
+
+/* Refused: the ACK comes on the socket. */
+static void script_ack_pipe_refused(struct fake *f)
+{
+	if (peer_welcome_ack_pipe(f, false) < 0 || peer_subscribe(f, 1) < 0 ||
+	    peer_notify_pipe(f, 1, 7) < 0 || peer_ack(f) < 0)
+		return;
+	peer_expect_eof(f);
+}
+
+START_TEST(ack_goes_down_the_ack_pipe)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake f;
+
+	fake_start(&f, _i ? script_ack_pipe_refused : script_ack_pipe);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d1", h_handled, &k), 0);
+	ck_assert_int_eq(intx_dispatch(c, 2000), 1);
+	intx_close(c);
+	fake_join(&f);
+	ck_assert_int_eq(f.nacks, 1);
+	ck_assert_uint_eq(f.acks[0].seq, 7);
+	ck_assert_uint_eq(f.acks[0].device_id, 1);
+	ck_assert_uint_eq(f.acks[0].flags, INTX_ACK_HANDLED);
+}
+END_TEST
+
 START_TEST(strerror_texts)
 {
 	ck_assert_str_eq(intx_strerror(-ENOENT), "no such device");
@@ -1313,6 +1428,7 @@ static Suite *suite(void)
 	tcase_add_test(t, device_lost_while_handler_runs);
 	tcase_add_test(t, revoked_device_is_reported);
 	tcase_add_test(t, pipe_burst_cut_by_read);
+	tcase_add_loop_test(t, ack_goes_down_the_ack_pipe, 0, 2);
 	tcase_add_test(t, strerror_texts);
 	suite_add_tcase(s, t);
 	return s;

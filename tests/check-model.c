@@ -6,7 +6,9 @@
  * in this process on real sim devices and a fake clock (model-clock.c):
  * no root, no fork, no sleeps.  From a seed it builds a random world and a
  * random sequence of events - raise, lower, connect, subscribe, unsubscribe,
- * ACK on time / late / with a stale seq / never, crash, reload (bind,
+ * ACK on time / late / with a stale seq / never, on the socket or the
+ * ACK pipe (issue 11; an ACK on the pipe then UNSUBSCRIBE with the socket
+ * ready first must count the ACK), crash, reload (bind,
  * unbind, move, redefine, remove, add, change a gid), admin mask/unmask,
  * time passing deadlines - and after every step checks the promises of
  * doc/protocol.md against what the clients saw and what the devices are:
@@ -70,14 +72,15 @@
 enum op {
 	OP_RAISE, OP_LOWER, OP_CONNECT, OP_SUBSCRIBE, OP_UNSUBSCRIBE, OP_ACK,
 	OP_ACK_STALE, OP_HANDLE, OP_CRASH, OP_RELOAD, OP_ADMIN, OP_TIME,
-	OP_COUNT
+	OP_ACK_UNSUB, OP_COUNT
 };
 static const char *const op_names[] = {
 	"raise", "lower", "connect", "subscribe", "unsubscribe", "ack",
 	"ack-stale", "handle", "crash", "reload", "admin", "time",
+	"ack-unsubscribe",
 };
 /* how often each is drawn */
-static const unsigned op_weight[] = { 16, 5, 4, 10, 2, 14, 3, 12, 1, 3, 1, 8 };
+static const unsigned op_weight[] = { 16, 5, 4, 10, 2, 14, 3, 12, 1, 3, 1, 8, 3 };
 
 struct event_step {
 	uint8_t op;
@@ -114,6 +117,7 @@ struct note {
 
 struct mses {
 	int fd, nfd;
+	int afd; /* the ACK pipe's write end, or -1 */
 	uint32_t id; /* the daemon's session id */
 	int cli;
 	bool alive;
@@ -152,6 +156,7 @@ static bool trace;
 /* What the runs exercised, summed (so that a run that checks nothing shows). */
 static struct {
 	uint64_t notes, acks, stale, revoked, ended, reloads, timeouts, late;
+	uint64_t pipe_acks, ack_unsubs; /* ACKs on the pipe; ack-unsubscribe checked */
 } seen;
 
 static uint64_t rnd(struct model *m)
@@ -476,7 +481,9 @@ static void end_session(struct model *m, struct mses *ms)
 	close(ms->fd);
 	if (ms->nfd >= 0)
 		close(ms->nfd);
-	ms->fd = ms->nfd = -1;
+	if (ms->afd >= 0)
+		close(ms->afd);
+	ms->fd = ms->nfd = ms->afd = -1;
 }
 
 static void on_message(struct model *m, struct mses *ms, const void *buf, int type)
@@ -527,6 +534,11 @@ static void on_message(struct model *m, struct mses *ms, const void *buf, int ty
 			if (bound(m, ms->cli, k) && x && !x->failed && e->error != EALREADY)
 				failf(m, "subscribe to bound %s refused: %s",
 				      m->dev[k].name, e->text);
+		} else if (e->req_type == INTX_MSG_ACK_PIPE) {
+			/* ack-unsubscribe asks again to have a socket message
+			 * ready before the pipe's ACK */
+			if (e->error != EALREADY)
+				failf(m, "ACK_PIPE refused: %s", e->text);
 		} else if (e->req_type != INTX_MSG_UNSUBSCRIBE) {
 			failf(m, "unexpected error %d for %s: %s", e->error,
 			      proto_type_name(e->req_type), e->text);
@@ -694,22 +706,55 @@ static struct note *open_note(struct mses *ms, uint32_t r)
 	return NULL;
 }
 
+/* An ACK on the socket, or (pipe, when the session has one) the ACK pipe. */
 static void send_ack(struct mses *ms, const struct note *n, uint64_t seq,
-		     bool handled)
+		     bool handled, bool pipe)
 {
 	struct intx_msg_ack a;
 
+	pipe = pipe && ms->afd >= 0;
 	if (trace)
-		fprintf(stderr, "    session %u acks token %u seq %llu through %u%s\n",
+		fprintf(stderr, "    session %u acks token %u seq %llu through %u%s%s\n",
 			ms->id, n->token, (unsigned long long)seq, n->via,
-			handled ? " (handled)" : "");
+			handled ? " (handled)" : "", pipe ? " on the pipe" : "");
 	memset(&a, 0, sizeof(a));
 	proto_hdr(&a.hdr, INTX_MSG_ACK, sizeof(a));
 	a.device_id = n->via;
 	a.token = n->token;
 	a.seq = seq;
 	a.flags = handled ? INTX_ACK_HANDLED : 0;
-	ck_assert_int_eq(wire_send(ms->fd, &a, sizeof(a), -1, 0), 0);
+	if (pipe) {
+		ck_assert_int_eq(write(ms->afd, &a, sizeof(a)), (ssize_t)sizeof(a));
+		seen.pipe_acks++;
+	}
+	else
+		ck_assert_int_eq(wire_send(ms->fd, &a, sizeof(a), -1, 0), 0);
+}
+
+static void send_ack_pipe_req(struct mses *ms)
+{
+	struct intx_msg_ack_pipe r;
+
+	memset(&r, 0, sizeof(r));
+	proto_hdr(&r.hdr, INTX_MSG_ACK_PIPE, sizeof(r));
+	ck_assert_int_eq(wire_send(ms->fd, &r, sizeof(r), -1, 0), 0);
+}
+
+/* Half the sessions ask for an ACK pipe at connect. */
+static void get_ack_pipe(struct model *m, struct mses *ms)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	unsigned nfds = 0;
+	int fd = -1;
+	long n;
+
+	send_ack_pipe_req(ms);
+	event_base_loop(m->base, EVLOOP_NONBLOCK);
+	n = wire_recv(ms->fd, buf, sizeof(buf), &fd, &nfds, MSG_DONTWAIT);
+	ck_assert_int_eq(proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON),
+			 INTX_MSG_ACK_PIPE_FD);
+	ck_assert_int_ge(fd, 0);
+	ms->afd = fd;
 }
 
 static void do_connect(struct model *m, uint32_t a)
@@ -741,6 +786,7 @@ static void do_connect(struct model *m, uint32_t a)
 	n = wire_recv(sv[0], buf, sizeof(buf), &pfd, &nfds, MSG_DONTWAIT);
 	ms->fd = sv[0];
 	ms->nfd = -1;
+	ms->afd = -1;
 	if (m->cli[ms->cli].refused) {
 		ck_assert_int_eq(proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON),
 				 INTX_MSG_ERROR);
@@ -755,6 +801,8 @@ static void do_connect(struct model *m, uint32_t a)
 	if (pfd >= 0)
 		fcntl(pfd, F_SETFL, O_NONBLOCK);
 	ms->alive = true;
+	if (a & 0x100)
+		get_ack_pipe(m, ms);
 }
 
 static void do_subscribe(struct model *m, struct mses *ms, uint32_t b)
@@ -859,6 +907,35 @@ static void do_reload(struct model *m, uint32_t a, uint32_t b, uint32_t c)
 	seen.reloads++;
 }
 
+/*
+ * A request on the socket (ACK_PIPE again, refused), an ACK on the pipe,
+ * then UNSUBSCRIBE of its device, before the daemon runs: the socket is
+ * ready first, yet the ACK was written before the UNSUBSCRIBE and must
+ * settle the notification (counted acked), unless nothing was owed.
+ */
+static void do_ack_unsub(struct model *m, struct mses *ms, struct note *n)
+{
+	int v = dev_by_id(m, n->via), t = dev_by_id(m, n->token);
+	struct device *tok = t >= 0 && m->dev[t].present ? ddev(m, t) : NULL;
+	bool owed = !released_by_deadline(m, ms, n) && !dropped(m, ms);
+	uint64_t before = tok ? tok->n.acked : 0;
+
+	if (v < 0 || !ms->sub[v])
+		return;
+	send_ack_pipe_req(ms);
+	send_ack(ms, n, n->seq, false, true);
+	n->open = false;
+	seen.acks++;
+	do_unsubscribe(m, ms, (uint32_t)v);
+	pump(m);
+	seen.ack_unsubs += owed && tok;
+	if (owed && tok && tok->n.acked != before + 1)
+		failf(m, "ACK on the pipe of %s seq %llu before UNSUBSCRIBE not "
+		      "counted (acked %llu, was %llu)", tok->name,
+		      (unsigned long long)n->seq, (unsigned long long)tok->n.acked,
+		      (unsigned long long)before);
+}
+
 static void run_step(struct model *m, const struct event_step *e)
 {
 	if (trace)
@@ -898,7 +975,7 @@ static void run_step(struct model *m, const struct event_step *e)
 			 * its interrupt register does */
 			if (e->op == OP_HANDLE && v >= 0)
 				lower(m, v);
-			send_ack(ms, n, n->seq, e->op == OP_HANDLE);
+			send_ack(ms, n, n->seq, e->op == OP_HANDLE, e->c & 1);
 			n->open = false;
 			seen.acks++;
 		}
@@ -906,9 +983,14 @@ static void run_step(struct model *m, const struct event_step *e)
 	case OP_ACK_STALE:
 		/* an ACK of an interrupt before the one owed: settles nothing */
 		if ((ms = live_ses(m, e->a)) && (n = open_note(ms, e->b)) && n->seq > 1) {
-			send_ack(ms, n, n->seq - 1 - e->c % 2, true);
+			send_ack(ms, n, n->seq - 1 - e->c % 2, true, e->c & 2);
 			seen.stale++;
 		}
+		break;
+	case OP_ACK_UNSUB:
+		if ((ms = live_ses(m, e->a)) && ms->afd >= 0 &&
+		    (n = open_note(ms, e->b)))
+			do_ack_unsub(m, ms, n);
 		break;
 	case OP_CRASH:
 		if ((ms = live_ses(m, e->a)))
@@ -1020,7 +1102,8 @@ static void drain(struct model *m)
 
 			for (j = 0; ms->alive && j < ms->nnotes; j++)
 				if (ms->notes[j].open) {
-					send_ack(ms, &ms->notes[j], ms->notes[j].seq, true);
+					send_ack(ms, &ms->notes[j], ms->notes[j].seq, true,
+						 j % 2);
 					ms->notes[j].open = false;
 				}
 		}
@@ -1192,11 +1275,13 @@ START_TEST(model_seeds)
 		(double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9);
 	fprintf(stderr, "check-model: exercised %llu notifications, %llu acks, "
 		"%llu stale acks, %llu late acks, %llu time-outs, %llu reloads, "
-		"%llu revocations, %llu sessions ended by the daemon\n",
+		"%llu revocations, %llu sessions ended by the daemon, %llu ACKs on "
+		"the pipe, %llu ACK-then-UNSUBSCRIBE checked\n",
 		(unsigned long long)seen.notes, (unsigned long long)seen.acks,
 		(unsigned long long)seen.stale, (unsigned long long)seen.late,
 		(unsigned long long)seen.timeouts, (unsigned long long)seen.reloads,
-		(unsigned long long)seen.revoked, (unsigned long long)seen.ended);
+		(unsigned long long)seen.revoked, (unsigned long long)seen.ended,
+		(unsigned long long)seen.pipe_acks, (unsigned long long)seen.ack_unsubs);
 }
 END_TEST
 

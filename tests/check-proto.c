@@ -30,6 +30,7 @@ static const struct kind kinds[] = {
 	{ INTX_MSG_UNSUBSCRIBE, sizeof(struct intx_msg_unsubscribe), INTX_FROM_CLIENT, 0 },
 	{ INTX_MSG_ACK, sizeof(struct intx_msg_ack), INTX_FROM_CLIENT, 0 },
 	{ INTX_MSG_DMA, sizeof(struct intx_msg_dma), INTX_FROM_CLIENT, 0 },
+	{ INTX_MSG_ACK_PIPE, sizeof(struct intx_msg_ack_pipe), INTX_FROM_CLIENT, 0 },
 	{ INTX_MSG_QUERY, sizeof(struct intx_msg_query), INTX_FROM_CLIENT, 0 },
 	{ INTX_MSG_ADMIN, sizeof(struct intx_msg_admin), INTX_FROM_CLIENT, 0 },
 	{ INTX_MSG_MONITOR, sizeof(struct intx_msg_monitor), INTX_FROM_CLIENT, 0 },
@@ -40,6 +41,7 @@ static const struct kind kinds[] = {
 	{ INTX_MSG_ERROR, sizeof(struct intx_msg_error), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_REVOKED, sizeof(struct intx_msg_revoked), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_DMA_FD, sizeof(struct intx_msg_dma_fd), INTX_FROM_DAEMON, 1 },
+	{ INTX_MSG_ACK_PIPE_FD, sizeof(struct intx_msg_ack_pipe_fd), INTX_FROM_DAEMON, 1 },
 	{ INTX_MSG_STATUS, sizeof(struct intx_msg_status), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_LINE, sizeof(struct intx_msg_line), INTX_FROM_DAEMON, 0 },
 	{ INTX_MSG_DEVICE, sizeof(struct intx_msg_device), INTX_FROM_DAEMON, 0 },
@@ -85,12 +87,13 @@ static const struct fld strings[] = {
 
 static const struct fld reserved[] = {
 	FLD(INTX_MSG_HELLO, struct intx_msg_hello, reserved),
-	FLD(INTX_MSG_WELCOME, struct intx_msg_welcome, reserved),
 	FLD(INTX_MSG_UNSUBSCRIBE, struct intx_msg_unsubscribe, reserved),
 	FLD(INTX_MSG_UNSUBSCRIBED, struct intx_msg_unsubscribed, reserved),
 	FLD(INTX_MSG_ACK, struct intx_msg_ack, reserved),
 	FLD(INTX_MSG_DMA, struct intx_msg_dma, reserved),
 	FLD(INTX_MSG_DMA_FD, struct intx_msg_dma_fd, reserved),
+	FLD(INTX_MSG_ACK_PIPE, struct intx_msg_ack_pipe, reserved),
+	FLD(INTX_MSG_ACK_PIPE_FD, struct intx_msg_ack_pipe_fd, reserved),
 	FLD(INTX_MSG_ERROR, struct intx_msg_error, reserved),
 	FLD(INTX_MSG_QUERY, struct intx_msg_query, reserved),
 	FLD(INTX_MSG_ADMIN, struct intx_msg_admin, reserved),
@@ -259,7 +262,7 @@ START_TEST(rejects_unknown_types)
 {
 	unsigned char buf[INTX_MSG_MAX + 16];
 	/* gaps in both ranges, both range ends, and far beyond */
-	static const uint16_t bad[] = { 0x00, 0x06, 0x0f, 0x13, 0x3f, 0x47,
+	static const uint16_t bad[] = { 0x00, 0x07, 0x0f, 0x13, 0x3f, 0x48,
 		0x4f, 0x59, 0x7f, 0x80, 0xffff };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

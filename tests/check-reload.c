@@ -272,6 +272,54 @@ START_TEST(unbind_rebind_tells_the_client)
 }
 END_TEST
 
+/*
+ * ACK on the ACK pipe after REVOKED: the reload took d0 and with it what
+ * x owed (d0 unmasks without it); the late ACK settles nothing, is no
+ * error, and the session goes on - acking d1 on the pipe still works.
+ */
+START_TEST(pipe_ack_after_revoked)
+{
+	const char *d0 = h_sim(&env, "d0", 11), *d1 = h_sim(&env, "d1", 12);
+	struct intx_msg_notify n0, n1;
+	struct intx_msg_device d;
+	struct rc x;
+	uint32_t id;
+
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d0 d1\n", d0, d1);
+	h_daemon_start(&env);
+	h_monitor(&env);
+	rc_open(&env, &x, "x");
+	rc_ack_pipe(&x);
+	id = rc_sub(&x, "d0");
+	rc_sub(&x, "d1");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n0, T_MS));
+	rc_lower(d0);
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d1\n", d0, d1);
+	reload_ok();
+	expect_revoked(&x, id, EACCES);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n0.seq, INTX_EV_ACK);
+	rc_pack(&x, &n0, n0.seq, true); /* late: d0 is no longer x's */
+	h_raise(d1);
+	ck_assert(rc_notify(&x, &n1, T_MS));
+	rc_lower(d1);
+	rc_pack(&x, &n1, n1.seq, true);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d1", n1.seq, 0);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.acked, 0);
+	ck_assert_uint_eq(d.flags & (INTX_F_INFLIGHT | INTX_F_MASKED), 0);
+	h_device(&env, "d1", &d);
+	ck_assert_uint_eq(d.acked, 1);
+	ck_assert(rc_alive(&x));
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* DMA (the VFIO container, for a vfio driver's mappings): refused for a
  * device without an IOMMU container (sim) and for one the session is not
  * subscribed to - after a reload took it away too; the session goes on. */
@@ -467,6 +515,7 @@ int main(void)
 	tcase_add_test(t, failed_device_opens_again);
 	tcase_add_test(t, redefined_device_keeps_numbering);
 	tcase_add_test(t, dma_needs_an_iommu_and_a_subscription);
+	tcase_add_test(t, pipe_ack_after_revoked);
 	suite_add_tcase(s, t);
 	return check_run(s);
 }

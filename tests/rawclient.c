@@ -15,6 +15,7 @@
 void rc_open(struct h_env *e, struct rc *c, const char *client)
 {
 	c->fd = h_connect(e);
+	c->afd = -1;
 	ck_assert_int_eq(h_hello_pipe(c->fd, INTX_ROLE_CLIENT, client, &c->pfd),
 			 INTX_MSG_WELCOME);
 }
@@ -23,6 +24,59 @@ void rc_close(struct rc *c)
 {
 	close(c->fd);
 	close(c->pfd);
+	if (c->afd >= 0)
+		close(c->afd);
+}
+
+void rc_ack_pipe(struct rc *c)
+{
+	struct intx_msg_ack_pipe m;
+	unsigned char buf[INTX_MSG_MAX];
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	unsigned nfds = 0;
+	int fd = -1;
+	long n;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_ACK_PIPE, sizeof(m));
+	ck_assert_int_eq(wire_send(c->fd, &m, sizeof(m), -1, 0), 0);
+	ck_assert_int_eq(poll(&p, 1, RC_TIMEOUT_MS), 1);
+	n = wire_recv(c->fd, buf, sizeof(buf), &fd, &nfds, 0);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON),
+			 INTX_MSG_ACK_PIPE_FD);
+	ck_assert_int_ge(fd, 0);
+	c->afd = fd;
+}
+
+void rc_ack_rec(struct intx_msg_ack *a, const struct intx_msg_notify *n,
+		uint64_t seq, bool handled)
+{
+	memset(a, 0, sizeof(*a));
+	proto_hdr(&a->hdr, INTX_MSG_ACK, sizeof(*a));
+	a->device_id = n->device_id;
+	a->token = n->token;
+	a->seq = seq;
+	a->flags = handled ? INTX_ACK_HANDLED : 0;
+}
+
+void rc_pack(struct rc *c, const struct intx_msg_notify *n, uint64_t seq,
+	     bool handled)
+{
+	struct intx_msg_ack a;
+
+	rc_ack_rec(&a, n, seq, handled);
+	ck_assert_int_eq(write(c->afd, &a, sizeof(a)), (ssize_t)sizeof(a));
+}
+
+void rc_unsub_send(struct rc *c, uint32_t device_id)
+{
+	struct intx_msg_unsubscribe m;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_UNSUBSCRIBE, sizeof(m));
+	m.device_id = device_id;
+	ck_assert_int_eq(wire_send(c->fd, &m, sizeof(m), -1, 0), 0);
 }
 
 long rc_reply(struct rc *c, void *buf, size_t size, int want)
@@ -83,12 +137,7 @@ void rc_ack(struct rc *c, const struct intx_msg_notify *n, uint64_t seq,
 {
 	struct intx_msg_ack a;
 
-	memset(&a, 0, sizeof(a));
-	proto_hdr(&a.hdr, INTX_MSG_ACK, sizeof(a));
-	a.device_id = n->device_id;
-	a.token = n->token;
-	a.seq = seq;
-	a.flags = handled ? INTX_ACK_HANDLED : 0;
+	rc_ack_rec(&a, n, seq, handled);
 	ck_assert_int_eq(wire_send(c->fd, &a, sizeof(a), -1, 0), 0);
 }
 

@@ -15,6 +15,7 @@
 
 struct rc {
 	int fd, pfd; /* the socket, the notification pipe */
+	int afd;     /* the ACK pipe's write end (rc_ack_pipe), or -1 */
 };
 
 /* Connect and HELLO as client (as this process's uid). */
@@ -32,6 +33,16 @@ int rc_unasked(struct rc *c, void *buf, int timeout_ms);
 bool rc_notify(struct rc *c, struct intx_msg_notify *n, int timeout_ms);
 void rc_ack(struct rc *c, const struct intx_msg_notify *n, uint64_t seq,
 	    bool handled);
+/* Ask for the ACK pipe (ACK_PIPE); its write end lands in c->afd. */
+void rc_ack_pipe(struct rc *c);
+/* An ACK record as rc_ack sends it. */
+void rc_ack_rec(struct intx_msg_ack *a, const struct intx_msg_notify *n,
+		uint64_t seq, bool handled);
+/* The same ACK as a record down the ACK pipe, in one write. */
+void rc_pack(struct rc *c, const struct intx_msg_notify *n, uint64_t seq,
+	     bool handled);
+/* Send UNSUBSCRIBE without waiting for its answer. */
+void rc_unsub_send(struct rc *c, uint32_t device_id);
 /* Is the session still open (no end of stream on its socket)? */
 bool rc_alive(struct rc *c);
 

@@ -102,6 +102,8 @@ void session_kill(struct session *s, const char *why)
 			 (int)s->cred.pid, why);
 	event_del(s->ev_read);
 	event_del(s->ev_write);
+	if (s->ev_ack)
+		event_del(s->ev_ack);
 	/* Freed from the loop, never from under a caller iterating over it. */
 	event_active(s->ev_kill, 0, 0);
 }
@@ -180,6 +182,7 @@ static int admit_client(struct session *s, const struct intx_msg_hello *m)
 	memset(&w, 0, sizeof(w));
 	proto_hdr(&w.hdr, INTX_MSG_WELCOME, sizeof(w));
 	w.session = s->id;
+	w.flags = INTX_WELCOME_ACK_PIPE;
 	memcpy(w.client, s->client->name, strlen(s->client->name) + 1);
 	log_full(LOG_INFO, NULL, NULL, s->client->name,
 		 "session %u: pid %d uid %u admitted", s->id, (int)s->cred.pid,
@@ -338,6 +341,114 @@ static int on_ack(struct session *s, const struct intx_msg_ack *m)
 	return 0;
 }
 
+/* The client closed its end of the ACK pipe: it acks on the socket now. */
+static void ack_pipe_close(struct session *s)
+{
+	event_free(s->ev_ack);
+	s->ev_ack = NULL;
+	close(s->afd);
+	s->afd = -1;
+}
+
+/* Records read per read(): a burst of ACKs costs one system call. */
+#define ACK_BATCH 64
+
+/*
+ * Take the ACK records waiting in the pipe, one read() per ACK_BATCH of
+ * them; all: until the pipe is empty (before a socket message or the
+ * session's end, so that an ACK written before it counts first), else one
+ * read (the level-triggered event calls again for the rest).  0, or a
+ * negative errno once the session is killed.
+ */
+static int ack_pipe_drain(struct session *s, bool all)
+{
+	struct intx_msg_ack recs[ACK_BATCH];
+	ssize_t n;
+	size_t i;
+
+	while (s->afd >= 0 && !s->dead) {
+		n = read(s->afd, recs, sizeof(recs));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n < 0) {
+			int err = errno;
+
+			session_kill(s, strerror(err));
+			return -err;
+		}
+		if (n == 0) {
+			log_full(LOG_DEBUG, NULL, NULL, session_who(s),
+				 "session %u closed its ACK pipe; acks by socket",
+				 s->id);
+			ack_pipe_close(s);
+			return 0;
+		}
+		if (n % (ssize_t)sizeof(recs[0])) {
+			session_refuse(s, EBADMSG, INTX_MSG_ACK,
+				       "ACK pipe: %zd bytes, not whole records", n);
+			session_kill(s, NULL);
+			return -EBADMSG;
+		}
+		for (i = 0; i < (size_t)n / sizeof(recs[0]) && !s->dead; i++) {
+			if (proto_check(&recs[i], sizeof(recs[i]), 0,
+					INTX_FROM_CLIENT) != INTX_MSG_ACK) {
+				session_refuse(s, EBADMSG, INTX_MSG_ACK,
+					       "ACK pipe: record %zu is no valid ACK", i);
+				session_kill(s, NULL);
+				return -EBADMSG;
+			}
+			(void)on_ack(s, &recs[i]);
+		}
+		if (!all || n < (ssize_t)sizeof(recs))
+			return s->dead ? -ECONNRESET : 0;
+	}
+	return s->dead ? -ECONNRESET : 0;
+}
+
+static void on_ack_ready(evutil_socket_t fd, short what, void *arg)
+{
+	(void)ack_pipe_drain(arg, false);
+}
+
+/* Give the session an ACK pipe: its read end stays here, private (the
+ * client cannot make it blocking), its write end goes to the client. */
+static int on_ack_pipe(struct session *s)
+{
+	struct intx_msg_ack_pipe_fd r;
+	int p[2], ret;
+
+	if (s->afd >= 0) {
+		session_refuse(s, EALREADY, INTX_MSG_ACK_PIPE,
+			       "the session has an ACK pipe");
+		return 0;
+	}
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		session_refuse(s, errno, INTX_MSG_ACK_PIPE,
+			       "no ACK pipe (%s); ack on the socket", strerror(errno));
+		return 0;
+	}
+	s->ev_ack = event_new(s->daemon->base, p[0], EV_READ | EV_PERSIST,
+			      on_ack_ready, s);
+	if (!s->ev_ack || event_add(s->ev_ack, NULL) < 0) {
+		if (s->ev_ack)
+			event_free(s->ev_ack);
+		s->ev_ack = NULL;
+		close(p[0]);
+		close(p[1]);
+		session_refuse(s, ENOMEM, INTX_MSG_ACK_PIPE,
+			       "no ACK pipe (out of memory); ack on the socket");
+		return 0;
+	}
+	s->afd = p[0];
+	memset(&r, 0, sizeof(r));
+	proto_hdr(&r.hdr, INTX_MSG_ACK_PIPE_FD, sizeof(r));
+	ret = session_send(s, &r, sizeof(r), p[1]);
+	close(p[1]);
+	return ret;
+}
+
 static int session_dispatch(struct session *s, int type, const void *buf)
 {
 	if (type == INTX_MSG_HELLO)
@@ -356,6 +467,8 @@ static int session_dispatch(struct session *s, int type, const void *buf)
 			return on_ack(s, buf);
 		case INTX_MSG_DMA:
 			return on_dma(s, buf);
+		case INTX_MSG_ACK_PIPE:
+			return on_ack_pipe(s);
 		}
 	} else {
 		switch (type) {
@@ -387,6 +500,10 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		int type;
 
 		if (n == -EAGAIN)
+			return;
+		/* What the ACK pipe holds was written before this message
+		 * (or this end of file) was sent: it counts first. */
+		if (s->afd >= 0 && ack_pipe_drain(s, true) < 0)
 			return;
 		if (n == 0) {
 			session_kill(s, "peer closed the connection");
@@ -592,6 +709,7 @@ int session_new(struct daemon *d, int fd)
 	s->daemon = d;
 	s->fd = fd;
 	s->nfd = -1;
+	s->afd = -1;
 	s->id = ++d->next_session;
 	s->ndevices = d->ndevices;
 	r = wire_peercred(fd, &s->cred);
@@ -666,7 +784,11 @@ void session_free(struct session *s)
 		event_free(s->ev_write);
 	if (s->ev_kill)
 		event_free(s->ev_kill);
+	if (s->ev_ack)
+		event_free(s->ev_ack);
 	close(s->fd);
+	if (s->afd >= 0)
+		close(s->afd);
 	if (s->nfd >= 0)
 		close(s->nfd);
 	free(s->subscribed);

@@ -33,6 +33,8 @@ struct session {
 	int fd;
 	int nfd; /* write end of the notification pipe (CLIENT), or -1 */
 	struct event *ev_read, *ev_write; /* ev_write: on nfd when there is one */
+	int afd; /* read end of the ACK pipe (CLIENT, asked for), or -1 */
+	struct event *ev_ack; /* on afd */
 	struct ucred cred;
 	struct event *ev_kill;
 	int role; /* 0 until HELLO */

@@ -100,6 +100,13 @@ struct intx_client {
 	 * its first pipe_ncarry bytes are the start of a message a read cut
 	 * (the pipe is a byte stream), so the next read goes on after them. */
 	int nfd, stale_nfd;
+	/* The ACK pipe's write end (non-blocking), when the daemon gave one:
+	 * a pipe write costs less than a seqpacket message.  afd_hold is a
+	 * read end of the same pipe that we never read: with it the pipe
+	 * always has a reader, so a write after the daemon closed its end
+	 * gives EAGAIN once the pipe is full (the ACK then goes on the
+	 * socket), never SIGPIPE. */
+	int afd, afd_hold;
 	unsigned char pipe_buf[2048 + INTX_MSG_MAX];
 	unsigned pipe_ncarry;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -140,6 +147,7 @@ union msgbuf {
 	struct intx_msg_notify notify;
 	struct intx_msg_revoked revoked;
 	struct intx_msg_dma_fd dma_fd;
+	struct intx_msg_ack_pipe_fd ack_pipe_fd;
 	struct intx_msg_error error;
 	unsigned char raw[INTX_MSG_MAX];
 };
@@ -252,6 +260,15 @@ static int retire(int fd)
 	return held;
 }
 
+static void ack_pipe_close(struct intx_client *c)
+{
+	if (c->afd >= 0)
+		close(c->afd);
+	if (c->afd_hold >= 0)
+		close(c->afd_hold);
+	c->afd = c->afd_hold = -1;
+}
+
 /* Forget the connection.  Queued notifications are dropped, not acked:
  * their tokens mean nothing to the next daemon, which re-delivers every
  * device that still asserts once we resubscribe. */
@@ -266,6 +283,7 @@ static void disconnect(struct intx_client *c)
 	}
 	c->nfd = -1;
 	c->pipe_ncarry = 0;
+	ack_pipe_close(c);
 	if (c->rq.fd >= 0) {
 		if (c->stale_fd >= 0)
 			close(c->stale_fd);
@@ -414,11 +432,42 @@ static int request(struct intx_client *c, const void *req, size_t len,
 	return r;
 }
 
+/* Ask for the ACK pipe.  Without one (refused, or no /proc to hold a
+ * read end with) ACKs go on the socket: 0 all the same. */
+static int ack_pipe_open(struct intx_client *c)
+{
+	struct intx_msg_ack_pipe req = { 0 };
+	char path[64];
+	union msgbuf m;
+	int r, fd;
+
+	proto_hdr(&req.hdr, INTX_MSG_ACK_PIPE, sizeof(req));
+	r = request(c, &req, sizeof(req), INTX_MSG_ACK_PIPE_FD, &m);
+	if (r < 0)
+		return c->rq.fd < 0 ? r : 0;
+	fd = c->rq.rx_fd;
+	c->rq.rx_fd = -1;
+	if (fd < 0)
+		return conn_failed(c, -EPROTO);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* non-blocking whatever came: a full pipe sends the ACK on the
+	 * socket rather than stall the handler loop */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == 0)
+		c->afd_hold = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (c->afd_hold < 0) {
+		close(fd); /* the daemon sees end of file: socket ACKs */
+		return 0;
+	}
+	c->afd = fd;
+	return 0;
+}
+
 /* *reached: whether a daemon accepted the connection, which tells "not
  * there (yet)" from "there, and said no" whatever the errno. */
 static int hello(struct intx_client *c, bool *reached)
 {
 	union msgbuf m;
+	unsigned flags;
 	int r;
 
 	r = req_hello(&c->rq, c->path, INTX_ROLE_CLIENT, c->want,
@@ -437,6 +486,7 @@ static int hello(struct intx_client *c, bool *reached)
 	}
 	memcpy(c->name, m.welcome.client, sizeof(c->name));
 	c->session = m.welcome.session;
+	flags = m.welcome.flags;
 	if (c->stale_fd >= 0)
 		close(c->stale_fd);
 	c->stale_fd = -1;
@@ -453,6 +503,8 @@ static int hello(struct intx_client *c, bool *reached)
 			return r;
 		}
 	}
+	if (flags & INTX_WELCOME_ACK_PIPE)
+		return ack_pipe_open(c);
 	return 0;
 }
 
@@ -604,6 +656,7 @@ struct intx_client *intx_open(const char *socket_path, const char *client_name)
 	c->stale_fd = -1;
 	c->nfd = -1;
 	c->stale_nfd = -1;
+	c->afd = c->afd_hold = -1;
 	if (strlen(socket_path) >= sizeof(c->path)) {
 		r = -ENAMETOOLONG;
 		goto fail;
@@ -688,6 +741,18 @@ static int ack(struct intx_client *c, const struct intx_msg_notify *n,
 	};
 
 	proto_hdr(&a.hdr, INTX_MSG_ACK, sizeof(a));
+	if (c->afd >= 0) {
+		ssize_t w;
+
+		/* whole or not at all: shorter than PIPE_BUF */
+		do
+			w = write(c->afd, &a, sizeof(a));
+		while (w < 0 && errno == EINTR);
+		if (w == (ssize_t)sizeof(a))
+			return 0;
+		/* Full (the daemon is not reading): the socket takes it,
+		 * after the pipe's records (the daemon drains them first). */
+	}
 	return send_msg(c, &a, sizeof(a));
 }
 

@@ -26,6 +26,12 @@
  *      carrying the VFIO container fd of a vfio device (IOMMU mappings).
  *      Placement (issue 11): STATUS.cpus, LINE.cpus and SUBSCRIBED.cpus,
  *      CPU lists as taskset -c writes them.
+ *      ACK_PIPE, answered by ACK_PIPE_FD carrying the write end of a
+ *      pipe on which the client may write its ACKs as fixed 32-byte
+ *      records (struct intx_msg_ack, header included): a pipe write costs
+ *      less than a seqpacket message.  Asked for, not sent with WELCOME,
+ *      so that a peer that acks on the socket sees no change; WELCOME's
+ *      reserved word became flags, INTX_WELCOME_ACK_PIPE offering it.
  */
 #ifndef INTX_PROTO_H
 #define INTX_PROTO_H
@@ -51,6 +57,7 @@ enum intx_msg_type {
 	INTX_MSG_UNSUBSCRIBE = 0x03,
 	INTX_MSG_ACK = 0x04,
 	INTX_MSG_DMA = 0x05,
+	INTX_MSG_ACK_PIPE = 0x06,
 	INTX_MSG_QUERY = 0x10,
 	INTX_MSG_ADMIN = 0x11,
 	INTX_MSG_MONITOR = 0x12,
@@ -63,6 +70,7 @@ enum intx_msg_type {
 	INTX_MSG_ERROR = 0x44,
 	INTX_MSG_REVOKED = 0x45,
 	INTX_MSG_DMA_FD = 0x46,
+	INTX_MSG_ACK_PIPE_FD = 0x47,
 	INTX_MSG_STATUS = 0x50,
 	INTX_MSG_LINE = 0x51,
 	INTX_MSG_DEVICE = 0x52,
@@ -93,12 +101,15 @@ struct intx_msg_hello {
 	char client[INTX_NAME_MAX]; /* "" = the first client the credentials match */
 };
 
+/* WELCOME.flags */
+#define INTX_WELCOME_ACK_PIPE 0x1u /* ACK_PIPE is answered (see below) */
+
 /* WELCOME of a CLIENT session: with it, one fd, the read end of the
  * session's notification pipe (whole NOTIFY messages, 32 bytes each). */
 struct intx_msg_welcome {
 	struct intx_hdr hdr;
 	uint32_t session;  /* daemon-unique session number, for logs */
-	uint32_t reserved;
+	uint32_t flags;    /* INTX_WELCOME_*; 0 for a CONTROL session */
 	char client[INTX_NAME_MAX]; /* the client this session is admitted as */
 };
 
@@ -195,6 +206,35 @@ struct intx_msg_dma_fd {
 	struct intx_hdr hdr;
 	uint32_t device_id;
 	uint32_t reserved;
+};
+
+/*
+ * ACK_PIPE: the session asks for an ACK pipe.  ACK_PIPE_FD answers with
+ * its write end (one fd, non-blocking); ERROR EALREADY if the session has
+ * one, or an errno when the daemon could not make one (out of fds): the
+ * client then acks on the socket.
+ *
+ * Records: whole struct intx_msg_ack (32 bytes), one write() each or
+ * several in one write of at most PIPE_BUF bytes, so that each lands whole.
+ * The daemon reads them as it reads ACK on the socket.  It takes every
+ * record already in the pipe before it handles any message of the session's
+ * socket and before it ends the session on the socket's end of file: an ACK
+ * written before an UNSUBSCRIBE (or any request) counts first.  A record
+ * that is cut short or is not a valid ACK ends the session (as a malformed
+ * message does).  End of file on the pipe alone (the client closed its
+ * write end) is no error: the session goes on, ACK by socket only.
+ * A client should hold a read end of its own (open /proc/self/fd/N) so that
+ * a write after the daemon closed the pipe fails with EAGAIN once full, not
+ * with SIGPIPE.
+ */
+struct intx_msg_ack_pipe {
+	struct intx_hdr hdr;
+	uint32_t reserved[2];
+};
+
+struct intx_msg_ack_pipe_fd {
+	struct intx_hdr hdr;
+	uint32_t reserved[2];
 };
 
 /* QUERY.what: the daemon answers with records of that type and LIST_END */
@@ -399,6 +439,8 @@ _Static_assert(sizeof(struct intx_msg_list_end) == 16, "list_end");
 _Static_assert(sizeof(struct intx_msg_monitor) == 16, "monitor");
 _Static_assert(sizeof(struct intx_msg_text) == 416, "text");
 _Static_assert(sizeof(struct intx_msg_failure) == 232, "failure");
+_Static_assert(sizeof(struct intx_msg_ack_pipe) == 16, "ack_pipe");
+_Static_assert(sizeof(struct intx_msg_ack_pipe_fd) == 16, "ack_pipe_fd");
 
 /* Which side may send a message type. */
 enum intx_side {

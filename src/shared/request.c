@@ -106,10 +106,11 @@ int req_recv(struct req *r, void *buf, int timeout_ms, int flags)
 	if (type == -EPROTONOSUPPORT)
 		r->peer_version = ((const struct intx_hdr *)buf)->version;
 	/* WELCOME may carry the notification pipe, SUBSCRIBED a vfio
-	 * device's fd, DMA_FD its container; kept for the caller to take.
+	 * device's fd, DMA_FD its container, ACK_PIPE_FD the ACK pipe; kept
+	 * for the caller to take.
 	 * proto_check refused any other message that carries one. */
 	if (fd >= 0 && (type == INTX_MSG_WELCOME || type == INTX_MSG_SUBSCRIBED ||
-			type == INTX_MSG_DMA_FD)) {
+			type == INTX_MSG_DMA_FD || type == INTX_MSG_ACK_PIPE_FD)) {
 		if (r->rx_fd >= 0)
 			close(r->rx_fd);
 		r->rx_fd = fd;

@@ -7,10 +7,14 @@
  *   - a late ACK (an older seq) never settles the notification in flight;
  *   - broadcast + redeliver: every owed ack is forgiven, nothing hangs;
  *   - broadcast: an interrupt delivered at SUBSCRIBE gets its deadline;
- *   - broadcast counters: one definition each.
+ *   - broadcast counters: one definition each;
+ *   - the ACK pipe (issue 11): what it holds counts before any later socket
+ *     message, a stale seq on it settles nothing, a bad record ends the
+ *     session, its end of file alone does not, one write of many records.
  * Waits are on the daemon's own MONITOR events and replies, never timers.
  */
 #include <check.h>
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -317,6 +321,222 @@ START_TEST(broadcast_counters)
 }
 END_TEST
 
+/* --- the ACK pipe (issue 11) ------------------------------------------------ */
+
+static void two_devices(const char *extra, const char **d0, const char **d1)
+{
+	*d0 = h_sim(&env, "d0", 11);
+	*d1 = h_sim(&env, "d1", 12);
+	h_conf(&env, "%s[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = d0, d1\n", extra, *d0, *d1);
+	h_daemon_start(&env);
+	h_monitor(&env);
+}
+
+/*
+ * An ACK on the pipe, then UNSUBSCRIBE on the socket: the ACK was written
+ * first, so it settles the notification (acked, handled) - the UNSUBSCRIBE
+ * finds nothing owed.  The daemon is stopped while the client writes, and
+ * a SUBSCRIBE goes on the socket before the ACK, so that the socket is
+ * the first ready fd the daemon wakes to: only draining the pipe before
+ * each socket message keeps the order.
+ */
+START_TEST(pipe_ack_then_unsubscribe)
+{
+	struct rc x;
+	struct intx_msg_notify n;
+	struct intx_msg_subscribe m;
+	struct intx_msg_device d;
+	unsigned char buf[INTX_MSG_MAX];
+	const char *d0, *d1;
+	uint32_t id;
+
+	two_devices("ack-timeout-ms = 60000\nack-timeout-policy = redeliver\n",
+		    &d0, &d1);
+	rc_open(&env, &x, "x");
+	rc_ack_pipe(&x);
+	id = rc_sub(&x, "d0");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n, T_MS));
+	rc_lower(d0);
+	ck_assert_int_eq(kill(env.daemon, SIGSTOP), 0);
+	wait_stopped(env.daemon);
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_SUBSCRIBE, sizeof(m));
+	ck_assert_int_eq(proto_strset(m.device, sizeof(m.device), "d1"), 0);
+	ck_assert_int_eq(wire_send(x.fd, &m, sizeof(m), -1, 0), 0);
+	rc_pack(&x, &n, n.seq, true);
+	rc_unsub_send(&x, id);
+	ck_assert_int_eq(kill(env.daemon, SIGCONT), 0);
+	rc_reply(&x, buf, sizeof(buf), INTX_MSG_SUBSCRIBED);
+	rc_reply(&x, buf, sizeof(buf), INTX_MSG_UNSUBSCRIBED);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.acked, 1);
+	ck_assert_uint_eq(d.handled, 1);
+	ck_assert_uint_eq(d.timeouts, 0);
+	ck_assert_uint_eq(d.flags & (INTX_F_INFLIGHT | INTX_F_MASKED), 0);
+	ck_assert(rc_alive(&x));
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* late_ack_does_not_unmask with the late ACK on the pipe. */
+START_TEST(pipe_stale_seq_does_not_unmask)
+{
+	struct rc x;
+	struct intx_msg_notify n1, n2;
+	const char *d0, *d1;
+
+	two_devices("ack-timeout-ms = 50\nack-timeout-policy = redeliver\n", &d0, &d1);
+	rc_open(&env, &x, "x");
+	rc_ack_pipe(&x);
+	rc_sub(&x, "d0");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n1, T_MS));
+	rc_expect_event(&env, INTX_EV_TIMEOUT, "d0", 1, 0);
+	rc_expect_event(&env, INTX_EV_RAISE, "d0", 2, 0);
+	rc_pack(&x, &n1, n1.seq, true); /* late */
+	rc_expect_event(&env, INTX_EV_TIMEOUT, "d0", 2, INTX_EV_UNMASK);
+	ck_assert(rc_notify(&x, &n2, T_MS));
+	ck_assert_uint_eq(n2.seq, 2);
+	/* the right one, on the pipe, does */
+	rc_lower(d0);
+	rc_pack(&x, &n2, n2.seq, true);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", 2, 0);
+	ck_assert(rc_alive(&x));
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * What is not whole ACK records ends the session, as a malformed message
+ * does: 20 bytes; a record that is no ACK (reserved bytes set); a record
+ * and a piece of the next.  The ended session's debt is settled: d0
+ * unmasks.
+ */
+START_TEST(pipe_garbage_ends_the_session)
+{
+	struct rc x;
+	struct intx_msg_notify n;
+	struct intx_msg_ack a[2];
+	struct intx_msg_error e;
+	unsigned char buf[INTX_MSG_MAX];
+	const char *d0, *d1;
+	size_t len = 0;
+
+	two_devices("", &d0, &d1);
+	rc_open(&env, &x, "x");
+	rc_ack_pipe(&x);
+	rc_sub(&x, "d0");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n, T_MS));
+	rc_lower(d0);
+	rc_ack_rec(&a[0], &n, n.seq, true);
+	rc_ack_rec(&a[1], &n, n.seq, true);
+	switch (_i) {
+	case 0:
+		len = 20;
+		break;
+	case 1:
+		a[0].reserved = 1;
+		len = sizeof(a[0]);
+		break;
+	case 2:
+		len = sizeof(a[0]) + 8;
+		break;
+	}
+	ck_assert_int_eq(write(x.afd, a, len), (ssize_t)len);
+	rc_reply(&x, buf, sizeof(buf), INTX_MSG_ERROR);
+	memcpy(&e, buf, sizeof(e));
+	ck_assert_int_eq(e.error, EBADMSG);
+	ck_assert_int_eq(h_recv(x.fd, buf, sizeof(buf), T_MS), 0);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n.seq, INTX_EV_ACK);
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * The client closes its end of the ACK pipe: the session goes on, and an
+ * ACK on the socket settles (the SUBSCRIBE round trip makes the daemon
+ * read the pipe's end of file first).
+ */
+START_TEST(pipe_closed_acks_by_socket)
+{
+	struct rc x;
+	struct intx_msg_notify n;
+	struct intx_msg_device d;
+	const char *d0, *d1;
+
+	two_devices("", &d0, &d1);
+	rc_open(&env, &x, "x");
+	rc_ack_pipe(&x);
+	rc_sub(&x, "d0");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n, T_MS));
+	close(x.afd);
+	x.afd = -1;
+	rc_sub(&x, "d1");
+	ck_assert(rc_alive(&x));
+	rc_lower(d0);
+	rc_ack(&x, &n, n.seq, true);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n.seq, 0);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.acked, 1);
+	ck_assert(rc_alive(&x));
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * Many records in one write, more than intxd reads at once: 98 of them
+ * stale (another seq; each settles nothing), then the two owed.  Both
+ * devices unmask, each counted acked once, and the session goes on.
+ */
+START_TEST(pipe_many_records_in_one_write)
+{
+	struct rc x;
+	struct intx_msg_notify n0, n1;
+	struct intx_msg_ack a[100];
+	struct intx_msg_device d;
+	const char *d0, *d1;
+	unsigned i;
+
+	two_devices("", &d0, &d1);
+	rc_open(&env, &x, "x");
+	rc_ack_pipe(&x);
+	rc_sub(&x, "d0");
+	rc_sub(&x, "d1");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n0, T_MS));
+	h_raise(d1);
+	ck_assert(rc_notify(&x, &n1, T_MS));
+	rc_lower(d0);
+	rc_lower(d1);
+	for (i = 0; i < 98; i++)
+		rc_ack_rec(&a[i], i % 2 ? &n1 : &n0, 1000 + i, true);
+	rc_ack_rec(&a[98], &n0, n0.seq, true);
+	rc_ack_rec(&a[99], &n1, n1.seq, false);
+	ck_assert_uint_le(sizeof(a), 4096); /* PIPE_BUF: lands whole */
+	ck_assert_int_eq(write(x.afd, a, sizeof(a)), (ssize_t)sizeof(a));
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n0.seq, 0);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d1", n1.seq, 0);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.acked, 1);
+	ck_assert_uint_eq(d.handled, 1);
+	h_device(&env, "d1", &d);
+	ck_assert_uint_eq(d.acked, 1);
+	ck_assert_uint_eq(d.handled, 0);
+	ck_assert(rc_alive(&x));
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("guarantees");
@@ -330,6 +550,15 @@ int main(void)
 	tcase_add_test(tc, broadcast_redeliver_forgives_all);
 	tcase_add_test(tc, broadcast_pending_gets_deadline);
 	tcase_add_test(tc, broadcast_counters);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ack_pipe");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, pipe_ack_then_unsubscribe);
+	tcase_add_test(tc, pipe_stale_seq_does_not_unmask);
+	tcase_add_loop_test(tc, pipe_garbage_ends_the_session, 0, 3);
+	tcase_add_test(tc, pipe_closed_acks_by_socket);
+	tcase_add_test(tc, pipe_many_records_in_one_write);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
