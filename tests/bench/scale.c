@@ -20,6 +20,7 @@
  * client the same way: the per-interrupt CPU figure the big one is
  * compared with.  Every phase is probed for other work on the machine and
  * marked BUSY as bench's runs are (probe.c); medians leave those out.
+ * Every process runs on CPU 0, bench's 1cpu placement.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,8 +59,10 @@ enum fig {
 	F_RELOAD,     /* ms, intxctl reload of a one-line change */
 	F_RATE,       /* interrupts/s, every line busy */
 	F_DMN,        /* us of intxd CPU per interrupt, every line busy */
+	F_DCS,        /* intxd context switches per interrupt, every line busy */
 	F_RATE1,      /* interrupts/s, one device */
 	F_DMN1,       /* us of intxd CPU per interrupt, one device */
+	F_DCS1,       /* intxd context switches per interrupt, one device */
 	F_RSS,        /* KiB, intxd's VmHWM at the end */
 	F_N
 };
@@ -78,13 +81,16 @@ static const struct {
 	[F_RELOAD] = { "intxctl reload (one line changed)", "ms" },
 	[F_RATE] = { "interrupts/s, every line busy", "/s" },
 	[F_DMN] = { "intxd CPU per interrupt, every line busy", "us" },
+	[F_DCS] = { "intxd context switches per int, every line", "" },
 	[F_RATE1] = { "interrupts/s, 1 device 1 client", "/s" },
 	[F_DMN1] = { "intxd CPU per interrupt, 1 device", "us" },
+	[F_DCS1] = { "intxd context switches per int, 1 device", "" },
 	[F_RSS] = { "intxd VmHWM", "KiB" },
 };
 
 static double val[MAXREPS][F_N];
 static bool busy[MAXREPS][F_N], have[MAXREPS][F_N];
+static double other[MAXREPS][F_N]; /* others' CPU in the phase, % of one */
 static double busy_limit = 10;
 static const char *intxd_path, *intxctl_path, *client_path;
 static char work[64];
@@ -353,11 +359,12 @@ static uint64_t efd_read(int fd)
  * over each line's devices), wait for every owner's handler and for intxd
  * to unmask each.  Fills the rate and the daemon's CPU per interrupt.
  */
-static bool load(struct world *w, unsigned rounds, double *rate, double *dmn_us)
+static bool load(struct world *w, unsigned rounds, double *rate, double *dmn_us,
+		 double *dmn_cs)
 {
 	unsigned per = w->ndev < w->nlines ? w->ndev : w->nlines;
 	unsigned warm = rounds / 10 + 2, i, k;
-	uint64_t run0 = 0, run1, cnt, t0 = 0, ints = 0;
+	uint64_t run0 = 0, run1, cnt, t0 = 0, ints = 0, cs0 = 0;
 
 	for (i = 0; i < rounds + warm; i++) {
 		unsigned base = (i * per) % w->ndev;
@@ -365,6 +372,7 @@ static bool load(struct world *w, unsigned rounds, double *rate, double *dmn_us)
 
 		if (i == warm) {
 			schedstat(w->daemon, &run0, &cnt);
+			cs0 = ctxsw(w->daemon);
 			t0 = bench_now();
 		}
 		for (k = 0; k < per; k++) {
@@ -400,6 +408,7 @@ static bool load(struct world *w, unsigned rounds, double *rate, double *dmn_us)
 	schedstat(w->daemon, &run1, &cnt);
 	*rate = (double)ints / ((double)(bench_now() - t0) / 1e9);
 	*dmn_us = (double)(run1 - run0) / (double)ints / 1000.0;
+	*dmn_cs = (double)(ctxsw(w->daemon) - cs0) / (double)ints;
 	return true;
 }
 
@@ -422,8 +431,10 @@ static void phase_end(const struct phase *ph, unsigned rep, enum fig from, enum 
 	bool b = probe_busy(&ph->p, ph->pids, ph->pids[1] > 0 ? 2 : 1, busy_limit,
 			    &foreign, &niced, &steal);
 
-	for (enum fig f = from; f <= to; f++)
+	for (enum fig f = from; f <= to; f++) {
 		busy[rep][f] = b;
+		other[rep][f] = foreign;
+	}
 }
 
 static void set(unsigned rep, enum fig f, double v)
@@ -436,7 +447,7 @@ static void one_rep(unsigned rep, unsigned ndev, unsigned nlines, unsigned round
 {
 	struct world w, one;
 	struct phase ph;
-	double a, b;
+	double a, b, c;
 	uint64_t t0;
 
 	make_world(&w, ndev, nlines, "big");
@@ -452,6 +463,7 @@ static void one_rep(unsigned rep, unsigned ndev, unsigned nlines, unsigned round
 	t0 = bench_now();
 	start_clients(&w);
 	set(rep, F_SESSIONS, ms_since(t0));
+	ph.pids[1] = w.client; /* ours, not others' work */
 	phase_end(&ph, rep, F_SESSIONS, F_SESSIONS);
 
 	phase_start(&ph, &w);
@@ -468,11 +480,12 @@ static void one_rep(unsigned rep, unsigned ndev, unsigned nlines, unsigned round
 	phase_end(&ph, rep, F_RELOAD, F_RELOAD);
 
 	phase_start(&ph, &w);
-	if (load(&w, rounds, &a, &b)) {
+	if (load(&w, rounds, &a, &b, &c)) {
 		set(rep, F_RATE, a);
 		set(rep, F_DMN, b);
+		set(rep, F_DCS, c);
 	}
-	phase_end(&ph, rep, F_RATE, F_DMN);
+	phase_end(&ph, rep, F_RATE, F_DCS);
 	set(rep, F_RSS, (double)vm_hwm_kib(w.daemon));
 	stop_world(&w);
 
@@ -481,11 +494,12 @@ static void one_rep(unsigned rep, unsigned ndev, unsigned nlines, unsigned round
 	start_daemon(&one, &a, &b);
 	start_clients(&one);
 	phase_start(&ph, &one);
-	if (load(&one, rounds * nlines, &a, &b)) {
+	if (load(&one, rounds * nlines, &a, &b, &c)) {
 		set(rep, F_RATE1, a);
 		set(rep, F_DMN1, b);
+		set(rep, F_DCS1, c);
 	}
-	phase_end(&ph, rep, F_RATE1, F_DMN1);
+	phase_end(&ph, rep, F_RATE1, F_DCS1);
 	stop_world(&one);
 }
 
@@ -562,8 +576,12 @@ int main(int argc, char **argv)
 	client_path = getenv("BENCH_CLIENT");
 	if (!intxd_path || !intxctl_path || !client_path)
 		die("set INTXD, INTXCTL and BENCH_CLIENT (make bench does)");
-	strcpy(work, "/tmp/intxd-scale.XXXXXX");
+	/* on tmpfs: the writeback of 2000 new files would be kernel threads'
+	 * work in the next phases, and mark them BUSY */
+	strcpy(work, "/dev/shm/intxd-scale.XXXXXX");
 	if (!mkdtemp(work))
+		strcpy(work, "/tmp/intxd-scale.XXXXXX");
+	if (!work[0] || (strncmp(work, "/tmp/", 5) == 0 && !mkdtemp(work)))
 		die("mkdtemp: %s", strerror(errno));
 	chmod(work, 0755);
 	shm_fd = memfd_create("scale-shm", 0);
@@ -574,10 +592,21 @@ int main(int argc, char **argv)
 	if (shm == MAP_FAILED || done_fd < 0)
 		die("shm/eventfd: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
+	{
+		/* bench's 1cpu placement for every process (inherited): on an
+		 * idle vCPU a cross-CPU wake-up costs tens of us and would
+		 * decide the one-device figure, not intxd */
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			die("sched_setaffinity: %s", strerror(errno));
+	}
 
 	printf("intxd at the config's limits: %u devices on %u lines, %u clients with a "
-	       "session each (sim backend); %u repetitions, %u rounds of every line "
-	       "busy\n",
+	       "session each (sim backend), every process on CPU 0; %u repetitions, "
+	       "%u rounds of every line busy\n",
 	       ndev, nlines, ndev, reps, rounds);
 	fflush(stdout);
 	for (r = 0; r < reps; r++) {
@@ -592,12 +621,13 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/scale.csv", out);
 	csv = fopen(path, "w");
 	if (csv) {
-		fprintf(csv, "rep,figure,unit,value,busy\n");
+		fprintf(csv, "rep,figure,unit,value,busy,other_cpu_pct\n");
 		for (r = 0; r < reps; r++)
 			for (enum fig f = 0; f < F_N; f++)
 				if (have[r][f])
-					fprintf(csv, "%u,%s,%s,%.3f,%d\n", r, figs[f].name,
-						figs[f].unit, val[r][f], busy[r][f]);
+					fprintf(csv, "%u,\"%s\",%s,%.3f,%d,%.1f\n", r,
+						figs[f].name, figs[f].unit, val[r][f],
+						busy[r][f], other[r][f]);
 		fclose(csv);
 	}
 	printf("\n%u of %u repetitions had a BUSY phase (others' CPU over %.0f %% of "
