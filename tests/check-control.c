@@ -206,9 +206,10 @@ END_TEST
 
 /*
  * intxd at the config's limits (issue 11): 1024 devices on 64 lines, 1024
- * clients, each with a session subscribed to its device; every view
- * answers completely, and one device of every line raised at once reaches
- * its owner, and its owner only.  No timing is asserted.
+ * clients, each with a session subscribed to its device, started with a
+ * soft RLIMIT_NOFILE of 1024; every view answers completely, and one device
+ * of every line raised at once reaches its owner, and its owner only.  No
+ * timing is asserted.
  */
 #define NLINES 64
 
@@ -234,7 +235,9 @@ START_TEST(at_the_limits)
 		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	}
 	h_setup(&e);
+	/* a login shell's soft limit: intxd raises it to the hard one */
 	e.nofile = 8 * NBIG;
+	e.nofile_soft = 1024;
 	for (i = 0; i < NBIG; i++) {
 		char dir[160];
 
