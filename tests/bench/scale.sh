@@ -23,6 +23,7 @@ mkdir -p "$out"
 
 args=""
 reps=3
+# shellcheck disable=SC2086 # BENCH_ARGS is a list of options
 set -- ${BENCH_ARGS:-}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,6 +38,7 @@ done
 # intxd needs about 3 fds a session and 2 a sim device, the client
 # process 2 a session and 1 a device: the unit's LimitNOFILE, not a
 # login shell's 1024
+# shellcheck disable=SC3045 # dash, bash and busybox sh all have -n and -H
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 export INTXD INTXCTL BENCH_CLIENT
