@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 
 #include "check-run.h"
 #include "harness.h"
+#include "rawclient.h"
 #include "simdev.h"
 #include "wire.h"
 
@@ -198,6 +200,136 @@ START_TEST(long_replies)
 
 	h_daemon_stop(&e);
 	h_teardown(&e);
+	free(out);
+}
+END_TEST
+
+/*
+ * intxd at the config's limits (issue 11): 1024 devices on 64 lines, 1024
+ * clients, each with a session subscribed to its device, started with a
+ * soft RLIMIT_NOFILE of 1024; every view answers completely, and one device
+ * of every line raised at once reaches its owner, and its owner only.  No
+ * timing is asserted.
+ */
+#define NLINES 64
+
+START_TEST(at_the_limits)
+{
+	char *out = malloc(OUT_MAX), *body = malloc(512u * NBIG * 2);
+	struct rc *rc = calloc(NBIG, sizeof(*rc));
+	size_t cap = 512u * NBIG * 2, len = 0;
+	struct intx_msg_status st;
+	struct rlimit rl;
+	struct h_env e;
+	unsigned i;
+	int fd;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(body);
+	ck_assert_ptr_nonnull(rc);
+	/* two fds a session here, about three in intxd: more than a login
+	 * shell's 1024 (intxd's unit has LimitNOFILE=65536) */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < 4 * NBIG) {
+		rl.rlim_cur = rl.rlim_max = rl.rlim_max > 4 * NBIG ? rl.rlim_max : 4 * NBIG;
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	h_setup(&e);
+	/* a login shell's soft limit: intxd raises it to the hard one */
+	e.nofile = 8 * NBIG;
+	e.nofile_soft = 1024;
+	for (i = 0; i < NBIG; i++) {
+		char dir[160];
+
+		snprintf(dir, sizeof(dir), "%s/sim/simdev%04u", e.dir, i);
+		ck_assert_int_eq(simdev_create(dir, 10 + (int)(i % NLINES), 0x1234, 0x11e8), 0);
+		len += (size_t)snprintf(body + len, cap - len,
+					"[device simdev%04u]\nbackend = sim\npath = %s\n"
+					"[client cli%04u]\nuid = 0\ndevices = simdev%04u\n",
+					i, dir, i, i);
+	}
+	ck_assert_uint_lt(len, cap);
+	h_conf(&e, "max-sessions = %u\nmax-sessions-per-uid = 0\n%s", NBIG + 16, body);
+	free(body);
+	h_daemon_start(&e);
+	for (i = 0; i < NBIG; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "cli%04u", i);
+		rc_open(&e, &rc[i], name);
+		snprintf(name, sizeof(name), "simdev%04u", i);
+		ck_assert_uint_eq(rc_sub(&rc[i], name), i);
+	}
+
+	/* every view, complete */
+	fd = h_connect(&e);
+	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
+	send_query(fd, INTX_Q_STATUS);
+	ck_assert_int_eq(read_list(fd, INTX_MSG_STATUS, &st), 1);
+	send_query(fd, INTX_Q_DEVICES);
+	ck_assert_int_eq(read_list(fd, INTX_MSG_DEVICE, NULL), NBIG);
+	close(fd);
+	ck_assert_uint_eq(st.sessions, NBIG);
+	ck_assert_uint_eq(st.devices, NBIG);
+	ck_assert_uint_eq(st.clients, NBIG);
+	ck_assert_uint_eq(st.lines, NLINES);
+	ck_assert_int_eq(ctl(&e, out, OUT_MAX, "devices", NULL, NULL), 0);
+	ck_assert_uint_eq(count_prefix(out, "simdev"), NBIG);
+	ck_assert_int_eq(ctl(&e, out, OUT_MAX, "--json", "devices", NULL), 0);
+	ck_assert_uint_eq(count_str(out, "\"name\":\"simdev"), NBIG);
+	ck_assert_int_eq(ctl(&e, out, OUT_MAX, "lines", NULL, NULL), 0);
+	ck_assert_uint_eq(count_prefix(out, "irq"), NLINES);
+	ck_assert_int_eq(ctl(&e, out, OUT_MAX, "clients", NULL, NULL), 0);
+	ck_assert_uint_eq(count_prefix(out, "cli"), NBIG);
+	ck_assert_int_eq(ctl(&e, out, OUT_MAX, "stats", NULL, NULL), 0);
+	ck_assert_uint_eq(count_prefix(out, "simdev"), NBIG);
+	ck_assert_uint_eq(count_prefix(out, "cli"), NBIG);
+	ck_assert_int_eq(ctl(&e, out, OUT_MAX, "status", "--json", NULL), 0);
+	ck_assert_msg(strstr(out, "\"sessions\":1024"), "status: %s", out);
+
+	/* a reload at that size keeps every session and subscription */
+	ck_assert_int_eq(ctl(&e, out, OUT_MAX, "reload", NULL, NULL), 0);
+
+	/* one device of every line at once: each owner is told, nobody else */
+	for (i = 0; i < NLINES; i++) {
+		char dir[160];
+
+		snprintf(dir, sizeof(dir), "%s/sim/simdev%04u", e.dir, NBIG - 1 - i);
+		h_raise(dir);
+	}
+	for (i = 0; i < NLINES; i++) {
+		unsigned k = NBIG - 1 - i;
+		struct intx_msg_notify n;
+		char dir[160];
+
+		ck_assert_msg(rc_notify(&rc[k], &n, WAIT_MS), "simdev%04u's owner was not told", k);
+		ck_assert_uint_eq(n.device_id, k);
+		snprintf(dir, sizeof(dir), "%s/sim/simdev%04u", e.dir, k);
+		rc_lower(dir);
+		rc_ack(&rc[k], &n, n.seq, true);
+	}
+	for (i = 0; i < NLINES; i++) {
+		struct intx_msg_device dev;
+		char name[32];
+
+		snprintf(name, sizeof(name), "simdev%04u", NBIG - 1 - i);
+		h_settle(&e, name, 1, &dev);
+		ck_assert_uint_eq(dev.raised, 1);
+		ck_assert_uint_eq(dev.delivered, 1);
+	}
+	for (i = 0; i < NBIG - NLINES; i++) {
+		unsigned char buf[INTX_MSG_MAX];
+
+		ck_assert_msg(rc_unasked(&rc[i], buf, 0) == 0,
+			      "cli%04u was told of another client's device", i);
+	}
+	for (i = 0; i < NBIG; i++)
+		ck_assert_msg(rc_alive(&rc[i]), "session %u ended", i);
+	for (i = 0; i < NBIG; i++)
+		rc_close(&rc[i]);
+	h_daemon_stop(&e);
+	h_teardown(&e);
+	free(rc);
 	free(out);
 }
 END_TEST
@@ -589,6 +721,7 @@ static Suite *suite(void)
 	tcase_add_test(t, failed_devices);
 	tcase_add_test(t, check_config_absent_pci);
 	tcase_add_test(t, long_replies);
+	tcase_add_test(t, at_the_limits);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -150,7 +150,8 @@ void h_daemon_start(struct h_env *e)
 			dup2(fd, 2);
 		setenv("NOTIFY_SOCKET", e->notify_path, 1);
 		if (e->nofile) {
-			struct rlimit rl = { e->nofile, e->nofile };
+			struct rlimit rl = { e->nofile_soft ? e->nofile_soft : e->nofile,
+					     e->nofile };
 
 			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 				_exit(126);

@@ -40,6 +40,7 @@ struct h_env {
 	int monitor; /* a MONITOR session, or -1 */
 	int settle;  /* h_settle's own MONITOR session, or -1 */
 	unsigned nofile;          /* RLIMIT_NOFILE for the daemon; 0 = as is */
+	unsigned nofile_soft;     /* its soft limit, if lower (0: = nofile) */
 	const char *dev[H_NDEV];  /* h_world's sim devices d0..d5 */
 	char arg[H_NDEV][200];    /* "dN=DIR" for the example driver */
 };

@@ -389,12 +389,12 @@ static void mark_dead(struct linewatch *w, struct lw_line *ws, struct line *l,
 	events_emit(w->d, INTX_EV_LINE_DEAD, 0, (uint64_t)ws->irq, "", "");
 }
 
-/* Look at one served line now. */
-static void check_line(struct linewatch *w, struct line *l)
+/* Look at one served line now; intr is its /proc/interrupts count (the
+ * tick reads the file once for every line: it is long on a big host). */
+static void check_line(struct linewatch *w, struct line *l, int64_t intr)
 {
 	struct lw_line *ws = lw_line(w, l->irq, true);
 	uint64_t unhandled = 0;
-	int64_t intr;
 	bool climbing, frozen;
 	unsigned asserting = 0;
 
@@ -402,7 +402,6 @@ static void check_line(struct linewatch *w, struct line *l)
 		return;
 	if (read_unhandled(l->irq, &unhandled) < 0)
 		unhandled = 0;
-	intr = irqinfo_interrupts("/proc", l->irq);
 	climbing = ws->primed && (unhandled > ws->unhandled || l->spurious > ws->spurious);
 	/* fds keep waking for a second, the kernel's count does not move:
 	 * only its 10 Hz poll runs (the kernel log says so at once, too) */
@@ -472,21 +471,30 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct linewatch *w = arg;
 	struct daemon *d = w->d;
-	unsigned i, k;
+	struct line *todo[LW_LINES];
+	int irqs[LW_LINES];
+	int64_t intr[LW_LINES];
+	unsigned i, k, n = 0;
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < d->nlines; i++) {
+	for (i = 0; i < d->nlines && n < LW_LINES; i++) {
 		struct line *l = d->lines[i];
 		bool seen = false;
 
 		if (!linewatch_hw_line(l))
 			continue;
-		for (k = 0; k < i; k++)
-			seen |= d->lines[k]->irq == l->irq && linewatch_hw_line(d->lines[k]);
-		if (!seen)
-			check_line(w, l);
+		for (k = 0; k < n; k++)
+			seen |= irqs[k] == l->irq;
+		if (seen)
+			continue;
+		todo[n] = l;
+		irqs[n++] = l->irq;
 	}
+	if (n)
+		(void)irqinfo_interrupts_many("/proc", irqs, intr, n);
+	for (k = 0; k < n; k++)
+		check_line(w, todo[k], intr[k]);
 	check_quarantine(w);
 }
 
@@ -523,7 +531,7 @@ static void kmsg_record(struct linewatch *w, const char *rec, bool at_start)
 		return;
 	}
 	mark_dead(w, ws, l, "kernel log: \"nobody cared\"");
-	check_line(w, l);
+	check_line(w, l, irqinfo_interrupts("/proc", irq));
 }
 
 static void kmsg_read(struct linewatch *w, bool at_start)

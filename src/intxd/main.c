@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "control.h"
 #include "daemon.h"
+#include "fdlimit.h"
 #include "fdstore.h"
 #include "hoptrace.h"
 #include "listener.h"
@@ -201,6 +202,7 @@ int main(int argc, char **argv)
 		conf->socket = p;
 	}
 
+	fdlimit_raise(conf);
 	/* A peer that goes away mid-send must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();

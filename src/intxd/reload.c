@@ -29,6 +29,7 @@
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
+#include "nameidx.h"
 #include "placement.h"
 #include "session.h"
 
@@ -67,6 +68,41 @@ static bool unchanged(const struct device *dev, const struct conf_device *old,
 static const struct conf_device *conf_dev(const struct conf *c, const char *name)
 {
 	int i = conf_device_find(c, name);
+
+	return i < 0 ? NULL : &c->devices[i];
+}
+
+/*
+ * Names matched between the old and the new config through a sorted
+ * index (nameidx.h): at the config's limits (1024 devices, 1024 clients) a
+ * linear search per name made a reload a few million strcmp()s.
+ */
+static const char *conf_dev_name(const void *arr, unsigned i)
+{
+	return ((const struct conf_device *)arr)[i].name;
+}
+
+static const char *dev_name(const void *arr, unsigned i)
+{
+	const struct device *dev = ((struct device *const *)arr)[i];
+
+	return dev ? dev->name : NULL;
+}
+
+static const char *client_name(const void *arr, unsigned i)
+{
+	return ((struct client *const *)arr)[i]->name;
+}
+
+static int conf_index(struct nameidx *x, const struct conf *c)
+{
+	return nameidx_build(x, c->devices, c->ndevices, conf_dev_name);
+}
+
+static const struct conf_device *conf_dev_at(const struct conf *c,
+					     const struct nameidx *x, const char *name)
+{
+	int i = nameidx_find(x, name);
 
 	return i < 0 ? NULL : &c->devices[i];
 }
@@ -131,26 +167,30 @@ static int new_clients(struct daemon *d, const struct conf *nc,
 		       struct client ***out)
 {
 	struct client **cl = calloc(nc->nclients + 1, sizeof(*cl));
-	unsigned i, k;
+	struct nameidx old;
+	unsigned i;
+	int k;
 
-	if (!cl)
+	if (!cl || nameidx_build(&old, d->clients, d->nclients, client_name) < 0) {
+		free(cl);
 		return -ENOMEM;
+	}
 	for (i = 0; i < nc->nclients; i++) {
 		cl[i] = calloc(1, sizeof(**cl));
 		if (!cl[i]) {
 			while (i--)
 				free(cl[i]);
 			free(cl);
+			nameidx_free(&old);
 			return -ENOMEM;
 		}
 		cl[i]->root = nc;
 		cl[i]->conf = &nc->clients[i];
 		cl[i]->name = nc->clients[i].name;
-		for (k = 0; k < d->nclients; k++) {
+		k = nameidx_find(&old, cl[i]->name);
+		if (k >= 0) {
 			const struct client *o = d->clients[k];
 
-			if (strcmp(o->name, cl[i]->name) != 0)
-				continue;
 			cl[i]->delivered = o->delivered;
 			cl[i]->acked = o->acked;
 			cl[i]->handled = o->handled;
@@ -159,6 +199,7 @@ static int new_clients(struct daemon *d, const struct conf *nc,
 			cl[i]->late_acks = o->late_acks;
 		}
 	}
+	nameidx_free(&old);
 	*out = cl;
 	return 0;
 }
@@ -179,20 +220,22 @@ static void drop_all(struct daemon *d, struct session *s)
  * was admitted with), as which client; take away, with REVOKED, what it may
  * no longer hear about.
  */
-static void recheck_sessions(struct daemon *d, struct client **cl, unsigned ncl)
+static void recheck_sessions(struct daemon *d, struct client **cl,
+			     const struct nameidx *clx)
 {
 	struct session *s;
 	unsigned i;
 
 	TAILQ_FOREACH(s, &d->sessions, entry) {
 		struct client *nc = NULL;
+		int k;
 
 		if (s->role != INTX_ROLE_CLIENT || !s->client)
 			continue;
 		s->client->sessions--;
-		for (i = 0; i < ncl && !s->dead; i++)
-			if (strcmp(cl[i]->name, s->client->name) == 0)
-				nc = cl[i];
+		k = s->dead ? -1 : nameidx_find(clx, s->client->name);
+		if (k >= 0)
+			nc = cl[k];
 		if (nc && !client_admits(nc, &s->cred, s->groups, s->ngroups))
 			nc = NULL;
 		if (!nc) {
@@ -225,8 +268,11 @@ static int rebuild_lines(struct daemon *d, const struct conf *nc)
 {
 	struct line **old = d->lines;
 	unsigned nold = d->nlines, i, k;
-	int r = 0;
+	struct nameidx x;
+	int r = conf_index(&x, nc);
 
+	if (r < 0)
+		return r;
 	d->lines = NULL;
 	d->nlines = 0;
 	for (i = 0; i < d->ndevices && r == 0; i++) {
@@ -235,8 +281,9 @@ static int rebuild_lines(struct daemon *d, const struct conf *nc)
 		if (!dev)
 			continue;
 		dev->line = NULL;
-		r = daemon_place_device(d, dev, conf_dev(nc, dev->name));
+		r = daemon_place_device(d, dev, conf_dev_at(nc, &x, dev->name));
 	}
+	nameidx_free(&x);
 	for (i = 0; i < d->nlines; i++)
 		for (k = 0; k < nold; k++)
 			if (strcmp(d->lines[i]->name, old[k]->name) == 0) {
@@ -335,6 +382,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 {
 	struct conf *nc = NULL, *oc = d->conf;
 	struct client **cl = NULL;
+	struct nameidx nx = { 0 }, ox = { 0 }, dx = { 0 }, clx = { 0 };
 	unsigned i, added = 0, removed = 0, kept = 0, redefined = 0, first_new;
 	char *errbuf = NULL;
 	size_t errlen = 0;
@@ -362,6 +410,9 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 		log_warn("reload: the socket moves to %s at the next restart",
 			 nc->socket);
 	r = new_clients(d, nc, &cl);
+	if (r == 0 && (conf_index(&nx, nc) < 0 || conf_index(&ox, oc) < 0 ||
+		       nameidx_build(&clx, cl, nc->nclients, client_name) < 0))
+		r = -ENOMEM;
 	if (r < 0)
 		goto fail;
 
@@ -372,11 +423,11 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 
 		if (!dev)
 			continue;
-		cd = conf_dev(nc, dev->name);
+		cd = conf_dev_at(nc, &nx, dev->name);
 		if (!cd) {
 			remove_device(d, dev);
 			removed++;
-		} else if (unchanged(dev, conf_dev(oc, dev->name), cd)) {
+		} else if (unchanged(dev, conf_dev_at(oc, &ox, dev->name), cd)) {
 			kept++;
 		} else {
 			r = replace_device(d, dev, cd, "reload");
@@ -386,16 +437,14 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 		}
 	}
 	first_new = d->ndevices;
+	/* the devices kept and reopened (a removed one's slot is NULL) */
+	if (nameidx_build(&dx, d->devices, first_new, dev_name) < 0) {
+		r = -ENOMEM;
+		goto fail_applied;
+	}
 	for (i = 0; i < nc->ndevices; i++) {
 		struct device *dev, **n;
-		bool have = false;
-		unsigned k;
-
-		for (k = 0; k < first_new; k++)
-			if (d->devices[k] && strcmp(d->devices[k]->name,
-						    nc->devices[i].name) == 0)
-				have = true;
-		if (have)
+		if (nameidx_find(&dx, nc->devices[i].name) >= 0)
 			continue;
 		n = realloc(d->devices, (d->ndevices + 1) * sizeof(*n));
 		dev = calloc(1, sizeof(*dev));
@@ -425,7 +474,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 
 	/* Switch over: clients, config, lines. */
 	d->conf = nc;
-	recheck_sessions(d, cl, nc->nclients);
+	recheck_sessions(d, cl, &clx);
 	for (i = 0; i < d->nclients; i++)
 		free(d->clients[i]);
 	free(d->clients);
@@ -444,7 +493,8 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 	log_info("reloaded %s: %u device(s) kept, %u redefined, %u added, "
 		 "%u removed; %u client(s), %u line(s)", d->conf_path, kept,
 		 redefined, added, removed, d->nclients, d->nlines);
-	return 0;
+	r = 0;
+	goto out;
 
 fail:
 	sd_notify(0, "READY=1\nSTATUS=reload failed; the previous configuration runs");
@@ -456,11 +506,16 @@ fail:
 	conf_free(nc);
 	snprintf(msg, msgsize, "reload: %s", strerror(-r));
 	log_err("reload failed: %s; the running configuration stays", strerror(-r));
-	return r;
+	goto out;
 fail_applied:
 	/* Out of memory halfway: nothing sensible remains to roll back to. */
 	log_err("reload failed half-way: %s; stopping", strerror(-r));
 	event_base_loopexit(d->base, NULL);
 	snprintf(msg, msgsize, "reload: %s", strerror(-r));
+out:
+	nameidx_free(&nx);
+	nameidx_free(&ox);
+	nameidx_free(&dx);
+	nameidx_free(&clx);
 	return r;
 }

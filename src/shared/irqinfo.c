@@ -69,32 +69,41 @@ int irqinfo_affinity(const char *proc, int irq, cpu_set_t *out)
 	return cpulist_parse(buf, out);
 }
 
-int64_t irqinfo_interrupts(const char *proc, int irq)
+int irqinfo_interrupts_many(const char *proc, const int *irqs, int64_t *counts,
+			    unsigned n)
 {
-	char path[512], line[1024];
-	unsigned ncpu = 0;
-	int64_t sum = -1;
+	char path[512], *line = NULL;
+	size_t cap = 0;
+	unsigned ncpu = 0, found = 0, i;
 	FILE *fp;
 
+	for (i = 0; i < n; i++)
+		counts[i] = -1;
 	snprintf(path, sizeof(path), "%s/interrupts", proc);
 	fp = fopen(path, "re");
 	if (!fp)
-		return -1;
-	if (fgets(line, sizeof(line), fp))
+		return -errno;
+	/* getline: a line of a many-CPU machine is longer than any fixed
+	 * buffer (11 characters a CPU), and a cut line would lose counts */
+	if (getline(&line, &cap, fp) > 0)
 		for (char *s = NULL, *t = strtok_r(line, " \t\n", &s); t;
 		     t = strtok_r(NULL, " \t\n", &s))
 			ncpu++;
-	while (fgets(line, sizeof(line), fp)) {
+	while (found < n && getline(&line, &cap, fp) > 0) {
 		char *p = line, *end;
-		long n;
+		int64_t sum = 0;
+		long irq;
 
 		while (*p == ' ')
 			p++;
-		n = strtol(p, &end, 10);
-		if (end == p || *end != ':' || n != irq)
+		irq = strtol(p, &end, 10);
+		if (end == p || *end != ':')
+			continue;
+		for (i = 0; i < n && irqs[i] != irq; i++)
+			;
+		if (i == n)
 			continue;
 		p = end + 1;
-		sum = 0;
 		for (unsigned c = 0; c < ncpu; c++) {
 			long long v = strtoll(p, &end, 10);
 
@@ -103,8 +112,22 @@ int64_t irqinfo_interrupts(const char *proc, int irq)
 			sum += v;
 			p = end;
 		}
-		break;
+		/* the same IRQ listed twice in irqs gets the count each time */
+		for (; i < n; i++)
+			if (irqs[i] == irq && counts[i] < 0) {
+				counts[i] = sum;
+				found++;
+			}
 	}
+	free(line);
 	fclose(fp);
-	return sum;
+	return (int)found;
+}
+
+int64_t irqinfo_interrupts(const char *proc, int irq)
+{
+	int64_t count;
+
+	(void)irqinfo_interrupts_many(proc, &irq, &count, 1);
+	return count;
 }

@@ -28,4 +28,10 @@ int irqinfo_affinity(const char *proc, int irq, cpu_set_t *out);
 /* The <proc>/interrupts count of irq, summed over CPUs, or -1. */
 int64_t irqinfo_interrupts(const char *proc, int irq);
 
+/* The counts of n IRQs from one read of <proc>/interrupts (-1 each one
+ * not listed): what a periodic check of many lines calls once a tick.
+ * Returns how many were found, or -errno when the file cannot be read. */
+int irqinfo_interrupts_many(const char *proc, const int *irqs, int64_t *counts,
+			    unsigned n);
+
 #endif

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define BENCH_DEVS 512
+#define BENCH_DEVS 1024 /* the most devices a config may declare */
 
 struct bench_shm {
 	volatile uint64_t t_raise[BENCH_DEVS];   /* driver: just before raise */

@@ -7,7 +7,8 @@
 # it never fails on a number.  Needs root and strace (the system-call
 # counts); about a minute on 2 vCPUs.  BENCH_ARGS passes options to the
 # driver: --quick, --reps N (default 5), --busy-limit PCT (default 10),
-# --core (only the repeated intxd/floor comparison, hops and system calls).
+# --core (only the repeated intxd/floor comparison, hops and system calls),
+# --scale-only (only scale.sh: intxd at the config's limits, issue 11).
 set -eu
 
 out=${1:-bench-results}
@@ -21,6 +22,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 mkdir -p "$out"
+case " ${BENCH_ARGS:-} " in *" --scale-only "*) exec sh "$here/scale.sh" "$out" ;; esac
 
 if ! command -v gnuplot >/dev/null 2>&1; then
 	echo "run.sh: installing gnuplot (apt-get)" >&2
@@ -41,3 +43,4 @@ if command -v gnuplot >/dev/null 2>&1; then
 		echo "plot: $out/latency.png"
 fi
 echo "csv: $out/bench.csv  table: $out/table.txt  wall time: $((end - start)) s"
+case " ${BENCH_ARGS:-} " in *" --core "*) ;; *) sh "$here/scale.sh" "$out" ;; esac
