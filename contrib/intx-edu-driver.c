@@ -6,8 +6,9 @@
  * (writes the bits to 0x64, which lowers its INTx) and claims the interrupt.
  *
  *   intx-edu-driver [--socket PATH] [--client NAME] [--count N] [--late]
- *                   [--quiet] [--bench N] DEV=BDF...
- *   intx-edu-driver --direct uio|vfio --bench N [--quiet] BDF
+ *                   [--quiet] [--bench N [--source self|fact] [--spin US]] DEV=BDF...
+ *   intx-edu-driver --direct uio|vfio --bench N [--source self|fact] [--spin US]
+ *                   [--quiet] BDF
  *
  * BAR0 is reached through the device fd intxd passes with the subscription
  * when the device is a vfio one (intx_device_fd(): VFIO_DEVICE_GET_REGION_INFO,
@@ -21,9 +22,22 @@
  * --bench N: the driver interrupts itself, one interrupt in flight: it
  * raises (edu 0x60), waits for its handler, raises again; after 100 not
  * counted (warm-up), N counted, it prints "bench interrupts=N seconds=S
- * rate=R/s p50=Xus p99=Yus csw=C" (latency: the raise to the handler's
- * first instruction; C: the driver's context switches per interrupt) and
- * exits.  One device only.
+ * rate=R/s p50=Xus p99=Yus csw=C cpu=U" (latency: the raise to the
+ * handler's first instruction; C: the driver's context switches per
+ * interrupt, U: its CPU time per interrupt, us, user + system) and exits.
+ * One device only.
+ *
+ * --source self (default): the raise is edu's "raise interrupt" register,
+ * which QEMU asserts inside the driver's MMIO write: the interrupt is there
+ * before the driver's next instruction, so a direct driver never sleeps.
+ * --source fact: the raise is a factorial (edu 0x08, with "interrupt when
+ * done" set in status 0x20), which edu computes in a thread of its own and
+ * signals from there, as a real device signals when its work is done: the
+ * driver may have to sleep for it, direct or not.
+ *
+ * --spin US: spin-before-block for up to US microseconds - intx_set_spin()
+ * through intxd; with --direct, polling the interrupt fd without blocking
+ * for up to US before blocking.
  *
  * --direct uio|vfio: no broker, for comparison (tests/vm/check-vm-bench.sh):
  * the driver opens the device's interrupt itself (contrib/intx-direct.h:
@@ -49,6 +63,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +71,9 @@
 
 #include "intx-direct.h"
 
+#define EDU_FACTORIAL 0x08
+#define EDU_STATUS 0x20
+#define EDU_STATUS_IRQFACT 0x80 /* interrupt when the factorial is done */
 #define EDU_IRQ_STATUS 0x24
 #define EDU_IRQ_RAISE 0x60
 #define EDU_IRQ_ACK 0x64
@@ -73,10 +91,13 @@ struct dev {
 static volatile sig_atomic_t stop;
 static const char *client_name = "?";
 static bool late, quiet;
+static bool bench_fact;     /* --source fact: edu's own thread raises */
+static unsigned bench_spin; /* --spin US */
 /* --bench: when the last raise was written, the latencies (ns) so far */
 static uint64_t bench_raised, bench_t0, *bench_lat;
 static unsigned long bench_n, bench_seen, bench_raises;
 static long bench_csw; /* context switches before the first counted raise */
+static uint64_t bench_cpu; /* CPU time (ns) before the first counted raise */
 
 static uint64_t now_ns(void)
 {
@@ -191,6 +212,17 @@ static long csw(void)
 	return ru.ru_nvcsw + ru.ru_nivcsw;
 }
 
+/* This process's CPU time so far, user + system, ns. */
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+	struct timeval t;
+
+	getrusage(RUSAGE_SELF, &ru);
+	timeradd(&ru.ru_utime, &ru.ru_stime, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_usec * 1000u;
+}
+
 /* Raise the next interrupt, unless the run is over: 1 raised, 0 done. */
 static int bench_raise(struct dev *d)
 {
@@ -201,15 +233,26 @@ static int bench_raise(struct dev *d)
 	if (bench_seen == BENCH_WARMUP && !bench_t0) {
 		bench_t0 = bench_raised; /* the first counted raise */
 		bench_csw = csw();
+		bench_cpu = cpu_ns();
 	}
-	wr(d, EDU_IRQ_RAISE, 1);
+	/* 1! is done at once; edu ignores 0x08 while computing, but by the
+	 * handler it has finished (it clears "computing" before raising) */
+	wr(d, bench_fact ? EDU_FACTORIAL : EDU_IRQ_RAISE, 1);
 	return 1;
+}
+
+/* --source fact: edu raises when a factorial is done (or stops). */
+static void bench_source(struct dev *d, bool on)
+{
+	if (bench_fact)
+		wr(d, EDU_STATUS, on ? EDU_STATUS_IRQFACT : 0);
 }
 
 static int bench_report(void)
 {
 	double secs = (double)(now_ns() - bench_t0) / 1e9;
 	long sw = csw() - bench_csw;
+	uint64_t cpu = cpu_ns() - bench_cpu;
 
 	if (bench_seen < BENCH_WARMUP + bench_n) {
 		fprintf(stderr, "intx-edu-driver: bench: stopped after %lu interrupts\n",
@@ -217,9 +260,11 @@ static int bench_report(void)
 		return 1;
 	}
 	qsort(bench_lat, bench_n, sizeof(*bench_lat), cmp_u64);
-	printf("bench interrupts=%lu seconds=%.3f rate=%.0f/s p50=%.1fus p99=%.1fus csw=%.2f\n",
+	printf("bench interrupts=%lu seconds=%.3f rate=%.0f/s p50=%.1fus p99=%.1fus csw=%.2f "
+	       "cpu=%.1f\n",
 	       bench_n, secs, (double)bench_n / secs, bench_lat[bench_n / 2] / 1e3,
-	       bench_lat[bench_n * 99 / 100] / 1e3, (double)sw / (double)bench_n);
+	       bench_lat[bench_n * 99 / 100] / 1e3, (double)sw / (double)bench_n,
+	       (double)cpu / 1e3 / (double)bench_n);
 	return 0;
 }
 
@@ -240,9 +285,17 @@ static int run_direct(const char *kind, const char *bdf)
 		fprintf(stderr, "intx-edu-driver: %s: mapping BAR0: %s\n", bdf, strerror(-r));
 		return 1;
 	}
+	bench_source(&d, true);
 	printf("ready\n");
 	for (r = bench_raise(&d); r > 0; ) {
-		r = direct_wait(&dd, 1000);
+		uint64_t until = now_ns() + (uint64_t)bench_spin * 1000u;
+
+		/* --spin: poll without sleeping first, as libintx does */
+		do
+			r = direct_wait(&dd, 0);
+		while (r == 0 && bench_spin && now_ns() < until);
+		if (r == 0)
+			r = direct_wait(&dd, 1000);
 		if (r == 0) {
 			fprintf(stderr, "intx-edu-driver: no interrupt in 1 s\n");
 			break;
@@ -259,6 +312,7 @@ static int run_direct(const char *kind, const char *bdf)
 		}
 		r = bench_raise(&d);
 	}
+	bench_source(&d, false);
 	munmap((void *)d.bar, EDU_MAP_SIZE);
 	direct_close(&dd);
 	return bench_report();
@@ -274,6 +328,8 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "bench", required_argument, NULL, 'b' },
 		{ "direct", required_argument, NULL, 'd' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "spin", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *want = NULL, *direct = NULL;
@@ -283,7 +339,7 @@ int main(int argc, char **argv)
 	struct dev *devs;
 	int o, i, n, r;
 
-	while ((o = getopt_long(argc, argv, "s:c:n:lqb:d:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:c:n:lqb:d:S:p:", opts, NULL)) != -1) {
 		if (o == 's')
 			sock = optarg;
 		else if (o == 'c')
@@ -298,16 +354,22 @@ int main(int argc, char **argv)
 			bench_n = strtoul(optarg, NULL, 0);
 		else if (o == 'd')
 			direct = optarg;
+		else if (o == 'S' && (!strcmp(optarg, "self") || !strcmp(optarg, "fact")))
+			bench_fact = !strcmp(optarg, "fact");
+		else if (o == 'p')
+			bench_spin = (unsigned)strtoul(optarg, NULL, 0);
 		else
 			return 2;
 	}
 	n = argc - optind;
 	if (n <= 0 || (direct && (n != 1 || !bench_n ||
 				  (strcmp(direct, "uio") && strcmp(direct, "vfio")))) ||
-	    (bench_n && n != 1)) {
+	    (bench_n && n != 1) || bench_spin > INTX_SPIN_MAX_US) {
 		fprintf(stderr, "usage: intx-edu-driver [--socket PATH] [--client NAME] "
-				"[--count N] [--late] [--quiet] [--bench N] DEV=BDF...\n"
-				"       intx-edu-driver --direct uio|vfio --bench N [--quiet] BDF\n");
+				"[--count N] [--late] [--quiet]\n"
+				"         [--bench N [--source self|fact] [--spin US]] DEV=BDF...\n"
+				"       intx-edu-driver --direct uio|vfio --bench N "
+				"[--source self|fact] [--spin US] [--quiet] BDF\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -328,6 +390,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	client_name = intx_client_name(c);
+	r = intx_set_spin(c, bench_spin);
+	if (r < 0) {
+		fprintf(stderr, "intx-edu-driver: --spin: %s\n", intx_strerror(r));
+		return 1;
+	}
 	devs = calloc((size_t)n, sizeof(*devs));
 	if (!devs)
 		return 1;
@@ -359,6 +426,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (bench_n)
+		bench_source(&devs[0], true);
 	printf("ready\n");
 
 	while (!stop && (!count || total < count)) {
@@ -388,6 +457,8 @@ int main(int argc, char **argv)
 	}
 	printf("summary %s handled=%lu none=%lu deferred=%lu\n", client_name, total,
 	       none, deferrals);
+	if (bench_n)
+		bench_source(&devs[0], false);
 	if (bench_n && bench_report())
 		return 1;
 	for (i = 0; i < n; i++)

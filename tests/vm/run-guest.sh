@@ -13,6 +13,7 @@
 #   --timeout SEC            bound on the whole boot (default 120)
 #   --mem SIZE               guest memory (default 512M)
 #   --smp N                  guest CPUs (default 1)
+#   --mttcg                  one host thread per guest CPU (-accel tcg,thread=multi)
 #   --log FILE               full console to FILE; stdout gets only SCRIPT's output
 #   --out DIR                writable share of host DIR at /run/out in the guest
 #   --append "ARGS"          extra kernel command line
@@ -39,6 +40,7 @@ APPEND=
 BUILD=${INTXVM_BUILD:-${TMPDIR:-/tmp}/intxvm-build-$(id -u)}
 QEMU_EXTRA=
 INTERACTIVE=
+ACCEL=tcg
 
 usage() { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 126; }
 
@@ -49,6 +51,7 @@ while [ $# -gt 0 ]; do
         --timeout)   TIMEOUT=$2; shift 2 ;;
         --mem)       MEM=$2; shift 2 ;;
         --smp)       SMP=$2; shift 2 ;;
+        --mttcg)     ACCEL=tcg,thread=multi; shift ;;
         --log)       LOG=$2; shift 2 ;;
         --out)       OUTSHARE=$2; shift 2 ;;
         --append)    APPEND=$2; shift 2 ;;
@@ -114,7 +117,7 @@ if [ -n "$OUTSHARE" ]; then
 fi
 [ -n "$APPEND" ] && CMDLINE="$CMDLINE $APPEND"
 if [ -n "$INTERACTIVE" ]; then
-    exec timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -m "$MEM" -smp "$SMP" \
+    exec timeout -k 5 "$TIMEOUT" "$QEMU" -accel "$ACCEL" -m "$MEM" -smp "$SMP" \
         -nodefaults -display none -no-reboot -serial stdio -monitor none \
         -kernel "$BUILD/vmlinux" -initrd "$BUILD/initramfs.cpio" \
         -append "$CMDLINE intxvm.sh" "$@"
@@ -131,7 +134,7 @@ if [ -n "$LOG" ]; then : > "$LOG"; fi
 start=$(date +%s.%N)
 set +e
 # the console goes to $CONSOLE (and stdout or $LOG as it arrives)
-timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -m "$MEM" -smp "$SMP" \
+timeout -k 5 "$TIMEOUT" "$QEMU" -accel "$ACCEL" -m "$MEM" -smp "$SMP" \
     -nodefaults -display none -no-reboot -serial stdio -monitor none \
     -kernel "$BUILD/vmlinux" -initrd "$BUILD/initramfs.cpio" \
     -append "$CMDLINE" "$@" </dev/null 2>&1 \
