@@ -235,9 +235,12 @@ START_TEST(at_the_limits)
 		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	}
 	h_setup(&e);
-	/* a login shell's soft limit: intxd raises it to the hard one */
+	/* a login shell's soft limit: intxd raises it to the hard one.  Not
+	 * under valgrind (tests/valgrind-intxd.sh, make check-valgrind): it
+	 * sizes its fd table from the soft limit it starts with and refuses
+	 * to raise it, so there intxd starts with the hard one. */
 	e.nofile = 8 * NBIG;
-	e.nofile_soft = 1024;
+	e.nofile_soft = getenv("INTXD_REAL") ? 0 : 1024;
 	for (i = 0; i < NBIG; i++) {
 		char dir[160];
 
