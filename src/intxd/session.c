@@ -357,17 +357,22 @@ static void ack_pipe_close(struct session *s)
  * Take the ACK records waiting in the pipe, one read() per ACK_BATCH of
  * them; all: until the pipe is empty (before a socket message or the
  * session's end, so that an ACK written before it counts first), else one
- * read (the level-triggered event calls again for the rest).  0, or a
- * negative errno once the session is killed.
+ * read (the level-triggered event calls again for the rest).  The pipe is
+ * a stream: a record a read cuts (the client wrote it in pieces) waits in
+ * ack_carry for the rest, so what counts does not depend on when we read.
+ * 0, or a negative errno once the session is killed.
  */
 static int ack_pipe_drain(struct session *s, bool all)
 {
 	struct intx_msg_ack recs[ACK_BATCH];
+	unsigned char *buf = (unsigned char *)recs;
+	size_t want, have, i;
 	ssize_t n;
-	size_t i;
 
 	while (s->afd >= 0 && !s->dead) {
-		n = read(s->afd, recs, sizeof(recs));
+		memcpy(buf, s->ack_carry, s->ack_ncarry);
+		want = sizeof(recs) - s->ack_ncarry;
+		n = read(s->afd, buf + s->ack_ncarry, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -378,6 +383,13 @@ static int ack_pipe_drain(struct session *s, bool all)
 			session_kill(s, strerror(err));
 			return -err;
 		}
+		if (n == 0 && s->ack_ncarry) {
+			session_refuse(s, EBADMSG, INTX_MSG_ACK,
+				       "ACK pipe closed inside a record (%u of %zu bytes)",
+				       s->ack_ncarry, sizeof(recs[0]));
+			session_kill(s, NULL);
+			return -EBADMSG;
+		}
 		if (n == 0) {
 			log_full(LOG_DEBUG, NULL, NULL, session_who(s),
 				 "session %u closed its ACK pipe; acks by socket",
@@ -385,13 +397,10 @@ static int ack_pipe_drain(struct session *s, bool all)
 			ack_pipe_close(s);
 			return 0;
 		}
-		if (n % (ssize_t)sizeof(recs[0])) {
-			session_refuse(s, EBADMSG, INTX_MSG_ACK,
-				       "ACK pipe: %zd bytes, not whole records", n);
-			session_kill(s, NULL);
-			return -EBADMSG;
-		}
-		for (i = 0; i < (size_t)n / sizeof(recs[0]) && !s->dead; i++) {
+		have = s->ack_ncarry + (size_t)n;
+		s->ack_ncarry = (unsigned)(have % sizeof(recs[0]));
+		memcpy(s->ack_carry, buf + have - s->ack_ncarry, s->ack_ncarry);
+		for (i = 0; i < have / sizeof(recs[0]) && !s->dead; i++) {
 			if (proto_check(&recs[i], sizeof(recs[i]), 0,
 					INTX_FROM_CLIENT) != INTX_MSG_ACK) {
 				session_refuse(s, EBADMSG, INTX_MSG_ACK,
@@ -401,8 +410,8 @@ static int ack_pipe_drain(struct session *s, bool all)
 			}
 			(void)on_ack(s, &recs[i]);
 		}
-		if (!all || n < (ssize_t)sizeof(recs))
-			return s->dead ? -ECONNRESET : 0;
+		if (!all || (size_t)n < want)
+			break;
 	}
 	return s->dead ? -ECONNRESET : 0;
 }

@@ -35,6 +35,9 @@ struct session {
 	struct event *ev_read, *ev_write; /* ev_write: on nfd when there is one */
 	int afd; /* read end of the ACK pipe (CLIENT, asked for), or -1 */
 	struct event *ev_ack; /* on afd */
+	/* the start of a record a read of the ACK pipe cut (a stream) */
+	unsigned char ack_carry[sizeof(struct intx_msg_ack)];
+	unsigned ack_ncarry;
 	struct ucred cred;
 	struct event *ev_kill;
 	int role; /* 0 until HELLO */
