@@ -5,6 +5,7 @@
  * private socket.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "check-run.h"
 #include "harness.h"
 #include "intx.h"
+#include "simdev.h"
 #include "wire.h"
 
 #define T_MS 20000
@@ -608,6 +610,69 @@ START_TEST(device_lost_across_restart)
 }
 END_TEST
 
+/* d5's handler: the device stops asserting, as its driver's would. */
+static int h_lower_d5(const struct intx_event *ev, void *ran)
+{
+	struct simdev sd;
+
+	(void)ev;
+	ck_assert_int_eq(simdev_open(&sd, dev[5]), 0);
+	ck_assert_int_eq(simdev_lower(&sd), 0);
+	simdev_close(&sd);
+	(*(int *)ran)++;
+	return INTX_HANDLED;
+}
+
+static unsigned count_fds(void)
+{
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * Each reconnection after a daemon restart asks the new daemon for an ACK
+ * pipe of its own and closes the old one's two ends: the ACK of the first
+ * interrupt after each restart reaches the new daemon (d5 unmasks), and
+ * the client holds as many fds after the third restart as after the first.
+ */
+START_TEST(ack_pipe_across_restarts)
+{
+	struct intx_client *c;
+	unsigned fds = 0;
+	int ran = 0, seen, i;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	c = intx_open(env.sock, "root");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d5", h_lower_d5, &ran), 0);
+	for (i = 0; i < 3; i++) {
+		h_daemon_stop(&env);
+		h_daemon_start(&env);
+		if (env.monitor >= 0)
+			close(env.monitor);
+		h_monitor(&env);
+		h_raise(dev[5]);
+		/* the first call finds the old daemon gone and reconnects */
+		for (seen = ran; ran == seen;)
+			ck_assert_int_ge(intx_dispatch(c, T_MS), 0);
+		ck_assert_msg(h_monitor_wait(&env, INTX_EV_UNMASK, "d5", T_MS),
+			      "restart %d: the ACK did not reach the new daemon", i);
+		if (i == 0)
+			fds = count_fds();
+	}
+	ck_assert_uint_eq(count_fds(), fds);
+	intx_close(c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* intxctl says what to do when there is no daemon to talk to, and passes
  * on the daemon's own reason for a refusal. */
 START_TEST(intxctl_says_why)
@@ -662,6 +727,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, client_timeout_ends_session);
 	tcase_add_test(t, device_lost_across_restart);
+	tcase_add_test(t, ack_pipe_across_restarts);
 	tcase_add_test(t, intxctl_says_why);
 	suite_add_tcase(s, t);
 
