@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -438,6 +439,16 @@ static int on_ack_pipe(struct session *s)
 			       "no ACK pipe (%s); ack on the socket", strerror(errno));
 		return 0;
 	}
+	/* The client opens a read end of its own through /proc/self/fd
+	 * (proto.h says why), which the kernel checks against the pipe's
+	 * mode: a pipe is made 0600, ours, and a driver of another uid could
+	 * not.  Readable by all is no leak: only a process that may look
+	 * into the client's or our fds reaches the pipe, and it holds no
+	 * more than the client's own ACKs.  (fchown would need CAP_CHOWN.) */
+	if (fchmod(p[0], S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH) < 0)
+		log_full(LOG_DEBUG, NULL, NULL, session_who(s),
+			 "session %u: ACK pipe left mode 0600 (%s): a driver of "
+			 "another uid acks on the socket", s->id, strerror(errno));
 	s->ev_ack = event_new(s->daemon->base, p[0], EV_READ | EV_PERSIST,
 			      on_ack_ready, s);
 	if (!s->ev_ack || event_add(s->ev_ack, NULL) < 0) {

@@ -227,7 +227,8 @@ struct intx_msg_dma_fd {
  * on, ACK by socket only.
  * A client should hold a read end of its own (open /proc/self/fd/N) so that
  * a write after the daemon closed the pipe fails with EAGAIN once full, not
- * with SIGPIPE.
+ * with SIGPIPE; the daemon makes the pipe mode 0644 so that a client of
+ * another uid may open it.
  */
 struct intx_msg_ack_pipe {
 	struct intx_hdr hdr;
