@@ -342,13 +342,16 @@ static int on_ack(struct session *s, const struct intx_msg_ack *m)
 	return 0;
 }
 
-/* The client closed its end of the ACK pipe: it acks on the socket now. */
+/* The client closed its end of the ACK pipe (it acks on the socket now),
+ * or the session ends. */
 static void ack_pipe_close(struct session *s)
 {
+	int fd = event_get_fd(s->ev_ack);
+
 	event_free(s->ev_ack);
 	s->ev_ack = NULL;
-	close(s->afd);
-	s->afd = -1;
+	close(fd);
+	s->ack_ncarry = 0;
 }
 
 /* Records read per read(): a burst of ACKs costs one system call. */
@@ -370,10 +373,10 @@ static int ack_pipe_drain(struct session *s, bool all)
 	size_t want, have, i;
 	ssize_t n;
 
-	while (s->afd >= 0 && !s->dead) {
+	while (s->ev_ack && !s->dead) {
 		memcpy(buf, s->ack_carry, s->ack_ncarry);
 		want = sizeof(recs) - s->ack_ncarry;
-		n = read(s->afd, buf + s->ack_ncarry, want);
+		n = read(event_get_fd(s->ev_ack), buf + s->ack_ncarry, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -429,7 +432,7 @@ static int on_ack_pipe(struct session *s)
 	struct intx_msg_ack_pipe_fd r;
 	int p[2], ret;
 
-	if (s->afd >= 0) {
+	if (s->ev_ack) {
 		session_refuse(s, EALREADY, INTX_MSG_ACK_PIPE,
 			       "the session has an ACK pipe");
 		return 0;
@@ -461,7 +464,6 @@ static int on_ack_pipe(struct session *s)
 			       "no ACK pipe (out of memory); ack on the socket");
 		return 0;
 	}
-	s->afd = p[0];
 	memset(&r, 0, sizeof(r));
 	proto_hdr(&r.hdr, INTX_MSG_ACK_PIPE_FD, sizeof(r));
 	ret = session_send(s, &r, sizeof(r), p[1]);
@@ -523,7 +525,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			return;
 		/* What the ACK pipe holds was written before this message
 		 * (or this end of file) was sent: it counts first. */
-		if (s->afd >= 0 && ack_pipe_drain(s, true) < 0)
+		if (s->ev_ack && ack_pipe_drain(s, true) < 0)
 			return;
 		if (n == 0) {
 			session_kill(s, "peer closed the connection");
@@ -729,7 +731,6 @@ int session_new(struct daemon *d, int fd)
 	s->daemon = d;
 	s->fd = fd;
 	s->nfd = -1;
-	s->afd = -1;
 	s->id = ++d->next_session;
 	s->ndevices = d->ndevices;
 	r = wire_peercred(fd, &s->cred);
@@ -804,11 +805,9 @@ void session_free(struct session *s)
 		event_free(s->ev_write);
 	if (s->ev_kill)
 		event_free(s->ev_kill);
-	if (s->ev_ack)
-		event_free(s->ev_ack);
 	close(s->fd);
-	if (s->afd >= 0)
-		close(s->afd);
+	if (s->ev_ack)
+		ack_pipe_close(s);
 	if (s->nfd >= 0)
 		close(s->nfd);
 	free(s->subscribed);
