@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check-run.h"
@@ -727,6 +728,61 @@ START_TEST(ack_pipe_for_another_uid)
 }
 END_TEST
 
+/* How many fds from 3 up a program exec'd by this process holds (sleep,
+ * looked at once it has exec'd). */
+static unsigned fds_after_exec(void)
+{
+	int sync[2], st;
+	unsigned n = 0;
+	char c, dir[64];
+	struct dirent *e;
+	DIR *d;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl("/bin/sleep", "sleep", "60", (char *)NULL);
+		_exit(127);
+	}
+	close(sync[1]);
+	/* end of file once the child's copy went with its exec */
+	ck_assert_int_eq(read(sync[0], &c, 1), 0);
+	close(sync[0]);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.' && atoi(e->d_name) >= 3;
+	closedir(d);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return n;
+}
+
+/*
+ * A libintx client that forks and execs passes none of its connection on:
+ * the socket, the notification pipe, the ACK pipe's write end and the read
+ * end it holds are all close-on-exec (a program run from a driver would
+ * otherwise keep the ACK pipe open after the driver is gone).
+ */
+START_TEST(exec_inherits_no_session_fd)
+{
+	struct intx_client *c;
+	unsigned before;
+
+	h_world(&env, "");
+	before = fds_after_exec();
+	c = intx_open(env.sock, "root");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d5", h_claim, NULL), 0);
+	ck_assert_uint_eq(fds_after_exec(), before);
+	intx_close(c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* intxctl says what to do when there is no daemon to talk to, and passes
  * on the daemon's own reason for a refusal. */
 START_TEST(intxctl_says_why)
@@ -783,6 +839,7 @@ static Suite *suite(void)
 	tcase_add_test(t, device_lost_across_restart);
 	tcase_add_test(t, ack_pipe_across_restarts);
 	tcase_add_test(t, ack_pipe_for_another_uid);
+	tcase_add_test(t, exec_inherits_no_session_fd);
 	tcase_add_test(t, intxctl_says_why);
 	suite_add_tcase(s, t);
 
