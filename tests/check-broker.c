@@ -5,6 +5,7 @@
  * private socket.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,11 +14,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check-run.h"
 #include "harness.h"
 #include "intx.h"
+#include "simdev.h"
 #include "wire.h"
 
 #define T_MS 20000
@@ -608,6 +611,178 @@ START_TEST(device_lost_across_restart)
 }
 END_TEST
 
+/* d5's handler: the device stops asserting, as its driver's would. */
+static int h_lower_d5(const struct intx_event *ev, void *ran)
+{
+	struct simdev sd;
+
+	(void)ev;
+	ck_assert_int_eq(simdev_open(&sd, dev[5]), 0);
+	ck_assert_int_eq(simdev_lower(&sd), 0);
+	simdev_close(&sd);
+	(*(int *)ran)++;
+	return INTX_HANDLED;
+}
+
+static unsigned count_fds(void)
+{
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * Each reconnection after a daemon restart asks the new daemon for an ACK
+ * pipe of its own and closes the old one's two ends: the ACK of the first
+ * interrupt after each restart reaches the new daemon (d5 unmasks), and
+ * the client holds as many fds after the third restart as after the first.
+ */
+START_TEST(ack_pipe_across_restarts)
+{
+	struct intx_client *c;
+	unsigned fds = 0;
+	int ran = 0, seen, i;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	c = intx_open(env.sock, "root");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d5", h_lower_d5, &ran), 0);
+	for (i = 0; i < 3; i++) {
+		h_daemon_stop(&env);
+		h_daemon_start(&env);
+		if (env.monitor >= 0)
+			close(env.monitor);
+		h_monitor(&env);
+		h_raise(dev[5]);
+		/* the first call finds the old daemon gone and reconnects */
+		for (seen = ran; ran == seen;)
+			ck_assert_int_ge(intx_dispatch(c, T_MS), 0);
+		ck_assert_msg(h_monitor_wait(&env, INTX_EV_UNMASK, "d5", T_MS),
+			      "restart %d: the ACK did not reach the new daemon", i);
+		if (i == 0)
+			fds = count_fds();
+	}
+	ck_assert_uint_eq(count_fds(), fds);
+	intx_close(c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* How many of pid's fds from 3 up are a pipe another of them is too (a
+ * pipe's write end and a read end of it). */
+static unsigned count_shared_pipes(pid_t pid)
+{
+	struct dirent *e;
+	char dir[64], path[64 + sizeof(e->d_name)], links[64][64];
+	unsigned n = 0, k = 0, i, j;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) && k < 64) {
+		ssize_t len;
+
+		if (e->d_name[0] == '.' || atoi(e->d_name) < 3)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		len = readlink(path, links[k], sizeof(links[k]) - 1);
+		if (len > 0 && strncmp(links[k], "pipe:", 5) == 0)
+			links[k++][len] = '\0';
+	}
+	closedir(d);
+	for (i = 0; i < k; i++)
+		for (j = 0; j < k; j++)
+			if (i != j && strcmp(links[i], links[j]) == 0) {
+				n++;
+				break;
+			}
+	return n;
+}
+
+/*
+ * A driver of another uid than intxd's gets the ACK pipe too: it holds the
+ * ACK pipe's write end and a read end of that pipe it opened through
+ * /proc/self/fd (two fds of one pipe) - which the kernel refused to
+ * a uid that may not read the pipe, so libintx dropped the ACK pipe for
+ * every driver not run as root.  Its interrupts still work.
+ */
+START_TEST(ack_pipe_for_another_uid)
+{
+	struct h_client a;
+
+	world("selective");
+	ck_assert(h_client_start(&env, &a, UID_A, "a", arg[0], arg[1], NULL));
+	ck_assert_uint_eq(count_shared_pipes(a.pid), 2);
+	h_raise(dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	ck_assert_uint_eq(a.handled, 1);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* How many fds from 3 up a program exec'd by this process holds (sleep,
+ * looked at once it has exec'd). */
+static unsigned fds_after_exec(void)
+{
+	int sync[2], st;
+	unsigned n = 0;
+	char c, dir[64];
+	struct dirent *e;
+	DIR *d;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl("/bin/sleep", "sleep", "60", (char *)NULL);
+		_exit(127);
+	}
+	close(sync[1]);
+	/* end of file once the child's copy went with its exec */
+	ck_assert_int_eq(read(sync[0], &c, 1), 0);
+	close(sync[0]);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.' && atoi(e->d_name) >= 3;
+	closedir(d);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return n;
+}
+
+/*
+ * A libintx client that forks and execs passes none of its connection on:
+ * the socket, the notification pipe, the ACK pipe's write end and the read
+ * end it holds are all close-on-exec (a program run from a driver would
+ * otherwise keep the ACK pipe open after the driver is gone).
+ */
+START_TEST(exec_inherits_no_session_fd)
+{
+	struct intx_client *c;
+	unsigned before;
+
+	h_world(&env, "");
+	before = fds_after_exec();
+	c = intx_open(env.sock, "root");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "d5", h_claim, NULL), 0);
+	ck_assert_uint_eq(fds_after_exec(), before);
+	intx_close(c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* intxctl says what to do when there is no daemon to talk to, and passes
  * on the daemon's own reason for a refusal. */
 START_TEST(intxctl_says_why)
@@ -662,6 +837,9 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, client_timeout_ends_session);
 	tcase_add_test(t, device_lost_across_restart);
+	tcase_add_test(t, ack_pipe_across_restarts);
+	tcase_add_test(t, ack_pipe_for_another_uid);
+	tcase_add_test(t, exec_inherits_no_session_fd);
 	tcase_add_test(t, intxctl_says_why);
 	suite_add_tcase(s, t);
 

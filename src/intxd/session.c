@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -341,13 +342,16 @@ static int on_ack(struct session *s, const struct intx_msg_ack *m)
 	return 0;
 }
 
-/* The client closed its end of the ACK pipe: it acks on the socket now. */
+/* The client closed its end of the ACK pipe (it acks on the socket now),
+ * or the session ends. */
 static void ack_pipe_close(struct session *s)
 {
+	int fd = event_get_fd(s->ev_ack);
+
 	event_free(s->ev_ack);
 	s->ev_ack = NULL;
-	close(s->afd);
-	s->afd = -1;
+	close(fd);
+	s->ack_ncarry = 0;
 }
 
 /* Records read per read(): a burst of ACKs costs one system call. */
@@ -357,17 +361,22 @@ static void ack_pipe_close(struct session *s)
  * Take the ACK records waiting in the pipe, one read() per ACK_BATCH of
  * them; all: until the pipe is empty (before a socket message or the
  * session's end, so that an ACK written before it counts first), else one
- * read (the level-triggered event calls again for the rest).  0, or a
- * negative errno once the session is killed.
+ * read (the level-triggered event calls again for the rest).  The pipe is
+ * a stream: a record a read cuts (the client wrote it in pieces) waits in
+ * ack_carry for the rest, so what counts does not depend on when we read.
+ * 0, or a negative errno once the session is killed.
  */
 static int ack_pipe_drain(struct session *s, bool all)
 {
 	struct intx_msg_ack recs[ACK_BATCH];
+	unsigned char *buf = (unsigned char *)recs;
+	size_t want, have, i;
 	ssize_t n;
-	size_t i;
 
-	while (s->afd >= 0 && !s->dead) {
-		n = read(s->afd, recs, sizeof(recs));
+	while (s->ev_ack && !s->dead) {
+		memcpy(buf, s->ack_carry, s->ack_ncarry);
+		want = sizeof(recs) - s->ack_ncarry;
+		n = read(event_get_fd(s->ev_ack), buf + s->ack_ncarry, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -378,6 +387,13 @@ static int ack_pipe_drain(struct session *s, bool all)
 			session_kill(s, strerror(err));
 			return -err;
 		}
+		if (n == 0 && s->ack_ncarry) {
+			session_refuse(s, EBADMSG, INTX_MSG_ACK,
+				       "ACK pipe closed inside a record (%u of %zu bytes)",
+				       s->ack_ncarry, sizeof(recs[0]));
+			session_kill(s, NULL);
+			return -EBADMSG;
+		}
 		if (n == 0) {
 			log_full(LOG_DEBUG, NULL, NULL, session_who(s),
 				 "session %u closed its ACK pipe; acks by socket",
@@ -385,13 +401,10 @@ static int ack_pipe_drain(struct session *s, bool all)
 			ack_pipe_close(s);
 			return 0;
 		}
-		if (n % (ssize_t)sizeof(recs[0])) {
-			session_refuse(s, EBADMSG, INTX_MSG_ACK,
-				       "ACK pipe: %zd bytes, not whole records", n);
-			session_kill(s, NULL);
-			return -EBADMSG;
-		}
-		for (i = 0; i < (size_t)n / sizeof(recs[0]) && !s->dead; i++) {
+		have = s->ack_ncarry + (size_t)n;
+		s->ack_ncarry = (unsigned)(have % sizeof(recs[0]));
+		memcpy(s->ack_carry, buf + have - s->ack_ncarry, s->ack_ncarry);
+		for (i = 0; i < have / sizeof(recs[0]) && !s->dead; i++) {
 			if (proto_check(&recs[i], sizeof(recs[i]), 0,
 					INTX_FROM_CLIENT) != INTX_MSG_ACK) {
 				session_refuse(s, EBADMSG, INTX_MSG_ACK,
@@ -401,8 +414,8 @@ static int ack_pipe_drain(struct session *s, bool all)
 			}
 			(void)on_ack(s, &recs[i]);
 		}
-		if (!all || n < (ssize_t)sizeof(recs))
-			return s->dead ? -ECONNRESET : 0;
+		if (!all || (size_t)n < want)
+			break;
 	}
 	return s->dead ? -ECONNRESET : 0;
 }
@@ -419,7 +432,7 @@ static int on_ack_pipe(struct session *s)
 	struct intx_msg_ack_pipe_fd r;
 	int p[2], ret;
 
-	if (s->afd >= 0) {
+	if (s->ev_ack) {
 		session_refuse(s, EALREADY, INTX_MSG_ACK_PIPE,
 			       "the session has an ACK pipe");
 		return 0;
@@ -429,6 +442,16 @@ static int on_ack_pipe(struct session *s)
 			       "no ACK pipe (%s); ack on the socket", strerror(errno));
 		return 0;
 	}
+	/* The client opens a read end of its own through /proc/self/fd
+	 * (proto.h says why), which the kernel checks against the pipe's
+	 * mode: a pipe is made 0600, ours, and a driver of another uid could
+	 * not.  Readable by all is no leak: only a process that may look
+	 * into the client's or our fds reaches the pipe, and it holds no
+	 * more than the client's own ACKs.  (fchown would need CAP_CHOWN.) */
+	if (fchmod(p[0], S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH) < 0)
+		log_full(LOG_DEBUG, NULL, NULL, session_who(s),
+			 "session %u: ACK pipe left mode 0600 (%s): a driver of "
+			 "another uid acks on the socket", s->id, strerror(errno));
 	s->ev_ack = event_new(s->daemon->base, p[0], EV_READ | EV_PERSIST,
 			      on_ack_ready, s);
 	if (!s->ev_ack || event_add(s->ev_ack, NULL) < 0) {
@@ -441,7 +464,6 @@ static int on_ack_pipe(struct session *s)
 			       "no ACK pipe (out of memory); ack on the socket");
 		return 0;
 	}
-	s->afd = p[0];
 	memset(&r, 0, sizeof(r));
 	proto_hdr(&r.hdr, INTX_MSG_ACK_PIPE_FD, sizeof(r));
 	ret = session_send(s, &r, sizeof(r), p[1]);
@@ -503,7 +525,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			return;
 		/* What the ACK pipe holds was written before this message
 		 * (or this end of file) was sent: it counts first. */
-		if (s->afd >= 0 && ack_pipe_drain(s, true) < 0)
+		if (s->ev_ack && ack_pipe_drain(s, true) < 0)
 			return;
 		if (n == 0) {
 			session_kill(s, "peer closed the connection");
@@ -709,7 +731,6 @@ int session_new(struct daemon *d, int fd)
 	s->daemon = d;
 	s->fd = fd;
 	s->nfd = -1;
-	s->afd = -1;
 	s->id = ++d->next_session;
 	s->ndevices = d->ndevices;
 	r = wire_peercred(fd, &s->cred);
@@ -784,11 +805,9 @@ void session_free(struct session *s)
 		event_free(s->ev_write);
 	if (s->ev_kill)
 		event_free(s->ev_kill);
-	if (s->ev_ack)
-		event_free(s->ev_ack);
 	close(s->fd);
-	if (s->afd >= 0)
-		close(s->afd);
+	if (s->ev_ack)
+		ack_pipe_close(s);
 	if (s->nfd >= 0)
 		close(s->nfd);
 	free(s->subscribed);

@@ -33,8 +33,12 @@ struct session {
 	int fd;
 	int nfd; /* write end of the notification pipe (CLIENT), or -1 */
 	struct event *ev_read, *ev_write; /* ev_write: on nfd when there is one */
-	int afd; /* read end of the ACK pipe (CLIENT, asked for), or -1 */
-	struct event *ev_ack; /* on afd */
+	/* on the ACK pipe's read end (CLIENT, asked for), or NULL; it holds
+	 * the fd (event_get_fd) */
+	struct event *ev_ack;
+	/* the start of a record a read of the ACK pipe cut (a stream) */
+	unsigned char ack_carry[sizeof(struct intx_msg_ack)];
+	unsigned ack_ncarry;
 	struct ucred cred;
 	struct event *ev_kill;
 	int role; /* 0 until HELLO */

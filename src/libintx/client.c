@@ -152,12 +152,17 @@ union msgbuf {
 	unsigned char raw[INTX_MSG_MAX];
 };
 
-static int64_t now_ms(void)
+static int64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t now_ms(void)
+{
+	return now_ns() / 1000000;
 }
 
 /* Milliseconds left until deadline (-1: none), as a poll() time-out. */
@@ -1015,18 +1020,14 @@ static int run_queue(struct intx_client *c, int *done)
 static int spin(int fd, unsigned us)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct timespec t;
-	int64_t until;
+	int64_t until = now_ns() + (int64_t)us * 1000;
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	until = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec + (int64_t)us * 1000;
 	for (;;) {
 		r = poll(&p, 1, 0);
 		if (r != 0)
 			return r < 0 ? -errno : 1;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((int64_t)t.tv_sec * 1000000000 + t.tv_nsec >= until)
+		if (now_ns() >= until)
 			return 0;
 	}
 }

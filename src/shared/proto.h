@@ -219,13 +219,16 @@ struct intx_msg_dma_fd {
  * The daemon reads them as it reads ACK on the socket.  It takes every
  * record already in the pipe before it handles any message of the session's
  * socket and before it ends the session on the socket's end of file: an ACK
- * written before an UNSUBSCRIBE (or any request) counts first.  A record
- * that is cut short or is not a valid ACK ends the session (as a malformed
- * message does).  End of file on the pipe alone (the client closed its
- * write end) is no error: the session goes on, ACK by socket only.
+ * written before an UNSUBSCRIBE (or any request) counts first.  The pipe
+ * is a stream: a record a read cuts counts once the rest is read.  A record
+ * that is not a valid ACK, or a piece of one at the pipe's end of file,
+ * ends the session (as a malformed message does).  End of file on the pipe
+ * alone (the client closed its write end) is no error: the session goes
+ * on, ACK by socket only.
  * A client should hold a read end of its own (open /proc/self/fd/N) so that
  * a write after the daemon closed the pipe fails with EAGAIN once full, not
- * with SIGPIPE.
+ * with SIGPIPE; the daemon makes the pipe mode 0644 so that a client of
+ * another uid may open it.
  */
 struct intx_msg_ack_pipe {
 	struct intx_hdr hdr;

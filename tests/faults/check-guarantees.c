@@ -15,6 +15,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -413,9 +414,10 @@ END_TEST
 
 /*
  * What is not whole ACK records ends the session, as a malformed message
- * does: 20 bytes; a record that is no ACK (reserved bytes set); a record
- * and a piece of the next.  The ended session's debt is settled: d0
- * unmasks.
+ * does: 20 bytes and then the end of the pipe (a record cut for good: a
+ * piece alone waits for the rest, pipe_record_split_across_writes); a
+ * record that is no ACK (reserved bytes set).  The ended session's debt
+ * is settled: d0 unmasks.
  */
 START_TEST(pipe_garbage_ends_the_session)
 {
@@ -444,16 +446,211 @@ START_TEST(pipe_garbage_ends_the_session)
 		a[0].reserved = 1;
 		len = sizeof(a[0]);
 		break;
-	case 2:
-		len = sizeof(a[0]) + 8;
-		break;
 	}
 	ck_assert_int_eq(write(x.afd, a, len), (ssize_t)len);
+	if (_i == 0) {
+		close(x.afd);
+		x.afd = -1;
+	}
 	rc_reply(&x, buf, sizeof(buf), INTX_MSG_ERROR);
 	memcpy(&e, buf, sizeof(e));
 	ck_assert_int_eq(e.error, EBADMSG);
 	ck_assert_int_eq(h_recv(x.fd, buf, sizeof(buf), T_MS), 0);
 	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n.seq, INTX_EV_ACK);
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * The ACK pipe is a stream of records, as the notification pipe is: a
+ * record written in two pieces counts once whole, whatever the daemon
+ * read in between.  The SUBSCRIBE round trip between the pieces makes
+ * the daemon take the first piece alone (it drains the pipe before any
+ * socket message); the second completes it: d0 is acked and unmasks, and
+ * the session goes on.  Then a record and a piece of the next in one
+ * write: the record counts at once.
+ */
+START_TEST(pipe_record_split_across_writes)
+{
+	struct rc x;
+	struct intx_msg_notify n0, n1;
+	struct intx_msg_ack a[2];
+	struct intx_msg_device d;
+	const char *d0, *d1;
+	const size_t cut = 13;
+
+	two_devices("", &d0, &d1);
+	rc_open(&env, &x, "x");
+	rc_ack_pipe(&x);
+	rc_sub(&x, "d0");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n0, T_MS));
+	rc_lower(d0);
+	rc_ack_rec(&a[0], &n0, n0.seq, true);
+	ck_assert_int_eq(write(x.afd, &a[0], cut), (ssize_t)cut);
+	rc_sub(&x, "d1");
+	ck_assert_int_eq(write(x.afd, (char *)&a[0] + cut, sizeof(a[0]) - cut),
+			 (ssize_t)(sizeof(a[0]) - cut));
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n0.seq, 0);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.acked, 1);
+	ck_assert_uint_eq(d.handled, 1);
+
+	h_raise(d1);
+	ck_assert(rc_notify(&x, &n1, T_MS));
+	rc_lower(d1);
+	rc_ack_rec(&a[0], &n1, n1.seq, false);
+	rc_ack_rec(&a[1], &n1, n1.seq + 1000, false); /* stale: settles nothing */
+	ck_assert_int_eq(write(x.afd, a, sizeof(a[0]) + cut),
+			 (ssize_t)(sizeof(a[0]) + cut));
+	rc_expect_event(&env, INTX_EV_UNMASK, "d1", n1.seq, 0);
+	ck_assert_int_eq(write(x.afd, (char *)&a[1] + cut, sizeof(a[1]) - cut),
+			 (ssize_t)(sizeof(a[1]) - cut));
+	h_device(&env, "d1", &d);
+	ck_assert_uint_eq(d.acked, 1);
+	ck_assert(rc_alive(&x));
+	rc_close(&x);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* Send ACK_PIPE on fd; the answer's type, its ERROR errno in *err, and
+ * whether it carried an fd (closed here). */
+static int ask_ack_pipe(int fd, int *err, bool *got_fd)
+{
+	struct intx_msg_ack_pipe m;
+	struct intx_msg_error e;
+	unsigned char buf[INTX_MSG_MAX];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned nfds = 0;
+	int pfd = -1, type;
+	long n;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_ACK_PIPE, sizeof(m));
+	ck_assert_int_eq(wire_send(fd, &m, sizeof(m), -1, 0), 0);
+	ck_assert_int_eq(poll(&p, 1, T_MS), 1);
+	n = wire_recv(fd, buf, sizeof(buf), &pfd, &nfds, 0);
+	ck_assert_int_gt(n, 0);
+	type = proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON);
+	*got_fd = pfd >= 0;
+	if (pfd >= 0)
+		close(pfd);
+	*err = 0;
+	if (type == INTX_MSG_ERROR) {
+		memcpy(&e, buf, sizeof(e));
+		ck_assert_int_eq(e.req_type, INTX_MSG_ACK_PIPE);
+		*err = e.error;
+	}
+	return type;
+}
+
+/*
+ * ACK_PIPE asked for out of turn: before HELLO (EPROTO, the session
+ * ends); by a CONTROL session (EOPNOTSUPP, it goes on); a second time
+ * (EALREADY, the first pipe still serves); again after the client closed
+ * its write end (a new pipe: the SUBSCRIBE's drain saw the end of file
+ * first, so the answer does not depend on timing).  Never an fd with an
+ * ERROR.
+ */
+START_TEST(ack_pipe_out_of_turn)
+{
+	struct rc x;
+	struct intx_msg_notify n;
+	unsigned char buf[INTX_MSG_MAX];
+	const char *d0, *d1;
+	bool got_fd;
+	int fd, err;
+
+	two_devices("", &d0, &d1);
+	switch (_i) {
+	case 0:
+		fd = h_connect(&env);
+		ck_assert_int_eq(ask_ack_pipe(fd, &err, &got_fd), INTX_MSG_ERROR);
+		ck_assert_int_eq(err, EPROTO);
+		ck_assert(!got_fd);
+		ck_assert_int_eq(h_recv(fd, buf, sizeof(buf), T_MS), 0);
+		close(fd);
+		break;
+	case 1:
+		fd = h_connect(&env);
+		ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
+		ck_assert_int_eq(ask_ack_pipe(fd, &err, &got_fd), INTX_MSG_ERROR);
+		ck_assert_int_eq(err, EOPNOTSUPP);
+		ck_assert(!got_fd);
+		ck_assert_int_eq(ask_ack_pipe(fd, &err, &got_fd), INTX_MSG_ERROR);
+		close(fd);
+		break;
+	case 2:
+	case 3:
+		rc_open(&env, &x, "x");
+		rc_ack_pipe(&x);
+		if (_i == 2) {
+			ck_assert_int_eq(ask_ack_pipe(x.fd, &err, &got_fd),
+					 INTX_MSG_ERROR);
+			ck_assert_int_eq(err, EALREADY);
+			ck_assert(!got_fd);
+		} else {
+			close(x.afd);
+			x.afd = -1;
+			rc_sub(&x, "d1");
+			rc_ack_pipe(&x);
+		}
+		rc_sub(&x, "d0");
+		h_raise(d0);
+		ck_assert(rc_notify(&x, &n, T_MS));
+		rc_lower(d0);
+		rc_pack(&x, &n, n.seq, true);
+		rc_expect_event(&env, INTX_EV_UNMASK, "d0", n.seq, 0);
+		ck_assert(rc_alive(&x));
+		rc_close(&x);
+		break;
+	}
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * An ACK on the pipe for a notification of an earlier subscription of the
+ * same device (UNSUBSCRIBE, SUBSCRIBE, and the device still asserting, so
+ * the new subscription is notified at once with the same token): its seq
+ * is stale, so it settles nothing, and the new notification stays owed
+ * until its own ACK.
+ */
+START_TEST(pipe_ack_of_an_old_subscription)
+{
+	struct rc x;
+	struct intx_msg_notify n1, n2;
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_device d;
+	const char *d0, *d1;
+	uint32_t id;
+
+	two_devices("ack-timeout-ms = 60000\nack-timeout-policy = wait\n",
+		    &d0, &d1);
+	rc_open(&env, &x, "x");
+	rc_ack_pipe(&x);
+	id = rc_sub(&x, "d0");
+	h_raise(d0);
+	ck_assert(rc_notify(&x, &n1, T_MS));
+	rc_unsub_send(&x, id);
+	rc_reply(&x, buf, sizeof(buf), INTX_MSG_UNSUBSCRIBED);
+	ck_assert_uint_eq(rc_sub(&x, "d0"), id);
+	ck_assert(rc_notify(&x, &n2, T_MS));
+	ck_assert_uint_eq(n2.token, n1.token);
+	ck_assert_uint_ne(n2.seq, n1.seq);
+	rc_pack(&x, &n1, n1.seq, true);
+	rc_sub(&x, "d1"); /* the daemon has read the stale ACK */
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.acked, 0);
+	ck_assert(d.flags & INTX_F_INFLIGHT);
+	rc_lower(d0);
+	rc_pack(&x, &n2, n2.seq, true);
+	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n2.seq, 0);
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.acked, 1);
+	ck_assert(rc_alive(&x));
 	rc_close(&x);
 	h_daemon_stop(&env);
 }
@@ -556,8 +753,11 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, pipe_ack_then_unsubscribe);
 	tcase_add_test(tc, pipe_stale_seq_does_not_unmask);
-	tcase_add_loop_test(tc, pipe_garbage_ends_the_session, 0, 3);
+	tcase_add_loop_test(tc, pipe_garbage_ends_the_session, 0, 2);
+	tcase_add_test(tc, pipe_record_split_across_writes);
 	tcase_add_test(tc, pipe_closed_acks_by_socket);
+	tcase_add_loop_test(tc, ack_pipe_out_of_turn, 0, 4);
+	tcase_add_test(tc, pipe_ack_of_an_old_subscription);
 	tcase_add_test(tc, pipe_many_records_in_one_write);
 	suite_add_tcase(s, tc);
 	return check_run(s);
