@@ -15,6 +15,7 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 clang "${cflags[@]}" -o "$out/fuzz-proto" "$top/tests/fuzz/fuzz-proto.c" "$top/src/shared/proto.c"
 clang "${cflags[@]}" $(pkg-config --cflags inih) -o "$out/fuzz-conf" \
 	"$top/tests/fuzz/fuzz-conf.c" "$top/src/intxd/conf.c" "$top/src/shared/proto.c" \
+	"$top/src/shared/cpulist.c" \
 	$(pkg-config --libs inih)
 
 status=0
