@@ -1045,11 +1045,19 @@ static int read_pipe(struct intx_client *c, int64_t deadline)
 	unsigned char *buf = c->pipe_buf;
 	size_t have, off = 0;
 	ssize_t n;
+	unsigned spin_us;
 	int k = 0, r = 0;
 
-	/* a caller that may wait: spin first (intx_set_spin()) */
-	if (c->spin_us && (deadline < 0 || left_ms(deadline) > 0)) {
-		r = spin(c->nfd, c->spin_us);
+	/* a caller that may wait: spin first (intx_set_spin()), never past
+	 * its deadline */
+	spin_us = c->spin_us;
+	if (spin_us && deadline >= 0) {
+		int64_t left_us = deadline * 1000 - now_ns() / 1000;
+
+		spin_us = left_us <= 0 ? 0 : left_us < spin_us ? (unsigned)left_us : spin_us;
+	}
+	if (spin_us) {
+		r = spin(c->nfd, spin_us);
 		if (r < 0)
 			return r;
 	}
