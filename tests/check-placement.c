@@ -289,6 +289,34 @@ START_TEST(affinity_lists)
 	ck_assert(CPU_ISSET(0, &set) && CPU_ISSET(1, &set) && CPU_ISSET(3, &set));
 	ck_assert_int_eq(irqinfo_affinity(proc, 12, &set), -ENOENT);
 
+	/* a kernel without effective affinity (no
+	 * CONFIG_GENERIC_IRQ_EFFECTIVE_AFF_MASK) has only smp_affinity_list */
+	snprintf(path, sizeof(path), "%s/irq/12", proc);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/irq/12/smp_affinity_list", proc);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("2\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(irqinfo_affinity(proc, 12, &set), 0);
+	ck_assert_int_eq(CPU_COUNT(&set), 1);
+	ck_assert(CPU_ISSET(2, &set));
+
+	/* hostile lists: refused whole, never a partial set */
+	{
+		static const char *const bad[] = {
+			"", "0-", "-1", "+1", " 1", "1 ", "1\n", "1,,2", ",1", "1,",
+			"2-1", "1-2-3", "0x1", "1024", "0-1024", "0-100000",
+			"4294967296", "18446744073709551617", "1023-4294967297",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			ck_assert_msg(cpulist_parse(bad[i], &set) < 0, "'%s' parsed", bad[i]);
+		ck_assert_int_eq(cpulist_parse("1023", &set), 0);
+		ck_assert(CPU_ISSET(1023, &set) && CPU_COUNT(&set) == 1);
+		ck_assert_int_eq(cpulist_parse("0-1023", &set), 0);
+		ck_assert_int_eq(CPU_COUNT(&set), 1024);
+	}
+
 	/* back to the same text; a buffer too small keeps whole items */
 	ck_assert_int_eq(cpulist_parse("0-1,3", &set), 0);
 	ck_assert_int_eq(cpulist_format(&set, buf, sizeof(buf)), 0);
