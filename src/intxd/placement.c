@@ -62,7 +62,8 @@ static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
 
 	if (p->pinned && CPU_EQUAL(cpus, &p->applied))
 		return;
-	cpulist_format(cpus, list, sizeof(list));
+	if (cpulist_format(cpus, list, sizeof(list)) < 0)
+		snprintf(list, sizeof(list), "(%d, too many to list)", CPU_COUNT(cpus));
 	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0) {
 		/* once per set: the follow timer would say it every second */
 		if (!p->told_refused || !CPU_EQUAL(cpus, &p->refused))
