@@ -192,6 +192,34 @@ START_TEST(list_refused)
 }
 END_TEST
 
+/* Pinned, then reloaded to a list the kernel refuses: the daemon goes
+ * back to the CPUs it started with (placement.h), not the old config's
+ * CPU, which it would also keep giving clients as their hint. */
+START_TEST(refused_after_pinned)
+{
+	cpu_set_t orig = affinity(0), want, got;
+	int cpu = last_cpu(&orig);
+	char keys[64], out[4096];
+
+	if (CPU_COUNT(&orig) < 2)
+		printf("placement: one CPU only; pinning cannot be told from not\n");
+	snprintf(keys, sizeof(keys), "cpu = %d", cpu);
+	conf(keys);
+	h_daemon_start(&env);
+	CPU_ZERO(&want);
+	CPU_SET(cpu, &want);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &want), "intxd not pinned to CPU %d", cpu);
+	conf("cpu = 1023");
+	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	ck_assert(h_log_has(&env, "cannot run on CPU(s) 1023 (cpu =)"));
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &orig), "still on the old config's CPU %d", cpu);
+	ck_assert_int_eq(client_cpu(&got), -ENODATA);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 START_TEST(check_config_reports)
 {
 	char out[4096];
@@ -363,6 +391,7 @@ static Suite *suite(void)
 	tcase_add_test(t, pinned_by_list);
 	tcase_add_test(t, irq_without_host_irq);
 	tcase_add_test(t, list_refused);
+	tcase_add_test(t, refused_after_pinned);
 	tcase_add_test(t, check_config_reports);
 	tcase_add_test(t, spin_delivers_and_acks);
 	tcase_add_test(t, affinity_lists);

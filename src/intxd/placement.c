@@ -56,6 +56,17 @@ static bool irq_cpus(const struct daemon *d, cpu_set_t *out)
 	return any && CPU_COUNT(out) > 0;
 }
 
+static void unpin(struct placement *p)
+{
+	if (!p->pinned)
+		return;
+	if (sched_setaffinity(0, sizeof(p->orig), &p->orig) < 0)
+		log_err("cannot restore the CPUs intxd started with: %s", strerror(errno));
+	else
+		log_info("running unpinned again");
+	p->pinned = false;
+}
+
 static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
 {
 	char list[256];
@@ -67,27 +78,18 @@ static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
 	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0) {
 		/* once per set: the follow timer would say it every second */
 		if (!p->told_refused || !CPU_EQUAL(cpus, &p->refused))
-			log_err("cannot run on CPU(s) %s (%s): %s; the CPUs stay as they were",
-				list, why, strerror(errno));
+			log_err("cannot run on CPU(s) %s (%s): %s; running on the CPUs "
+				"intxd started with", list, why, strerror(errno));
 		p->refused = *cpus;
 		p->told_refused = true;
+		/* not an earlier config's CPUs, nor a hint to clients of them */
+		unpin(p);
 		return;
 	}
 	p->told_refused = false;
 	p->applied = *cpus;
 	p->pinned = true;
 	log_info("running on CPU(s) %s (%s)", list, why);
-}
-
-static void unpin(struct placement *p)
-{
-	if (!p->pinned)
-		return;
-	if (sched_setaffinity(0, sizeof(p->orig), &p->orig) < 0)
-		log_err("cannot restore the CPUs intxd started with: %s", strerror(errno));
-	else
-		log_info("running unpinned again");
-	p->pinned = false;
 }
 
 static void follow_irq(struct daemon *d)
