@@ -101,21 +101,30 @@ static void teardown(void)
 	h_teardown(&env);
 }
 
+/* Start intxd with cpu = the last CPU of orig (keys: that line), and see
+ * it pinned there (want: that CPU alone). */
+static int start_pinned(const cpu_set_t *orig, char *keys, size_t size, cpu_set_t *want)
+{
+	int cpu = last_cpu(orig);
+	cpu_set_t got;
+
+	if (CPU_COUNT(orig) < 2)
+		printf("placement: one CPU only; pinning cannot be told from not\n");
+	snprintf(keys, size, "cpu = %d", cpu);
+	conf(keys);
+	h_daemon_start(&env);
+	CPU_ZERO(want);
+	CPU_SET(cpu, want);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, want), "intxd not pinned to CPU %d", cpu);
+	return cpu;
+}
+
 START_TEST(pinned_by_list)
 {
 	cpu_set_t orig = affinity(0), want, got;
-	int cpu = last_cpu(&orig);
 	char keys[64], out[4096], text[64];
-
-	if (CPU_COUNT(&orig) < 2)
-		printf("placement: one CPU only; pinning cannot be told from not\n");
-	snprintf(keys, sizeof(keys), "cpu = %d", cpu);
-	conf(keys);
-	h_daemon_start(&env);
-	CPU_ZERO(&want);
-	CPU_SET(cpu, &want);
-	got = affinity(env.daemon);
-	ck_assert_msg(CPU_EQUAL(&got, &want), "intxd not pinned to CPU %d", cpu);
+	int cpu = start_pinned(&orig, keys, sizeof(keys), &want);
 
 	ck_assert_int_eq(ctl(out, sizeof(out), "status", NULL), 0);
 	snprintf(text, sizeof(text), "cpus:      %d\n", cpu);
@@ -198,18 +207,9 @@ END_TEST
 START_TEST(refused_after_pinned)
 {
 	cpu_set_t orig = affinity(0), want, got;
-	int cpu = last_cpu(&orig);
 	char keys[64], out[4096];
+	int cpu = start_pinned(&orig, keys, sizeof(keys), &want);
 
-	if (CPU_COUNT(&orig) < 2)
-		printf("placement: one CPU only; pinning cannot be told from not\n");
-	snprintf(keys, sizeof(keys), "cpu = %d", cpu);
-	conf(keys);
-	h_daemon_start(&env);
-	CPU_ZERO(&want);
-	CPU_SET(cpu, &want);
-	got = affinity(env.daemon);
-	ck_assert_msg(CPU_EQUAL(&got, &want), "intxd not pinned to CPU %d", cpu);
 	conf("cpu = 1023");
 	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
 	ck_assert(h_log_has(&env, "cannot run on CPU(s) 1023 (cpu =)"));
