@@ -4,7 +4,8 @@
  * reads it: every served line's count from one read of the file (issue 11:
  * the file has a line per IRQ and a column per CPU, and was read once per
  * line every tick), on a stand-in procfs of a 256-CPU host whose lines are
- * longer than any fixed buffer.
+ * longer than any fixed buffer, with named rows (ERR, MIS, IPI0, LOC) and
+ * an IRQ number wider than an int before the ones asked for.
  */
 #include <check.h>
 #include <stdio.h>
@@ -33,6 +34,19 @@ static void write_interrupts(void)
 	for (int c = 0; c < NCPU; c++)
 		fprintf(fp, "       CPU%-3d", c);
 	fprintf(fp, "\n");
+	/* before the IRQs asked for: what must not be taken for them - the
+	 * named rows (one count, or a column a CPU), and a number that is
+	 * IRQ 10 once cut to an int (4294967306 = 2^32 + 10) */
+	fprintf(fp, " ERR:          3\n MIS:          0\nIPI0:");
+	for (int c = 0; c < NCPU; c++)
+		fprintf(fp, " %10d", 999);
+	fprintf(fp, "       Rescheduling interrupts\n LOC:");
+	for (int c = 0; c < NCPU; c++)
+		fprintf(fp, " %10d", 999);
+	fprintf(fp, "   Local timer interrupts\n4294967306:");
+	for (int c = 0; c < NCPU; c++)
+		fprintf(fp, " %10d", 999);
+	fprintf(fp, "   IO-APIC   10-fasteoi   bogus\n");
 	for (size_t i = 0; i < sizeof(irqs) / sizeof(irqs[0]); i++) {
 		fprintf(fp, "%4d:", irqs[i]);
 		for (int c = 0; c < NCPU; c++)

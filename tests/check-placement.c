@@ -101,21 +101,30 @@ static void teardown(void)
 	h_teardown(&env);
 }
 
+/* Start intxd with cpu = the last CPU of orig (keys: that line), and see
+ * it pinned there (want: that CPU alone). */
+static int start_pinned(const cpu_set_t *orig, char *keys, size_t size, cpu_set_t *want)
+{
+	int cpu = last_cpu(orig);
+	cpu_set_t got;
+
+	if (CPU_COUNT(orig) < 2)
+		printf("placement: one CPU only; pinning cannot be told from not\n");
+	snprintf(keys, size, "cpu = %d", cpu);
+	conf(keys);
+	h_daemon_start(&env);
+	CPU_ZERO(want);
+	CPU_SET(cpu, want);
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, want), "intxd not pinned to CPU %d", cpu);
+	return cpu;
+}
+
 START_TEST(pinned_by_list)
 {
 	cpu_set_t orig = affinity(0), want, got;
-	int cpu = last_cpu(&orig);
 	char keys[64], out[4096], text[64];
-
-	if (CPU_COUNT(&orig) < 2)
-		printf("placement: one CPU only; pinning cannot be told from not\n");
-	snprintf(keys, sizeof(keys), "cpu = %d", cpu);
-	conf(keys);
-	h_daemon_start(&env);
-	CPU_ZERO(&want);
-	CPU_SET(cpu, &want);
-	got = affinity(env.daemon);
-	ck_assert_msg(CPU_EQUAL(&got, &want), "intxd not pinned to CPU %d", cpu);
+	int cpu = start_pinned(&orig, keys, sizeof(keys), &want);
 
 	ck_assert_int_eq(ctl(out, sizeof(out), "status", NULL), 0);
 	snprintf(text, sizeof(text), "cpus:      %d\n", cpu);
@@ -188,6 +197,25 @@ START_TEST(list_refused)
 	got = affinity(env.daemon);
 	ck_assert_msg(CPU_EQUAL(&got, &orig), "affinity changed");
 	ck_assert(h_log_has(&env, "cannot run on CPU(s) 1023 (cpu =)"));
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* Pinned, then reloaded to a list the kernel refuses: the daemon goes
+ * back to the CPUs it started with (placement.h), not the old config's
+ * CPU, which it would also keep giving clients as their hint. */
+START_TEST(refused_after_pinned)
+{
+	cpu_set_t orig = affinity(0), want, got;
+	char keys[64], out[4096];
+	int cpu = start_pinned(&orig, keys, sizeof(keys), &want);
+
+	conf("cpu = 1023");
+	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	ck_assert(h_log_has(&env, "cannot run on CPU(s) 1023 (cpu =)"));
+	got = affinity(env.daemon);
+	ck_assert_msg(CPU_EQUAL(&got, &orig), "still on the old config's CPU %d", cpu);
+	ck_assert_int_eq(client_cpu(&got), -ENODATA);
 	h_daemon_stop(&env);
 }
 END_TEST
@@ -266,6 +294,29 @@ START_TEST(spin_delivers_and_acks)
 }
 END_TEST
 
+/* A pinned daemon whose CPU list does not fit SUBSCRIBED's field (every
+ * other CPU of 64: 90 characters): the client is told nothing (run
+ * anywhere), not the list's first CPUs as if they were all of it. */
+START_TEST(long_list_no_hint)
+{
+	char keys[300];
+	size_t len;
+	cpu_set_t got;
+	int c;
+
+	len = (size_t)snprintf(keys, sizeof(keys), "cpu = ");
+	for (c = 0; c < 64; c += 2)
+		len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%d", c ? "," : "", c);
+	ck_assert_uint_gt(len, INTX_CPUS_MAX);
+	conf(keys);
+	h_daemon_start(&env);
+	/* the kernel keeps the CPUs this host has: CPU 0 at least */
+	ck_assert(h_log_has(&env, "running on CPU(s)"));
+	ck_assert_int_eq(client_cpu(&got), -ENODATA);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* What cpu = irq reads, from a stand-in /proc; and lists both ways. */
 START_TEST(affinity_lists)
 {
@@ -289,12 +340,41 @@ START_TEST(affinity_lists)
 	ck_assert(CPU_ISSET(0, &set) && CPU_ISSET(1, &set) && CPU_ISSET(3, &set));
 	ck_assert_int_eq(irqinfo_affinity(proc, 12, &set), -ENOENT);
 
-	/* back to the same text; a buffer too small keeps whole items */
+	/* a kernel without effective affinity (no
+	 * CONFIG_GENERIC_IRQ_EFFECTIVE_AFF_MASK) has only smp_affinity_list */
+	snprintf(path, sizeof(path), "%s/irq/12", proc);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/irq/12/smp_affinity_list", proc);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("2\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(irqinfo_affinity(proc, 12, &set), 0);
+	ck_assert_int_eq(CPU_COUNT(&set), 1);
+	ck_assert(CPU_ISSET(2, &set));
+
+	/* hostile lists: refused whole, never a partial set */
+	{
+		static const char *const bad[] = {
+			"", "0-", "-1", "+1", " 1", "1 ", "1\n", "1,,2", ",1", "1,",
+			"2-1", "1-2-3", "0x1", "1024", "0-1024", "0-100000",
+			"4294967296", "18446744073709551617", "1023-4294967297",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			ck_assert_msg(cpulist_parse(bad[i], &set) < 0, "'%s' parsed", bad[i]);
+		ck_assert_int_eq(cpulist_parse("1023", &set), 0);
+		ck_assert(CPU_ISSET(1023, &set) && CPU_COUNT(&set) == 1);
+		ck_assert_int_eq(cpulist_parse("0-1023", &set), 0);
+		ck_assert_int_eq(CPU_COUNT(&set), 1024);
+	}
+
+	/* back to the same text; a buffer too small holds no list, not a
+	 * shorter one ("0-1" is another set) */
 	ck_assert_int_eq(cpulist_parse("0-1,3", &set), 0);
 	ck_assert_int_eq(cpulist_format(&set, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "0-1,3");
 	ck_assert_int_eq(cpulist_format(&set, buf, 5), -ENOSPC);
-	ck_assert_str_eq(buf, "0-1");
+	ck_assert_str_eq(buf, "");
 	CPU_ZERO(&set);
 	ck_assert_int_eq(cpulist_format(&set, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "");
@@ -311,9 +391,11 @@ static Suite *suite(void)
 	tcase_add_test(t, pinned_by_list);
 	tcase_add_test(t, irq_without_host_irq);
 	tcase_add_test(t, list_refused);
+	tcase_add_test(t, refused_after_pinned);
 	tcase_add_test(t, check_config_reports);
 	tcase_add_test(t, spin_delivers_and_acks);
 	tcase_add_test(t, affinity_lists);
+	tcase_add_test(t, long_list_no_hint);
 	suite_add_tcase(s, t);
 	return s;
 }

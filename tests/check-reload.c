@@ -273,6 +273,73 @@ START_TEST(unbind_rebind_tells_the_client)
 END_TEST
 
 /*
+ * Names that are prefixes of each other ("d" < "d0" < "d00" < "d000", and
+ * their clients) matched through reload's sorted index: the middle device
+ * goes, a longer name comes, its client moves to it; each other session
+ * keeps its own device, its id and its notifications, and only the
+ * removed device's subscriber is told.
+ */
+START_TEST(prefix_names)
+{
+	static const char *const names[] = { "d", "d0", "d00" };
+	const char *dir[4];
+	struct intx_msg_notify n;
+	struct rc x[3];
+	uint32_t id[3];
+	char out[512];
+	int i;
+
+	/* h_sim's paths: 8 rotating buffers, these 4 stay apart */
+	for (i = 0; i < 3; i++)
+		dir[i] = h_sim(&env, names[i], 11);
+	dir[3] = h_sim(&env, "d000", 11);
+	h_conf(&env, "[device d]\nbackend = sim\npath = %s\n"
+		     "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d00]\nbackend = sim\npath = %s\n"
+		     "[client c]\nuid = 0\ndevices = d\n"
+		     "[client c0]\nuid = 0\ndevices = d0\n"
+		     "[client c00]\nuid = 0\ndevices = d00\n",
+	       dir[0], dir[1], dir[2]);
+	h_daemon_start(&env);
+	rc_open(&env, &x[0], "c");
+	rc_open(&env, &x[1], "c0");
+	rc_open(&env, &x[2], "c00");
+	for (i = 0; i < 3; i++)
+		id[i] = rc_sub(&x[i], names[i]);
+	h_conf(&env, "[device d000]\nbackend = sim\npath = %s\n"
+		     "[device d00]\nbackend = sim\npath = %s\n"
+		     "[device d]\nbackend = sim\npath = %s\n"
+		     "[client c00]\nuid = 0\ndevices = d00\n"
+		     "[client c0]\nuid = 0\ndevices = d000\n"
+		     "[client c]\nuid = 0\ndevices = d\n",
+	       dir[3], dir[2], dir[0]);
+	reload_ok();
+	ck_assert(h_log_has(&env, "2 device(s) kept, 0 redefined, 1 added, 1 removed"));
+	expect_revoked(&x[1], id[1], ENOENT);
+	ck_assert(!has_device("d0"));
+	/* d and d00: the same sessions, ids and notifications */
+	for (i = 0; i < 3; i += 2) {
+		h_raise(dir[i]);
+		ck_assert(rc_notify(&x[i], &n, T_MS));
+		ck_assert_uint_eq(n.device_id, id[i]);
+		rc_lower(dir[i]);
+		rc_ack(&x[i], &n, n.seq, true);
+	}
+	/* c0's session goes on, now with d000 */
+	(void)rc_sub(&x[1], "d000");
+	h_raise(dir[3]);
+	ck_assert(rc_notify(&x[1], &n, T_MS));
+	rc_lower(dir[3]);
+	rc_ack(&x[1], &n, n.seq, true);
+	ck_assert_msg(ctl(out, sizeof(out), "clients") == 0, "%s", out);
+	ck_assert_msg(strstr(out, "c00 ") && strstr(out, "c0 "), "%s", out);
+	for (i = 0; i < 3; i++)
+		rc_close(&x[i]);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
  * ACK on the ACK pipe after REVOKED: the reload took d0 and with it what
  * x owed (d0 unmasks without it); the late ACK settles nothing, is no
  * error, and the session goes on - acking d1 on the pipe still works.
@@ -516,6 +583,7 @@ int main(void)
 	tcase_add_test(t, redefined_device_keeps_numbering);
 	tcase_add_test(t, dma_needs_an_iommu_and_a_subscription);
 	tcase_add_test(t, pipe_ack_after_revoked);
+	tcase_add_test(t, prefix_names);
 	suite_add_tcase(s, t);
 	return check_run(s);
 }

@@ -256,6 +256,37 @@ START_TEST(probe_states)
 }
 END_TEST
 
+/*
+ * The fd limit's warning counts what each backend holds: a vfio device in
+ * its own IOMMU group holds 4 (device, eventfd, group, container), more
+ * than a sim device's 3.  100 vfio devices (at a PCI domain no host has:
+ * they fail to open, nothing is touched) and max-sessions 10 may need
+ * 4 * 100 + 2 * 10 + 64 = 484; a hard limit of 420 is short of that.
+ */
+START_TEST(fd_limit_counts_vfio)
+{
+	static char body[100 * 64];
+	struct h_env e;
+	size_t len = 0;
+	unsigned i;
+
+	for (i = 0; i < 100; i++)
+		len += (size_t)snprintf(body + len, sizeof(body) - len,
+					"[device v%u]\nbackend = vfio\npci = fffe:00:%02x.%u\n",
+					i, i / 8, i % 8);
+	ck_assert_uint_lt(len, sizeof(body));
+	h_setup(&e);
+	e.nofile = 420;
+	h_conf(&e, "max-sessions = 10\n%s", body);
+	h_daemon_start(&e);
+	ck_assert_msg(h_log_has(&e, "RLIMIT_NOFILE is 420; 100 device(s) and "
+				    "max-sessions 10 may need 484"),
+		      "no fd limit warning for 100 vfio devices");
+	h_daemon_stop(&e);
+	h_teardown(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("startup");
@@ -266,6 +297,7 @@ static Suite *suite(void)
 	tcase_add_test(t, regular_file_untouched);
 	tcase_add_test(t, parent_not_a_directory);
 	tcase_add_test(t, stale_socket_replaced);
+	tcase_add_test(t, fd_limit_counts_vfio);
 	suite_add_tcase(s, t);
 	return s;
 }

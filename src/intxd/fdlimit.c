@@ -7,19 +7,33 @@
 #include "fdlimit.h"
 #include "log.h"
 
-/* what intxd holds: a device's fds (a sim device: directory, config image,
- * signal FIFO; uio and vfio fewer), a session's (socket, notification
- * pipe), and its own (listener, kmsg, signals, journal) */
-#define FDS_PER_DEVICE 3u
+/* what intxd holds: a device's fds, by backend (below), a session's
+ * (socket, notification pipe), and its own (listener, kmsg, signals,
+ * journal) */
 #define FDS_PER_SESSION 2u
 #define FDS_OWN 64u
 
+/* vfio: device, eventfd, and the group and its container (one group a
+ * device, as usual); sim: directory, config image, signal FIFO; uio: the
+ * uio node and the config file */
+static unsigned fds_per_device(const struct conf_device *cd)
+{
+	if (strcmp(cd->backend, "vfio") == 0)
+		return 4;
+	if (strcmp(cd->backend, "uio") == 0)
+		return 2;
+	return 3;
+}
+
 void fdlimit_raise(const struct conf *c)
 {
-	unsigned long long want = (unsigned long long)c->ndevices * FDS_PER_DEVICE +
-				  (unsigned long long)c->max_sessions * FDS_PER_SESSION +
+	unsigned long long want = (unsigned long long)c->max_sessions * FDS_PER_SESSION +
 				  FDS_OWN;
 	struct rlimit rl;
+	unsigned i;
+
+	for (i = 0; i < c->ndevices; i++)
+		want += fds_per_device(&c->devices[i]);
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;

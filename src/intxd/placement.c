@@ -56,28 +56,6 @@ static bool irq_cpus(const struct daemon *d, cpu_set_t *out)
 	return any && CPU_COUNT(out) > 0;
 }
 
-static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
-{
-	char list[256];
-
-	if (p->pinned && CPU_EQUAL(cpus, &p->applied))
-		return;
-	cpulist_format(cpus, list, sizeof(list));
-	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0) {
-		/* once per set: the follow timer would say it every second */
-		if (!p->told_refused || !CPU_EQUAL(cpus, &p->refused))
-			log_err("cannot run on CPU(s) %s (%s): %s; the CPUs stay as they were",
-				list, why, strerror(errno));
-		p->refused = *cpus;
-		p->told_refused = true;
-		return;
-	}
-	p->told_refused = false;
-	p->applied = *cpus;
-	p->pinned = true;
-	log_info("running on CPU(s) %s (%s)", list, why);
-}
-
 static void unpin(struct placement *p)
 {
 	if (!p->pinned)
@@ -87,6 +65,31 @@ static void unpin(struct placement *p)
 	else
 		log_info("running unpinned again");
 	p->pinned = false;
+}
+
+static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
+{
+	char list[256];
+
+	if (p->pinned && CPU_EQUAL(cpus, &p->applied))
+		return;
+	if (cpulist_format(cpus, list, sizeof(list)) < 0)
+		snprintf(list, sizeof(list), "(%d, too many to list)", CPU_COUNT(cpus));
+	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0) {
+		/* once per set: the follow timer would say it every second */
+		if (!p->told_refused || !CPU_EQUAL(cpus, &p->refused))
+			log_err("cannot run on CPU(s) %s (%s): %s; running on the CPUs "
+				"intxd started with", list, why, strerror(errno));
+		p->refused = *cpus;
+		p->told_refused = true;
+		/* not an earlier config's CPUs, nor a hint to clients of them */
+		unpin(p);
+		return;
+	}
+	p->told_refused = false;
+	p->applied = *cpus;
+	p->pinned = true;
+	log_info("running on CPU(s) %s (%s)", list, why);
 }
 
 static void follow_irq(struct daemon *d)

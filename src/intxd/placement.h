@@ -24,7 +24,8 @@ struct line;
 
 /* At start and after every reload: pin as d->conf says (logs what it
  * did and why not).  0 or -errno (out of memory only: a CPU set that
- * cannot be applied is logged, and the daemon runs unpinned). */
+ * cannot be applied is logged, and the daemon runs on the CPUs it was
+ * started with, even if an earlier config had pinned it). */
 int placement_apply(struct daemon *d);
 void placement_free(struct daemon *d);
 

@@ -66,7 +66,8 @@ int cpulist_format(const cpu_set_t *set, char *buf, size_t size)
 		n = a == b ? snprintf(buf + len, size - len, "%s%d", len ? "," : "", a) :
 			     snprintf(buf + len, size - len, "%s%d-%d", len ? "," : "", a, b);
 		if (n < 0 || (size_t)n >= size - len) {
-			buf[len] = '\0';
+			/* the items that fit are another, smaller set */
+			buf[0] = '\0';
 			return -ENOSPC;
 		}
 		len += (size_t)n;

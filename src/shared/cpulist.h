@@ -16,8 +16,8 @@
 int cpulist_parse(const char *s, cpu_set_t *out);
 
 /* set as a list with ranges into buf ("" for an empty set).  0, or
- * -ENOSPC when it did not fit (buf then holds as many whole items as fit
- * followed by nothing: never a wrong list). */
+ * -ENOSPC when it did not fit: buf is then "", as for no list, never the
+ * items that fit (a smaller set, which a client would pin itself to). */
 int cpulist_format(const cpu_set_t *set, char *buf, size_t size);
 
 #endif

@@ -63,6 +63,12 @@ int irqinfo_affinity(const char *proc, int irq, cpu_set_t *out)
 
 	snprintf(path, sizeof(path), "%s/irq/%d/effective_affinity_list", proc, irq);
 	r = read_text(path, buf, sizeof(buf));
+	if (r == -ENOENT) {
+		/* a kernel without CONFIG_GENERIC_IRQ_EFFECTIVE_AFF_MASK has no
+		 * effective affinity: the CPUs the IRQ may go to are the best known */
+		snprintf(path, sizeof(path), "%s/irq/%d/smp_affinity_list", proc, irq);
+		r = read_text(path, buf, sizeof(buf));
+	}
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';

@@ -22,7 +22,8 @@ struct irq_spurious {
 int irqinfo_spurious(const char *proc, int irq, struct irq_spurious *out);
 
 /* <proc>/irq/N/effective_affinity_list: the CPUs the IRQ is delivered to
- * now (irqbalance may move it).  0 or -errno. */
+ * now (irqbalance may move it); smp_affinity_list where the kernel has no
+ * effective affinity.  0 or -errno. */
 int irqinfo_affinity(const char *proc, int irq, cpu_set_t *out);
 
 /* The <proc>/interrupts count of irq, summed over CPUs, or -1. */

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "launch.h"
 #include "probe.h"
 #include "simdev.h"
 
@@ -651,75 +652,29 @@ static void write_conf(const struct ixcfg *c, struct ix *x, const char *conf)
 
 static void wait_ready(int nfd, pid_t pid)
 {
-	char buf[256];
+	int r = bench_wait_ready(nfd, pid, 20000);
 
-	for (int waited = 0; waited < 20000; waited += 100) {
-		struct pollfd p = { .fd = nfd, .events = POLLIN };
-		int st;
-
-		if (poll(&p, 1, 100) == 1) {
-			ssize_t n = recv(nfd, buf, sizeof(buf) - 1, 0);
-
-			if (n > 0) {
-				buf[n] = 0;
-				if (strstr(buf, "READY=1"))
-					return;
-			}
-			continue;
-		}
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			die("intxd exited before READY=1 (see %s/intxd.log)", work);
-	}
-	die("intxd did not send READY=1");
+	if (r == -ECHILD)
+		die("intxd exited before READY=1 (see %s/intxd.log)", work);
+	if (r < 0)
+		die("intxd did not send READY=1");
 }
 
 static void start_client(struct ix *x, int cpu, char **specs, unsigned nspecs)
 {
-	char shm_s[16], done_s[16], ready_s[16], spin_s[16];
-	const char **argv = calloc(nspecs + 16, sizeof(*argv));
-	int rp[2], n = 0;
-	unsigned i;
-	char c;
-	pid_t pid;
+	const struct bench_client bc = { client_path, x->sock, x->dir, shm_fd, done_fd,
+					 client_spin_us };
+	int r;
 
-	if (!argv || pipe(rp) < 0)
-		die("start_client: %s", strerror(errno));
 	if (x->nprocs == MAXPROC)
 		die("too many processes");
-	snprintf(shm_s, sizeof(shm_s), "%d", shm_fd);
-	snprintf(done_s, sizeof(done_s), "%d", done_fd);
-	snprintf(ready_s, sizeof(ready_s), "%d", rp[1]);
-	argv[n++] = "bench-client";
-	argv[n++] = "--socket";
-	argv[n++] = x->sock;
-	argv[n++] = "--simdir";
-	argv[n++] = x->dir;
-	argv[n++] = "--shm";
-	argv[n++] = shm_s;
-	argv[n++] = "--done";
-	argv[n++] = done_s;
-	argv[n++] = "--ready";
-	argv[n++] = ready_s;
-	if (client_spin_us) {
-		snprintf(spin_s, sizeof(spin_s), "%u", client_spin_us);
-		argv[n++] = "--spin";
-		argv[n++] = spin_s;
-	}
-	for (i = 0; i < nspecs; i++)
-		argv[n++] = specs[i];
-	argv[n] = NULL;
-	pid = fork_pinned(cpu);
-	if (pid == 0) {
-		close(rp[0]);
-		execv(client_path, (char *const *)argv);
-		_exit(127);
-	}
-	close(rp[1]);
-	x->procs[x->nprocs++] = pid;
-	if (read(rp[0], &c, 1) != 1)
+	r = bench_client_start(&bc, specs, nspecs, fork_pinned, cpu, &x->procs[x->nprocs]);
+	if (x->procs[x->nprocs] > 0)
+		x->nprocs++;
+	if (r == -EPIPE)
 		die("bench-client %s did not get ready (see stderr)", specs[0]);
-	close(rp[0]);
-	free(argv);
+	if (r < 0)
+		die("start_client: %s", strerror(-r));
 }
 
 static bool masked(struct simdev *s)
@@ -732,7 +687,6 @@ static bool masked(struct simdev *s)
 
 static void ix_start(const struct ixcfg *c, const struct place *pl, struct ix *x)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char conf[200], path[200], notify[108];
 	unsigned i;
 	int nfd;
@@ -754,11 +708,9 @@ static void ix_start(const struct ixcfg *c, const struct place *pl, struct ix *x
 	write_conf(c, x, conf);
 
 	snprintf(notify, sizeof(notify), "%s/notify", work);
-	(void)unlink(notify);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify);
-	nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (nfd < 0 || bind(nfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("notify socket: %s", strerror(errno));
+	nfd = bench_notify_socket(notify);
+	if (nfd < 0)
+		die("notify socket: %s", strerror(-nfd));
 	x->daemon = fork_pinned(pl->relay);
 	if (x->daemon == 0) {
 		int fd;

@@ -67,6 +67,22 @@ uint64_t ctxsw(pid_t pid)
 	return wakeups(pid) + proc_status(pid, "nonvoluntary_ctxt_switches: %llu");
 }
 
+/* A small /proc file whole into buf, NUL-terminated: its length, 0 for
+ * empty, or -1 (a thread that exited in between). */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
 /*
  * The runtime (schedstat, ns) of every other task on the machine, kernel
  * threads included, split by nice: a nice > 0 job yields to the
@@ -100,32 +116,18 @@ static void others_ns(const pid_t *ours, unsigned nours, uint64_t *fg, uint64_t 
 			char buf[1024], *p;
 			unsigned long long run = 0;
 			long nice = 0;
-			ssize_t n;
-			int fd;
 
 			if (t->d_name[0] < '1' || t->d_name[0] > '9')
 				continue;
 			snprintf(path, sizeof(path), "/proc/%s/task/%s/schedstat",
 				 e->d_name, t->d_name);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
+			if (read_small(path, buf, sizeof(buf)) <= 0)
 				continue;
-			n = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-			if (n <= 0)
-				continue;
-			buf[n] = 0;
 			run = strtoull(buf, NULL, 10);
 			snprintf(path, sizeof(path), "/proc/%s/task/%s/stat", e->d_name,
 				 t->d_name);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
+			if (read_small(path, buf, sizeof(buf)) <= 0)
 				continue;
-			n = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-			if (n <= 0)
-				continue;
-			buf[n] = 0;
 			p = strrchr(buf, ')');
 			/* after the name: fields 3 to 18, then nice (19) */
 			if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "launch.h"
 #include "probe.h"
 #include "simdev.h"
 
@@ -171,17 +172,14 @@ static bool answers(const char *sock)
 /* Start intxd on w's config: exec -> READY=1 and -> answering, in ms. */
 static void start_daemon(struct world *w, double *ready_ms, double *accept_ms)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char notify[108], buf[256];
+	char notify[108];
 	uint64_t t0;
-	int nfd, waited;
+	int nfd, r;
 
 	snprintf(notify, sizeof(notify), "%s/notify", work);
-	(void)unlink(notify);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify);
-	nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (nfd < 0 || bind(nfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("notify socket: %s", strerror(errno));
+	nfd = bench_notify_socket(notify);
+	if (nfd < 0)
+		die("notify socket: %s", strerror(-nfd));
 	t0 = bench_now();
 	w->daemon = fork();
 	if (w->daemon < 0)
@@ -196,25 +194,11 @@ static void start_daemon(struct world *w, double *ready_ms, double *accept_ms)
 		_exit(127);
 	}
 	live[0] = w->daemon;
-	for (waited = 0;; waited += 100) {
-		struct pollfd p = { .fd = nfd, .events = POLLIN };
-		int st;
-
-		if (waited > 60000)
-			die("intxd did not send READY=1 (see %s)", w->log);
-		if (poll(&p, 1, 100) == 1) {
-			ssize_t n = recv(nfd, buf, sizeof(buf) - 1, 0);
-
-			if (n > 0) {
-				buf[n] = 0;
-				if (strstr(buf, "READY=1"))
-					break;
-			}
-			continue;
-		}
-		if (waitpid(w->daemon, &st, WNOHANG) == w->daemon)
-			die("intxd exited before READY=1 (see %s)", w->log);
-	}
+	r = bench_wait_ready(nfd, w->daemon, 60000);
+	if (r == -ECHILD)
+		die("intxd exited before READY=1 (see %s)", w->log);
+	if (r < 0)
+		die("intxd did not send READY=1 (see %s)", w->log);
 	*ready_ms = ms_since(t0);
 	close(nfd);
 	if (!answers(w->sock))
@@ -225,45 +209,28 @@ static void start_daemon(struct world *w, double *ready_ms, double *accept_ms)
 /* One bench-client process with a session per client cK on dK. */
 static void start_clients(struct world *w)
 {
-	char shm_s[16], done_s[16], ready_s[16], c;
-	char **argv = calloc(w->ndev + 16, sizeof(*argv));
-	unsigned i, n = 0;
-	int rp[2];
+	const struct bench_client bc = { client_path, w->sock, w->dir, shm_fd, done_fd, 0 };
+	char **specs = calloc(w->ndev ? w->ndev : 1, sizeof(*specs));
+	unsigned i;
+	int r;
 
-	if (!argv || pipe(rp) < 0)
-		die("start_clients: %s", strerror(errno));
-	snprintf(shm_s, sizeof(shm_s), "%d", shm_fd);
-	snprintf(done_s, sizeof(done_s), "%d", done_fd);
-	snprintf(ready_s, sizeof(ready_s), "%d", rp[1]);
-	argv[n++] = "bench-client";
-	argv[n++] = "--socket";
-	argv[n++] = w->sock;
-	argv[n++] = "--simdir";
-	argv[n++] = w->dir;
-	argv[n++] = "--shm";
-	argv[n++] = shm_s;
-	argv[n++] = "--done";
-	argv[n++] = done_s;
-	argv[n++] = "--ready";
-	argv[n++] = ready_s;
+	if (!specs)
+		die("start_clients: %s", strerror(ENOMEM));
 	for (i = 0; i < w->ndev; i++) {
-		argv[n] = malloc(48);
-		snprintf(argv[n++], 48, "c%u:d%u=%u", i, i, i);
+		specs[i] = malloc(48);
+		if (!specs[i])
+			die("start_clients: %s", strerror(ENOMEM));
+		snprintf(specs[i], 48, "c%u:d%u=%u", i, i, i);
 	}
-	w->client = fork();
-	if (w->client == 0) {
-		close(rp[0]);
-		execv(client_path, argv);
-		_exit(127);
-	}
+	r = bench_client_start(&bc, specs, w->ndev, NULL, -1, &w->client);
 	live[1] = w->client;
-	close(rp[1]);
-	if (read(rp[0], &c, 1) != 1)
+	if (r == -EPIPE)
 		die("bench-client did not get ready (see its stderr)");
-	close(rp[0]);
-	for (i = 11; i < n; i++)
-		free(argv[i]);
-	free(argv);
+	if (r < 0)
+		die("start_clients: %s", strerror(-r));
+	for (i = 0; i < w->ndev; i++)
+		free(specs[i]);
+	free(specs);
 }
 
 static void make_world(struct world *w, unsigned ndev, unsigned nlines, const char *name)
