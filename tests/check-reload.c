@@ -68,6 +68,7 @@ START_TEST(add_and_remove)
 {
 	struct h_client a, a2;
 	struct intx_msg_device d;
+	struct intx_msg_line before, after;
 	const char *d6 = h_sim(&env, "d6", 11);
 	char extra[256], arg6[200], out[512];
 
@@ -75,6 +76,8 @@ START_TEST(add_and_remove)
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
 	h_raise(env.dev[0]);
 	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_line(&env, "irq11", &before);
+	ck_assert_uint_ge(before.events, 1);
 
 	/* d6 comes and is a's, c loses d5; the rest is as it was */
 	snprintf(extra, sizeof(extra), "[device d6]\nbackend = sim\npath = %s\n", d6);
@@ -84,6 +87,10 @@ START_TEST(add_and_remove)
 	ck_assert(has_device("d0"));
 	ck_assert(h_log_has(&env, "1 added, 0 removed") ||
 		  h_log_has(&env, "0 redefined, 1 added"));
+
+	/* the line kept its counters (rebuilt by the reload) */
+	h_line(&env, "irq11", &after);
+	ck_assert_uint_ge(after.events, before.events);
 
 	/* the session survived, and d0 kept its state and counters */
 	h_raise(env.dev[0]);

@@ -94,6 +94,11 @@ static const char *client_name(const void *arr, unsigned i)
 	return ((struct client *const *)arr)[i]->name;
 }
 
+static const char *line_name(const void *arr, unsigned i)
+{
+	return ((struct line *const *)arr)[i]->name;
+}
+
 static int conf_index(struct nameidx *x, const struct conf *c)
 {
 	return nameidx_build(x, c->devices, c->ndevices, conf_dev_name);
@@ -284,15 +289,22 @@ static int rebuild_lines(struct daemon *d, const struct conf *nc)
 		r = daemon_place_device(d, dev, conf_dev_at(nc, &x, dev->name));
 	}
 	nameidx_free(&x);
-	for (i = 0; i < d->nlines; i++)
-		for (k = 0; k < nold; k++)
-			if (strcmp(d->lines[i]->name, old[k]->name) == 0) {
-				d->lines[i]->events = old[k]->events;
-				d->lines[i]->spurious = old[k]->spurious;
-				d->lines[i]->status_reads = old[k]->status_reads;
-				d->lines[i]->merged = old[k]->merged;
-				d->lines[i]->idle_wakes = old[k]->idle_wakes;
-			}
+	/* a line keeps its counters across the reload (up to 1024 lines) */
+	if (r == 0)
+		r = nameidx_build(&x, old, nold, line_name);
+	for (i = 0; i < d->nlines && r == 0; i++) {
+		int j = nameidx_find(&x, d->lines[i]->name);
+
+		if (j < 0)
+			continue;
+		d->lines[i]->events = old[j]->events;
+		d->lines[i]->spurious = old[j]->spurious;
+		d->lines[i]->status_reads = old[j]->status_reads;
+		d->lines[i]->merged = old[j]->merged;
+		d->lines[i]->idle_wakes = old[j]->idle_wakes;
+	}
+	if (r == 0)
+		nameidx_free(&x);
 	for (k = 0; k < nold; k++)
 		line_free(old[k]);
 	free(old);
