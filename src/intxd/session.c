@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <event2/event.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -370,9 +372,16 @@ static int ack_pipe_drain(struct session *s, bool all)
 {
 	struct intx_msg_ack recs[ACK_BATCH];
 	unsigned char *buf = (unsigned char *)recs;
-	size_t want, have, i;
+	size_t want, have, i, budget = SIZE_MAX;
 	ssize_t n;
+	int avail;
 
+	/* all: what was written before the socket message is in the pipe
+	 * now; take that much and no more, or a client that keeps writing
+	 * would keep the daemon here */
+	if (all && s->ev_ack &&
+	    ioctl(event_get_fd(s->ev_ack), FIONREAD, &avail) == 0)
+		budget = avail > 0 ? (size_t)avail : 0;
 	while (s->ev_ack && !s->dead) {
 		memcpy(buf, s->ack_carry, s->ack_ncarry);
 		want = sizeof(recs) - s->ack_ncarry;
@@ -414,7 +423,8 @@ static int ack_pipe_drain(struct session *s, bool all)
 			}
 			(void)on_ack(s, &recs[i]);
 		}
-		if (!all || (size_t)n < want)
+		budget -= (size_t)n < budget ? (size_t)n : budget;
+		if (!all || (size_t)n < want || budget == 0)
 			break;
 	}
 	return s->dead ? -ECONNRESET : 0;
