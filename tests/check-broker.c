@@ -624,19 +624,6 @@ static int h_lower_d5(const struct intx_event *ev, void *ran)
 	return INTX_HANDLED;
 }
 
-static unsigned count_fds(void)
-{
-	struct dirent *e;
-	unsigned n = 0;
-	DIR *d = opendir("/proc/self/fd");
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 /*
  * Each reconnection after a daemon restart asks the new daemon for an ACK
  * pipe of its own and closes the old one's two ends: the ACK of the first
@@ -666,9 +653,9 @@ START_TEST(ack_pipe_across_restarts)
 		ck_assert_msg(h_monitor_wait(&env, INTX_EV_UNMASK, "d5", T_MS),
 			      "restart %d: the ACK did not reach the new daemon", i);
 		if (i == 0)
-			fds = count_fds();
+			fds = h_count_fds(0);
 	}
-	ck_assert_uint_eq(count_fds(), fds);
+	ck_assert_uint_eq(h_count_fds(0), fds);
 	intx_close(c);
 	h_daemon_stop(&env);
 }

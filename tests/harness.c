@@ -181,6 +181,26 @@ void h_daemon_start(struct h_env *e)
 	}
 }
 
+unsigned h_count_fds(pid_t pid)
+{
+	struct dirent *de;
+	char dir[64];
+	unsigned n = 0;
+	DIR *d;
+
+	if (pid)
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	else
+		snprintf(dir, sizeof(dir), "/proc/self/fd");
+	d = opendir(dir);
+	ck_assert_msg(d != NULL, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	/* /proc/self/fd counts the directory's own fd */
+	return pid ? n : n - 1;
+}
+
 bool h_log_has(struct h_env *e, const char *text)
 {
 	char path[200], *buf;

@@ -65,6 +65,8 @@ void h_conf(struct h_env *e, const char *fmt, ...) __attribute__((format(printf,
 void h_daemon_start(struct h_env *e);
 /* Does the daemon's log (its stderr) contain text? */
 bool h_log_has(struct h_env *e, const char *text);
+/* How many fds process pid (0: this one) holds, stdio included. */
+unsigned h_count_fds(pid_t pid);
 /* SIGTERM, and check it exits 0. */
 void h_daemon_stop(struct h_env *e);
 
