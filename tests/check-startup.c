@@ -279,8 +279,9 @@ START_TEST(fd_limit_counts_vfio)
 	e.nofile = 420;
 	h_conf(&e, "max-sessions = 10\n%s", body);
 	h_daemon_start(&e);
-	ck_assert_msg(h_log_has(&e, "RLIMIT_NOFILE is 420; 100 device(s) and "
-				    "max-sessions 10 may need 484"),
+	/* the limit it names is 420, or less under valgrind (make
+	 * check-valgrind), which keeps some fds for itself */
+	ck_assert_msg(h_log_has(&e, "; 100 device(s) and max-sessions 10 may need 484"),
 		      "no fd limit warning for 100 vfio devices");
 	h_daemon_stop(&e);
 	h_teardown(&e);
