@@ -336,6 +336,26 @@ static void two_devices(const char *extra, const char **d0, const char **d1)
 }
 
 /*
+ * two_devices(), then client x with an ACK pipe subscribed to d0, d0
+ * raised and the notification received in *n; d0 is left asserting.
+ * Returns the subscription id.
+ */
+static uint32_t pipe_notified(const char *extra, struct rc *x,
+			      struct intx_msg_notify *n,
+			      const char **d0, const char **d1)
+{
+	uint32_t id;
+
+	two_devices(extra, d0, d1);
+	rc_open(&env, x, "x");
+	rc_ack_pipe(x);
+	id = rc_sub(x, "d0");
+	h_raise(*d0);
+	ck_assert(rc_notify(x, n, T_MS));
+	return id;
+}
+
+/*
  * An ACK on the pipe, then UNSUBSCRIBE on the socket: the ACK was written
  * first, so it settles the notification (acked, handled) - the UNSUBSCRIBE
  * finds nothing owed.  The daemon is stopped while the client writes, and
@@ -353,13 +373,8 @@ START_TEST(pipe_ack_then_unsubscribe)
 	const char *d0, *d1;
 	uint32_t id;
 
-	two_devices("ack-timeout-ms = 60000\nack-timeout-policy = redeliver\n",
-		    &d0, &d1);
-	rc_open(&env, &x, "x");
-	rc_ack_pipe(&x);
-	id = rc_sub(&x, "d0");
-	h_raise(d0);
-	ck_assert(rc_notify(&x, &n, T_MS));
+	id = pipe_notified("ack-timeout-ms = 60000\n"
+			   "ack-timeout-policy = redeliver\n", &x, &n, &d0, &d1);
 	rc_lower(d0);
 	ck_assert_int_eq(kill(env.daemon, SIGSTOP), 0);
 	wait_stopped(env.daemon);
@@ -390,12 +405,8 @@ START_TEST(pipe_stale_seq_does_not_unmask)
 	struct intx_msg_notify n1, n2;
 	const char *d0, *d1;
 
-	two_devices("ack-timeout-ms = 50\nack-timeout-policy = redeliver\n", &d0, &d1);
-	rc_open(&env, &x, "x");
-	rc_ack_pipe(&x);
-	rc_sub(&x, "d0");
-	h_raise(d0);
-	ck_assert(rc_notify(&x, &n1, T_MS));
+	pipe_notified("ack-timeout-ms = 50\nack-timeout-policy = redeliver\n",
+		      &x, &n1, &d0, &d1);
 	rc_expect_event(&env, INTX_EV_TIMEOUT, "d0", 1, 0);
 	rc_expect_event(&env, INTX_EV_RAISE, "d0", 2, 0);
 	rc_pack(&x, &n1, n1.seq, true); /* late */
@@ -429,12 +440,7 @@ START_TEST(pipe_garbage_ends_the_session)
 	const char *d0, *d1;
 	size_t len = 0;
 
-	two_devices("", &d0, &d1);
-	rc_open(&env, &x, "x");
-	rc_ack_pipe(&x);
-	rc_sub(&x, "d0");
-	h_raise(d0);
-	ck_assert(rc_notify(&x, &n, T_MS));
+	pipe_notified("", &x, &n, &d0, &d1);
 	rc_lower(d0);
 	rc_ack_rec(&a[0], &n, n.seq, true);
 	rc_ack_rec(&a[1], &n, n.seq, true);
@@ -480,12 +486,7 @@ START_TEST(pipe_record_split_across_writes)
 	const char *d0, *d1;
 	const size_t cut = 13;
 
-	two_devices("", &d0, &d1);
-	rc_open(&env, &x, "x");
-	rc_ack_pipe(&x);
-	rc_sub(&x, "d0");
-	h_raise(d0);
-	ck_assert(rc_notify(&x, &n0, T_MS));
+	pipe_notified("", &x, &n0, &d0, &d1);
 	rc_lower(d0);
 	rc_ack_rec(&a[0], &n0, n0.seq, true);
 	ck_assert_int_eq(write(x.afd, &a[0], cut), (ssize_t)cut);
@@ -627,13 +628,8 @@ START_TEST(pipe_ack_of_an_old_subscription)
 	const char *d0, *d1;
 	uint32_t id;
 
-	two_devices("ack-timeout-ms = 60000\nack-timeout-policy = wait\n",
-		    &d0, &d1);
-	rc_open(&env, &x, "x");
-	rc_ack_pipe(&x);
-	id = rc_sub(&x, "d0");
-	h_raise(d0);
-	ck_assert(rc_notify(&x, &n1, T_MS));
+	id = pipe_notified("ack-timeout-ms = 60000\nack-timeout-policy = wait\n",
+			   &x, &n1, &d0, &d1);
 	rc_unsub_send(&x, id);
 	rc_reply(&x, buf, sizeof(buf), INTX_MSG_UNSUBSCRIBED);
 	ck_assert_uint_eq(rc_sub(&x, "d0"), id);
@@ -668,12 +664,7 @@ START_TEST(pipe_closed_acks_by_socket)
 	struct intx_msg_device d;
 	const char *d0, *d1;
 
-	two_devices("", &d0, &d1);
-	rc_open(&env, &x, "x");
-	rc_ack_pipe(&x);
-	rc_sub(&x, "d0");
-	h_raise(d0);
-	ck_assert(rc_notify(&x, &n, T_MS));
+	pipe_notified("", &x, &n, &d0, &d1);
 	close(x.afd);
 	x.afd = -1;
 	rc_sub(&x, "d1");
