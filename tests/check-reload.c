@@ -224,6 +224,14 @@ static void reload_ok(void)
 	ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
 }
 
+/* Sim devices d0 at dir0 and d1 at dir1; client x (uid 0) bound to devices. */
+static void conf_x(const char *dir0, const char *dir1, const char *devices)
+{
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[client x]\nuid = 0\ndevices = %s\n", dir0, dir1, devices);
+}
+
 /* The next message on x's notification pipe is REVOKED for id, with err. */
 static void expect_revoked(struct rc *x, uint32_t id, int err)
 {
@@ -248,20 +256,14 @@ START_TEST(unbind_rebind_tells_the_client)
 	struct rc x;
 	uint32_t id;
 
-	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
-		     "[device d1]\nbackend = sim\npath = %s\n"
-		     "[client x]\nuid = 0\ndevices = d0 d1\n", d0, d1);
+	conf_x(d0, d1, "d0 d1");
 	h_daemon_start(&env);
 	rc_open(&env, &x, "x");
 	id = rc_sub(&x, "d0");
-	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
-		     "[device d1]\nbackend = sim\npath = %s\n"
-		     "[client x]\nuid = 0\ndevices = d1\n", d0, d1);
+	conf_x(d0, d1, "d1");
 	reload_ok();
 	expect_revoked(&x, id, EACCES);
-	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
-		     "[device d1]\nbackend = sim\npath = %s\n"
-		     "[client x]\nuid = 0\ndevices = d0 d1\n", d0, d1);
+	conf_x(d0, d1, "d0 d1");
 	reload_ok();
 	ck_assert_uint_eq(rc_sub(&x, "d0"), id);
 	h_raise(d0);
@@ -359,9 +361,7 @@ START_TEST(pipe_ack_after_revoked)
 	struct rc x;
 	uint32_t id;
 
-	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
-		     "[device d1]\nbackend = sim\npath = %s\n"
-		     "[client x]\nuid = 0\ndevices = d0 d1\n", d0, d1);
+	conf_x(d0, d1, "d0 d1");
 	h_daemon_start(&env);
 	h_monitor(&env);
 	rc_open(&env, &x, "x");
@@ -371,9 +371,7 @@ START_TEST(pipe_ack_after_revoked)
 	h_raise(d0);
 	ck_assert(rc_notify(&x, &n0, T_MS));
 	rc_lower(d0);
-	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
-		     "[device d1]\nbackend = sim\npath = %s\n"
-		     "[client x]\nuid = 0\ndevices = d1\n", d0, d1);
+	conf_x(d0, d1, "d1");
 	reload_ok();
 	expect_revoked(&x, id, EACCES);
 	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n0.seq, INTX_EV_ACK);
@@ -420,18 +418,14 @@ START_TEST(dma_needs_an_iommu_and_a_subscription)
 	struct rc x;
 	uint32_t id;
 
-	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
-		     "[device d1]\nbackend = sim\npath = %s\n"
-		     "[client x]\nuid = 0\ndevices = d0 d1\n", d0, d1);
+	conf_x(d0, d1, "d0 d1");
 	h_daemon_start(&env);
 	rc_open(&env, &x, "x");
 	expect_dma_refused(&x, 0, ENOENT);
 	id = rc_sub(&x, "d0");
 	expect_dma_refused(&x, id, EOPNOTSUPP);
 	ck_assert(h_log_has(&env, "device 'd0' has no IOMMU container for DMA (sim backend)"));
-	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
-		     "[device d1]\nbackend = sim\npath = %s\n"
-		     "[client x]\nuid = 0\ndevices = d1\n", d0, d1);
+	conf_x(d0, d1, "d1");
 	reload_ok();
 	expect_revoked(&x, id, EACCES);
 	expect_dma_refused(&x, id, ENOENT);
