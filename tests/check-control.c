@@ -622,42 +622,9 @@ START_TEST(command_line)
 }
 END_TEST
 
-/* Start intxd on e's config as h_daemon_start does, keeping what it sent
- * with READY=1 (the STATUS= line). */
-static void start_read_status(struct h_env *e, char *buf, size_t size)
-{
-	struct pollfd p = { .fd = e->notify_fd, .events = POLLIN };
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		char log[200];
-		int fd;
-
-		snprintf(log, sizeof(log), "%s/intxd.log", e->dir);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0)
-			dup2(fd, 2);
-		setenv("NOTIFY_SOCKET", e->notify_path, 1);
-		execl(getenv("INTXD"), "intxd", "-c", e->conf, (char *)NULL);
-		_exit(127);
-	}
-	e->daemon = pid;
-	for (;;) {
-		ssize_t n;
-
-		ck_assert_msg(poll(&p, 1, WAIT_MS) == 1, "no READY=1 from intxd");
-		n = recv(e->notify_fd, buf, size - 1, 0);
-		ck_assert_int_gt(n, 0);
-		buf[n] = 0;
-		if (strstr(buf, "READY=1"))
-			return;
-	}
-}
-
 START_TEST(failed_devices)
 {
-	char out[1 << 16], want[300], status[512];
+	char out[1 << 16], want[300];
 	struct h_env e;
 	const char *d0;
 
@@ -666,10 +633,10 @@ START_TEST(failed_devices)
 	h_conf(&e, "[device d0]\nbackend = sim\npath = %s\n"
 		   "[device gone]\nbackend = sim\npath = %s/nothing-here\n"
 		   "[client a]\nuid = %d\ndevices = d0 gone\n", d0, e.dir, H_UID_A);
-	start_read_status(&e, status, sizeof(status));
+	h_daemon_start(&e);
 	/* the service manager hears the served devices, not the failed */
-	ck_assert_msg(strstr(status, "STATUS=serving 1 device(s) on 2 line(s), 1 failed"),
-		      "%s", status);
+	ck_assert_msg(strstr(e.ready, "STATUS=serving 1 device(s) on 2 line(s), 1 failed"),
+		      "%s", e.ready);
 	ck_assert_int_eq(ctl(&e, out, sizeof(out), "devices", NULL, NULL), 0);
 	snprintf(want, sizeof(want), "cannot open %s/nothing-here", e.dir);
 	ck_assert_msg(strstr(out, "failed") && strstr(out, want), "%s", out);

@@ -134,7 +134,7 @@ void h_conf(struct h_env *e, const char *fmt, ...)
 
 void h_daemon_start(struct h_env *e)
 {
-	char buf[512];
+	char *buf = e->ready;
 	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
 	pid_t pid;
 
@@ -173,7 +173,7 @@ void h_daemon_start(struct h_env *e)
 				      "intxd exited before READY=1 (status %d)", st);
 			continue;
 		}
-		n = recv(e->notify_fd, buf, sizeof(buf) - 1, 0);
+		n = recv(e->notify_fd, buf, sizeof(e->ready) - 1, 0);
 		ck_assert_int_gt(n, 0);
 		buf[n] = 0;
 		if (strstr(buf, "READY=1"))
