@@ -28,23 +28,29 @@ void rc_close(struct rc *c)
 		close(c->afd);
 }
 
-void rc_ack_pipe(struct rc *c)
+int rc_ask_ack_pipe(int fd, void *buf, int *afd)
 {
 	struct intx_msg_ack_pipe m;
-	unsigned char buf[INTX_MSG_MAX];
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	unsigned nfds = 0;
-	int fd = -1;
 	long n;
 
+	*afd = -1;
 	memset(&m, 0, sizeof(m));
 	proto_hdr(&m.hdr, INTX_MSG_ACK_PIPE, sizeof(m));
-	ck_assert_int_eq(wire_send(c->fd, &m, sizeof(m), -1, 0), 0);
+	ck_assert_int_eq(wire_send(fd, &m, sizeof(m), -1, 0), 0);
 	ck_assert_int_eq(poll(&p, 1, RC_TIMEOUT_MS), 1);
-	n = wire_recv(c->fd, buf, sizeof(buf), &fd, &nfds, 0);
+	n = wire_recv(fd, buf, INTX_MSG_MAX, afd, &nfds, 0);
 	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON),
-			 INTX_MSG_ACK_PIPE_FD);
+	return proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON);
+}
+
+void rc_ack_pipe(struct rc *c)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	int fd;
+
+	ck_assert_int_eq(rc_ask_ack_pipe(c->fd, buf, &fd), INTX_MSG_ACK_PIPE_FD);
 	ck_assert_int_ge(fd, 0);
 	c->afd = fd;
 }

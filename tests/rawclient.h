@@ -33,6 +33,9 @@ int rc_unasked(struct rc *c, void *buf, int timeout_ms);
 bool rc_notify(struct rc *c, struct intx_msg_notify *n, int timeout_ms);
 void rc_ack(struct rc *c, const struct intx_msg_notify *n, uint64_t seq,
 	    bool handled);
+/* Send ACK_PIPE on socket fd; the answer's type, the answer in buf
+ * (INTX_MSG_MAX bytes) and the fd it carried in *afd (-1: none). */
+int rc_ask_ack_pipe(int fd, void *buf, int *afd);
 /* Ask for the ACK pipe (ACK_PIPE); its write end lands in c->afd. */
 void rc_ack_pipe(struct rc *c);
 /* An ACK record as rc_ack sends it. */

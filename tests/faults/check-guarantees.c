@@ -15,7 +15,6 @@
  */
 #include <check.h>
 #include <errno.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -520,21 +519,11 @@ END_TEST
  * whether it carried an fd (closed here). */
 static int ask_ack_pipe(int fd, int *err, bool *got_fd)
 {
-	struct intx_msg_ack_pipe m;
 	struct intx_msg_error e;
 	unsigned char buf[INTX_MSG_MAX];
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	unsigned nfds = 0;
-	int pfd = -1, type;
-	long n;
+	int pfd, type;
 
-	memset(&m, 0, sizeof(m));
-	proto_hdr(&m.hdr, INTX_MSG_ACK_PIPE, sizeof(m));
-	ck_assert_int_eq(wire_send(fd, &m, sizeof(m), -1, 0), 0);
-	ck_assert_int_eq(poll(&p, 1, T_MS), 1);
-	n = wire_recv(fd, buf, sizeof(buf), &pfd, &nfds, 0);
-	ck_assert_int_gt(n, 0);
-	type = proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON);
+	type = rc_ask_ack_pipe(fd, buf, &pfd);
 	*got_fd = pfd >= 0;
 	if (pfd >= 0)
 		close(pfd);
