@@ -317,23 +317,32 @@ START_TEST(long_list_no_hint)
 }
 END_TEST
 
+/* In the stand-in /proc at proc: irq/<irq>/<name> holding text. */
+static void put_irq_file(const char *proc, int irq, const char *name,
+			 const char *text)
+{
+	char path[200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/irq/%d", proc, irq);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/irq/%d/%s", proc, irq, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 /* What cpu = irq reads, from a stand-in /proc; and lists both ways. */
 START_TEST(affinity_lists)
 {
 	char proc[160], path[200], buf[16];
 	cpu_set_t set;
-	FILE *f;
 
 	snprintf(proc, sizeof(proc), "%s/proc", env.dir);
 	ck_assert_int_eq(mkdir(proc, 0755), 0);
 	snprintf(path, sizeof(path), "%s/irq", proc);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/irq/11", proc);
-	ck_assert_int_eq(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/irq/11/effective_affinity_list", proc);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs("0-1,3\n", f);
-	ck_assert_int_eq(fclose(f), 0);
+	put_irq_file(proc, 11, "effective_affinity_list", "0-1,3\n");
 
 	ck_assert_int_eq(irqinfo_affinity(proc, 11, &set), 0);
 	ck_assert_int_eq(CPU_COUNT(&set), 3);
@@ -342,12 +351,7 @@ START_TEST(affinity_lists)
 
 	/* a kernel without effective affinity (no
 	 * CONFIG_GENERIC_IRQ_EFFECTIVE_AFF_MASK) has only smp_affinity_list */
-	snprintf(path, sizeof(path), "%s/irq/12", proc);
-	ck_assert_int_eq(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/irq/12/smp_affinity_list", proc);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs("2\n", f);
-	ck_assert_int_eq(fclose(f), 0);
+	put_irq_file(proc, 12, "smp_affinity_list", "2\n");
 	ck_assert_int_eq(irqinfo_affinity(proc, 12, &set), 0);
 	ck_assert_int_eq(CPU_COUNT(&set), 1);
 	ck_assert(CPU_ISSET(2, &set));
