@@ -107,16 +107,6 @@ static void big_world(struct h_env *e)
 	h_daemon_start(e);
 }
 
-static void send_query(int fd, uint32_t what)
-{
-	struct intx_msg_query q;
-
-	memset(&q, 0, sizeof(q));
-	proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
-	q.what = what;
-	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), -1, 0), 0);
-}
-
 /* Read records of type rtype up to LIST_END; returns how many came, or
  * -1 if the session ended first. */
 static long read_list(int fd, int rtype, struct intx_msg_status *st)
@@ -164,11 +154,11 @@ START_TEST(long_replies)
 	 */
 	slow = h_connect(&e);
 	ck_assert_int_eq(h_hello(slow, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
-	send_query(slow, INTX_Q_DEVICES);
-	send_query(slow, INTX_Q_STATUS); /* pipelined: answered after */
+	h_query(slow, INTX_Q_DEVICES);
+	h_query(slow, INTX_Q_STATUS); /* pipelined: answered after */
 	probe = h_connect(&e);
 	ck_assert_int_eq(h_hello(probe, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
-	send_query(probe, INTX_Q_STATUS);
+	h_query(probe, INTX_Q_STATUS);
 	ck_assert_int_eq(read_list(probe, INTX_MSG_STATUS, &st), 1);
 	close(probe);
 	ck_assert_msg(read_list(slow, INTX_MSG_DEVICE, NULL) == NBIG,
@@ -267,9 +257,9 @@ START_TEST(at_the_limits)
 	/* every view, complete */
 	fd = h_connect(&e);
 	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
-	send_query(fd, INTX_Q_STATUS);
+	h_query(fd, INTX_Q_STATUS);
 	ck_assert_int_eq(read_list(fd, INTX_MSG_STATUS, &st), 1);
-	send_query(fd, INTX_Q_DEVICES);
+	h_query(fd, INTX_Q_DEVICES);
 	ck_assert_int_eq(read_list(fd, INTX_MSG_DEVICE, NULL), NBIG);
 	close(fd);
 	ck_assert_uint_eq(st.sessions, NBIG);
@@ -411,7 +401,7 @@ static void child_control(struct h_env *e, int out, const char *arg)
 	say_reply(out, "hello", buf, n);
 	if (n <= 0 || proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) != INTX_MSG_WELCOME)
 		return;
-	send_query(fd, INTX_Q_STATUS);
+	h_query(fd, INTX_Q_STATUS);
 	n = h_recv(fd, buf, sizeof(buf), WAIT_MS);
 	say_reply(out, "status", buf, n);
 	n = h_recv(fd, buf, sizeof(buf), WAIT_MS); /* LIST_END */
@@ -433,7 +423,7 @@ static void child_control(struct h_env *e, int out, const char *arg)
 		memset(&m, 0, sizeof(m));
 		proto_hdr(&m.hdr, INTX_MSG_MONITOR, sizeof(m));
 		wire_send(fd, &m, sizeof(m), -1, 0);
-		send_query(fd, INTX_Q_STATUS); /* proves MONITOR was taken */
+		h_query(fd, INTX_Q_STATUS); /* proves MONITOR was taken */
 		n = h_recv(fd, buf, sizeof(buf), WAIT_MS);
 		say_reply(out, "monitor", buf, n);
 	}

@@ -85,16 +85,12 @@ static int run_intxd(const char *conf, char *out, size_t size)
 static void assert_serving(struct h_env *e, pid_t pid)
 {
 	unsigned char buf[INTX_MSG_MAX];
-	struct intx_msg_query q;
 	struct intx_msg_status st;
 	int fd = h_connect(e);
 	long n;
 
 	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
-	memset(&q, 0, sizeof(q));
-	proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
-	q.what = INTX_Q_STATUS;
-	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), -1, 0), 0);
+	h_query(fd, INTX_Q_STATUS);
 	n = h_recv(fd, buf, sizeof(buf), WAIT_MS);
 	ck_assert_int_eq(proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON),
 			 INTX_MSG_STATUS);

@@ -540,20 +540,26 @@ int h_hello(int fd, uint32_t role, const char *client)
 	return h_hello_pipe(fd, role, client, NULL);
 }
 
+void h_query(int fd, uint32_t what)
+{
+	struct intx_msg_query q;
+
+	memset(&q, 0, sizeof(q));
+	proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
+	q.what = what;
+	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), -1, 0), 0);
+}
+
 /* Query and return the record named name (type rtype). */
 static void query_one(struct h_env *e, uint32_t what, unsigned rtype,
 		      const char *name, void *out, size_t outsize)
 {
 	unsigned char buf[INTX_MSG_MAX];
-	struct intx_msg_query q;
 	bool found = false;
 	int fd = h_connect(e);
 
 	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
-	memset(&q, 0, sizeof(q));
-	proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
-	q.what = what;
-	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), -1, 0), 0);
+	h_query(fd, what);
 	for (;;) {
 		long n = h_recv(fd, buf, sizeof(buf), H_TIMEOUT_MS);
 		int t;
@@ -581,6 +587,11 @@ void h_device(struct h_env *e, const char *name, struct intx_msg_device *out)
 void h_line(struct h_env *e, const char *name, struct intx_msg_line *out)
 {
 	query_one(e, INTX_Q_LINES, INTX_MSG_LINE, name, out, sizeof(*out));
+}
+
+void h_client_rec(struct h_env *e, const char *name, struct intx_msg_client *out)
+{
+	query_one(e, INTX_Q_CLIENTS, INTX_MSG_CLIENT, name, out, sizeof(*out));
 }
 
 static int monitor_open(struct h_env *e)
@@ -623,13 +634,9 @@ void h_monitor(struct h_env *e)
 	/* MONITOR has no reply; a status query round trip proves it is in
 	 * effect before the caller acts */
 	{
-		struct intx_msg_query q;
 		unsigned char buf[INTX_MSG_MAX];
 
-		memset(&q, 0, sizeof(q));
-		proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
-		q.what = INTX_Q_STATUS;
-		ck_assert_int_eq(wire_send(e->monitor, &q, sizeof(q), -1, 0), 0);
+		h_query(e->monitor, INTX_Q_STATUS);
 		for (;;) {
 			long n = h_recv(e->monitor, buf, sizeof(buf), H_TIMEOUT_MS);
 

@@ -102,12 +102,15 @@ int h_connect(struct h_env *e);
  * CLIENT's notification pipe is closed, or put in *pipe_fd. */
 int h_hello(int fd, uint32_t role, const char *client);
 int h_hello_pipe(int fd, uint32_t role, const char *client, int *pipe_fd);
+/* Send QUERY for what (INTX_Q_*); the records follow, then LIST_END. */
+void h_query(int fd, uint32_t what);
 /* Receive one message with a time-out; returns length, 0 at EOF, -errno. */
 long h_recv(int fd, void *buf, size_t size, int timeout_ms);
 
-/* Query the daemon for one device's or line's record. */
+/* Query the daemon for one device's, line's or client's record. */
 void h_device(struct h_env *e, const char *name, struct intx_msg_device *out);
 void h_line(struct h_env *e, const char *name, struct intx_msg_line *out);
+void h_client_rec(struct h_env *e, const char *name, struct intx_msg_client *out);
 
 /* Wait until the daemon has counted `acked` acknowledgements of the device
  * and it is no longer in flight (a client prints its handler line before

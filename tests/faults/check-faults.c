@@ -75,33 +75,6 @@ static double raise_loop(struct h_client *c, const char *dev, unsigned n)
 	return n / (now_s() - t0);
 }
 
-static void query_client(const char *name, struct intx_msg_client *out)
-{
-	unsigned char buf[INTX_MSG_MAX];
-	struct intx_msg_query q;
-	bool found = false;
-	int fd = h_connect(&env);
-
-	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
-	memset(&q, 0, sizeof(q));
-	proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
-	q.what = INTX_Q_CLIENTS;
-	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), -1, 0), 0);
-	for (;;) {
-		long n = h_recv(fd, buf, sizeof(buf), T_MS);
-
-		ck_assert_int_gt(n, 0);
-		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) == INTX_MSG_LIST_END)
-			break;
-		if (strcmp((char *)buf + sizeof(struct intx_hdr), name) == 0) {
-			memcpy(out, buf, sizeof(*out));
-			found = true;
-		}
-	}
-	close(fd);
-	ck_assert(found);
-}
-
 /* 1. A client that never acknowledges: reported, its device masked alone,
  * the line goes on. */
 START_TEST(ack_timeout_wait)
@@ -118,7 +91,7 @@ START_TEST(ack_timeout_wait)
 	h_monitor(&env);
 	h_raise(env.dev[2]);
 	ck_assert(h_monitor_wait(&env, INTX_EV_TIMEOUT, "d2", T_MS));
-	query_client("b", &cl);
+	h_client_rec(&env, "b", &cl);
 	ck_assert_uint_eq(cl.timeouts, 1);
 	ck_assert(h_log_has(&env, "did not acknowledge interrupt 1 in time"));
 	/* the other devices on the line keep delivering */
@@ -199,7 +172,7 @@ START_TEST(ack_timeout_redeliver)
 	h_device(&env, "d2", &d);
 	while (b.hung + b.handled + b.none < d.raised)
 		ck_assert(h_client_line(&b, line, sizeof(line), T_MS));
-	query_client("b", &cl);
+	h_client_rec(&env, "b", &cl);
 	ck_assert_uint_ge(d.raised, 2);
 	ck_assert_uint_eq(b.handled, 1);
 	ck_assert_uint_ge(cl.timeouts, 1);
