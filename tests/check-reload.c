@@ -40,6 +40,13 @@ static int ctl(char *out, size_t size, const char *cmd)
 }
 
 /* The standard world's config, with the clients' bindings given. */
+static void reload_ok(void)
+{
+	char out[1024];
+
+	ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
+}
+
 static void conf_with(const char *extra_devices, const char *a, const char *b,
 		      const char *c)
 {
@@ -70,7 +77,7 @@ START_TEST(add_and_remove)
 	struct intx_msg_device d;
 	struct intx_msg_line before, after;
 	const char *d6 = h_sim(&env, "d6", 11);
-	char extra[256], arg6[200], out[512];
+	char extra[256], arg6[200];
 
 	h_world(&env, "");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
@@ -82,7 +89,7 @@ START_TEST(add_and_remove)
 	/* d6 comes and is a's, c loses d5; the rest is as it was */
 	snprintf(extra, sizeof(extra), "[device d6]\nbackend = sim\npath = %s\n", d6);
 	conf_with(extra, "d0 d1 d6", "d2", "d3 d4");
-	ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
+	reload_ok();
 	ck_assert(has_device("d6"));
 	ck_assert(has_device("d0"));
 	ck_assert(h_log_has(&env, "1 added, 0 removed") ||
@@ -121,11 +128,7 @@ START_TEST(remove_device)
 		     "[device d3]\nbackend = sim\npath = %s\n"
 		     "[client c]\nuid = %d\ndevices = d3\n",
 	       env.dev[0], env.dev[3], H_UID_C);
-	{
-		char out[512];
-
-		ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
-	}
+	reload_ok();
 	ck_assert(!has_device("d5"));
 	ck_assert(!has_device("d1"));
 	h_raise(env.dev[3]);
@@ -141,7 +144,6 @@ START_TEST(move_asserting_device)
 {
 	struct h_client b, c2;
 	struct intx_msg_device d;
-	char out[512];
 
 	h_world(&env, "ack-timeout-ms = 0");
 	ck_assert(h_client_start(&env, &b, H_UID_B, "b", "--hang", "d2", env.arg[2], NULL));
@@ -149,7 +151,7 @@ START_TEST(move_asserting_device)
 	h_raise(env.dev[2]);
 	ck_assert(h_monitor_wait(&env, INTX_EV_DELIVER, "d2", T_MS));
 	conf_with("", "d0 d1", "d0", "d2 d3 d4 d5");
-	ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
+	reload_ok();
 	ck_assert(h_monitor_wait(&env, INTX_EV_RAISE, "d2", T_MS));
 	h_device(&env, "d2", &d);
 	ck_assert_uint_eq(d.flags & INTX_F_PENDING, INTX_F_PENDING);
@@ -216,13 +218,6 @@ START_TEST(sighup)
 	h_daemon_stop(&env);
 }
 END_TEST
-
-static void reload_ok(void)
-{
-	char out[1024];
-
-	ck_assert_msg(ctl(out, sizeof(out), "reload") == 0, "%s", out);
-}
 
 /* Sim devices d0 at dir0 and d1 at dir1; client x (uid 0) bound to devices. */
 static void conf_x(const char *dir0, const char *dir1, const char *devices)
