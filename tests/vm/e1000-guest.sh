@@ -31,12 +31,6 @@ RAISE=$B/tests/vm/edu-raise
 need "$RX" "$EDU" "$SEND" "$RAISE"
 E0=0000:00:04.0 E1=0000:00:08.0 NIC=0000:00:0c.0 E2=0000:00:10.0 TX=0000:00:06.0
 
-bind() {   # bind KDRIVER BDF
-    echo "$1" > /sys/bus/pci/devices/$2/driver_override
-    echo "$2" > /sys/bus/pci/drivers_probe
-    d=$(readlink /sys/bus/pci/devices/$2/driver); d=${d##*/}
-    [ "$d" = "$1" ] || failed "$2 is bound to '${d:-nothing}', not $1"
-}
 for b in $E0 $E1 $NIC $E2; do bind vfio-pci $b; done
 modprobe e1000 || failed "modprobe e1000 (the guest kernel's driver)"
 bind e1000 $TX

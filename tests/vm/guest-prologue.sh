@@ -6,7 +6,8 @@
 #
 # The caller sets B (the build tree, a host path).  Afterwards B is where
 # the guest sees it, intxd and intxctl are INTXD and INTXCTL, SOCK is
-# intxd's socket, and failed/ok report a check (rc=1 once one failed).
+# intxd's socket, failed/ok report a check (rc=1 once one failed), and
+# bind KDRIVER BDF binds one device to a kernel driver.
 # `need PROGRAM...` exits 1 unless every PROGRAM is built.
 
 # A build tree under the host's /tmp is at /run/host-tmp in the guest; the
@@ -20,6 +21,15 @@ SOCK=/run/intxd/intxd.sock
 rc=0
 failed() { echo "FAIL: $*"; rc=1; }
 ok() { echo "OK: $*"; }
+
+# bind KDRIVER BDF: only this device (driver_override; new_id would take
+# every edu, a culprit left driverless on purpose too)
+bind() {
+    echo "$1" > /sys/bus/pci/devices/$2/driver_override || failed "driver_override $2"
+    echo "$2" > /sys/bus/pci/drivers_probe || failed "drivers_probe $2"
+    d=$(readlink /sys/bus/pci/devices/$2/driver); d=${d##*/}
+    [ "$d" = "$1" ] || failed "$2 is bound to '${d:-nothing}', not $1"
+}
 
 need() {
     for p in "$INTXD" "$INTXCTL" "$@"; do

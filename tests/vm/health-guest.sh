@@ -27,13 +27,6 @@ need "$HT"
 
 A=0000:00:04.0 B8=0000:00:08.0 C=0000:00:0c.0 X=0000:00:10.0
 
-bind() {   # bind KDRIVER BDF: only this one (new_id would take the culprit too)
-    echo "$1" > /sys/bus/pci/devices/$2/driver_override || failed "driver_override $2"
-    echo "$2" > /sys/bus/pci/drivers_probe || failed "drivers_probe $2"
-    d=$(readlink /sys/bus/pci/devices/$2/driver); d=${d##*/}
-    [ "$d" = "$1" ] || failed "$2 is bound to '${d:-nothing}', not $1"
-}
-
 # doctor --json IRQ must name the culprit (state $1: asserting|quarantined|
 # owned - bound to a driver now)
 # and say whether the line is disabled ($2: true|false)
