@@ -23,29 +23,14 @@ N=${2:-300}
 # 1 for the rate phases (direct, alone), so that every frame is an
 # interrupt of its own and the broker's cost per interrupt shows
 W=16
-case "$B" in /tmp/*) B=/run/host-tmp/${B#/tmp/} ;; esac
-export LD_LIBRARY_PATH=$B/src/libintx/.libs
-INTXD=$B/src/intxd/intxd
-INTXCTL=$B/src/intxctl/intxctl
+. "$(dirname "$0")/guest-prologue.sh"
 RX=$B/contrib/intx-e1000-rx
 EDU=$B/contrib/intx-edu-driver
 SEND=$B/tests/vm/e1000-send
 RAISE=$B/tests/vm/edu-raise
-for p in "$INTXD" "$INTXCTL" "$RX" "$EDU" "$SEND" "$RAISE"; do
-    [ -x "$p" ] || { echo "FAIL: $p is not built"; exit 1; }
-done
+need "$RX" "$EDU" "$SEND" "$RAISE"
 E0=0000:00:04.0 E1=0000:00:08.0 NIC=0000:00:0c.0 E2=0000:00:10.0 TX=0000:00:06.0
-SOCK=/run/intxd/intxd.sock
-rc=0
-failed() { echo "FAIL: $*"; rc=1; }
-ok() { echo "OK: $*"; }
 
-bind() {   # bind KDRIVER BDF
-    echo "$1" > /sys/bus/pci/devices/$2/driver_override
-    echo "$2" > /sys/bus/pci/drivers_probe
-    d=$(readlink /sys/bus/pci/devices/$2/driver); d=${d##*/}
-    [ "$d" = "$1" ] || failed "$2 is bound to '${d:-nothing}', not $1"
-}
 for b in $E0 $E1 $NIC $E2; do bind vfio-pci $b; done
 modprobe e1000 || failed "modprobe e1000 (the guest kernel's driver)"
 bind e1000 $TX

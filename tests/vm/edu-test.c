@@ -54,6 +54,7 @@
 
 #include <intx.h>
 
+#include "ctl.h"
 #include "proto.h"
 #include "wire.h"
 
@@ -127,44 +128,6 @@ static void wr(const struct tdev *d, unsigned off, uint32_t v)
 }
 
 /* ---- the control protocol: counters and the monitor stream ---- */
-
-static int ctl_recv(int fd, void *buf, size_t size, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	unsigned nfds = 0;
-	long n;
-	int r;
-
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return r < 0 ? -errno : -ETIMEDOUT;
-	n = wire_recv(fd, buf, size, NULL, &nfds, 0);
-	if (n <= 0)
-		return n == 0 ? -ECONNRESET : (int)n;
-	return proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON);
-}
-
-static int ctl_open(void)
-{
-	struct intx_msg_hello h = { .role = INTX_ROLE_CONTROL };
-	unsigned char buf[INTX_MSG_MAX];
-	int fd, r;
-
-	fd = wire_connect(sock_path);
-	if (fd < 0)
-		return fd;
-	proto_hdr(&h.hdr, INTX_MSG_HELLO, sizeof(h));
-	r = wire_send(fd, &h, sizeof(h), -1, 0);
-	if (r >= 0)
-		r = ctl_recv(fd, buf, sizeof(buf), WAIT_MS);
-	if (r != INTX_MSG_WELCOME) {
-		close(fd);
-		return r < 0 ? r : -EPROTO;
-	}
-	return fd;
-}
 
 struct snap {
 	struct intx_msg_device dev[16];
@@ -776,7 +739,7 @@ static bool monitor_open(const char *scenario)
 	struct intx_msg_monitor m = { 0 };
 	int r;
 
-	mon = ctl_open();
+	mon = ctl_open(sock_path, WAIT_MS);
 	if (mon < 0) {
 		fail("%s: no monitor session: %s", scenario, strerror(-mon));
 		mon = -1;
@@ -1136,7 +1099,7 @@ static void sc_restart(char *spec, unsigned long n)
 	}
 	/* the restart ended our control session */
 	close(ctl);
-	ctl = ctl_open();
+	ctl = ctl_open(sock_path, WAIT_MS);
 	if (ctl < 0) {
 		fail("%s: intxd does not answer after the restart: %s", name, strerror(-ctl));
 		return;
@@ -1269,7 +1232,7 @@ int main(int argc, char **argv)
 	{
 		uint64_t end = now_ns() + (uint64_t)START_MS * 1000000u;
 
-		while ((ctl = ctl_open()) < 0 && now_ns() < end) {
+		while ((ctl = ctl_open(sock_path, WAIT_MS)) < 0 && now_ns() < end) {
 			struct timespec backoff = { 0, 20 * 1000000 };
 
 			/* a retry interval, not a synchronisation: the

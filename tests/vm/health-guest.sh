@@ -21,27 +21,11 @@ set -u
 MODE=${1:?usage: health-guest.sh baseline|intxd BUILDDIR [COUNT]}
 B=${2:?usage: health-guest.sh baseline|intxd BUILDDIR [COUNT]}
 COUNT=${3:-30}
-case "$B" in /tmp/*) B=/run/host-tmp/${B#/tmp/} ;; esac
-export LD_LIBRARY_PATH=$B/src/libintx/.libs
-INTXD=$B/src/intxd/intxd
-INTXCTL=$B/src/intxctl/intxctl
+. "$(dirname "$0")/guest-prologue.sh"
 HT=$B/tests/vm/health-test
-for p in "$INTXD" "$INTXCTL" "$HT"; do
-    [ -x "$p" ] || { echo "FAIL: $p is not built"; exit 1; }
-done
+need "$HT"
 
 A=0000:00:04.0 B8=0000:00:08.0 C=0000:00:0c.0 X=0000:00:10.0
-SOCK=/run/intxd/intxd.sock
-rc=0
-failed() { echo "FAIL: $*"; rc=1; }
-ok() { echo "OK: $*"; }
-
-bind() {   # bind KDRIVER BDF: only this one (new_id would take the culprit too)
-    echo "$1" > /sys/bus/pci/devices/$2/driver_override || failed "driver_override $2"
-    echo "$2" > /sys/bus/pci/drivers_probe || failed "drivers_probe $2"
-    d=$(readlink /sys/bus/pci/devices/$2/driver); d=${d##*/}
-    [ "$d" = "$1" ] || failed "$2 is bound to '${d:-nothing}', not $1"
-}
 
 # doctor --json IRQ must name the culprit (state $1: asserting|quarantined|
 # owned - bound to a driver now)

@@ -52,6 +52,7 @@
 
 #include <intx.h>
 
+#include "ctl.h"
 #include "irqinfo.h"
 #include "proto.h"
 #include "wire.h"
@@ -270,42 +271,6 @@ static int run_baseline(void)
 
 /* ---- with intxd ---- */
 
-static int ctl_recv(int fd, void *buf, size_t size, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	unsigned nfds = 0;
-	long n;
-	int r;
-
-	r = poll(&p, 1, timeout_ms);
-	if (r <= 0)
-		return r < 0 ? -errno : -ETIMEDOUT;
-	n = wire_recv(fd, buf, size, NULL, &nfds, 0);
-	if (n <= 0)
-		return n == 0 ? -ECONNRESET : (int)n;
-	return proto_check(buf, (size_t)n, nfds, INTX_FROM_DAEMON);
-}
-
-static int ctl_open(void)
-{
-	struct intx_msg_hello h = { .role = INTX_ROLE_CONTROL };
-	unsigned char buf[INTX_MSG_MAX];
-	int fd, r;
-
-	fd = wire_connect(sock_path);
-	if (fd < 0)
-		return fd;
-	proto_hdr(&h.hdr, INTX_MSG_HELLO, sizeof(h));
-	r = wire_send(fd, &h, sizeof(h), -1, 0);
-	if (r >= 0)
-		r = ctl_recv(fd, buf, sizeof(buf), LOST_MS);
-	if (r != INTX_MSG_WELCOME) {
-		close(fd);
-		return r < 0 ? r : -EPROTO;
-	}
-	return fd;
-}
-
 static void monitor_start(void)
 {
 	struct intx_msg_monitor m = { 0 };
@@ -313,7 +278,7 @@ static void monitor_start(void)
 	unsigned char buf[INTX_MSG_MAX];
 	int r;
 
-	ctl = ctl_open();
+	ctl = ctl_open(sock_path, LOST_MS);
 	if (ctl < 0)
 		die("monitor session", ctl);
 	proto_hdr(&m.hdr, INTX_MSG_MONITOR, sizeof(m));
@@ -373,7 +338,7 @@ static uint32_t line_flags(void)
 		unsigned char raw[INTX_MSG_MAX];
 	} m;
 	uint32_t flags = 0;
-	int fd = ctl_open(), r;
+	int fd = ctl_open(sock_path, LOST_MS), r;
 
 	if (fd < 0)
 		die("control session", fd);
@@ -408,7 +373,7 @@ static void admin_op(uint32_t op)
 {
 	struct intx_msg_admin a = { .op = op };
 	unsigned char buf[INTX_MSG_MAX];
-	int fd = ctl_open(), r;
+	int fd = ctl_open(sock_path, LOST_MS), r;
 
 	if (fd < 0)
 		die("control session", fd);

@@ -13,24 +13,13 @@ B=${2:?usage: intx-guest.sh uio|vfio BUILDDIR [COUNT [BCOUNT]]}
 COUNT=${3:-10000}
 BCOUNT=${4:-$COUNT}
 
-# A build tree under the host's /tmp is at /run/host-tmp in the guest; the
-# rpath libtool gave the programs points at the host path, so say where
-# libintx is.
-case "$B" in /tmp/*) B=/run/host-tmp/${B#/tmp/} ;; esac
-export LD_LIBRARY_PATH=$B/src/libintx/.libs
-INTXD=$B/src/intxd/intxd
-INTXCTL=$B/src/intxctl/intxctl
+. "$(dirname "$0")/guest-prologue.sh"
 DRIVER=$B/contrib/intx-edu-driver
 EDUTEST=$B/tests/vm/edu-test
 FAKESD=$B/tests/vm/fake-systemd
-for p in "$INTXD" "$INTXCTL" "$DRIVER" "$EDUTEST" "$FAKESD"; do
-    [ -x "$p" ] || { echo "FAIL: $p is not built"; exit 1; }
-done
+need "$DRIVER" "$EDUTEST" "$FAKESD"
 
 A=0000:00:04.0 B8=0000:00:08.0 C=0000:00:0c.0 D=0000:00:05.0
-SOCK=/run/intxd/intxd.sock
-rc=0
-failed() { echo "FAIL: $*"; rc=1; }
 
 case "$MODE" in
     uio) KDRV=uio_pci_generic ;;
