@@ -188,14 +188,14 @@ int device_asserting(struct device *dev)
 	return !!(sta & PCI_STATUS_INTERRUPT);
 }
 
-void device_offer(struct device *dev)
+void device_offer(struct device *dev, uint64_t now)
 {
 	const struct line *l = dev->line;
 	unsigned i, k;
 
 	if (!l || !l->broadcast) {
 		for (k = 0; k < dev->nsubs; k++)
-			ledger_deliver(dev, dev, dev->subs[k]);
+			ledger_deliver(dev, dev, dev->subs[k], now);
 		return;
 	}
 	/* broadcast: nobody knows whose it is; every owner on the line runs
@@ -204,7 +204,7 @@ void device_offer(struct device *dev)
 		struct device *via = l->devs[i];
 
 		for (k = 0; !via->failed && k < via->nsubs; k++)
-			ledger_deliver(dev, via, via->subs[k]);
+			ledger_deliver(dev, via, via->subs[k], now);
 	}
 }
 
@@ -216,7 +216,7 @@ void device_raise(struct device *dev, uint64_t ts)
 	device_storm_check(dev, ts);
 	events_emit(dev->daemon, INTX_EV_RAISE, 0, dev->seq, dev->name, "");
 	dev->state = DEV_PENDING; /* until somebody is told */
-	device_offer(dev);
+	device_offer(dev, ts);
 }
 
 static void lat_record(struct device *dev, uint64_t ns)
@@ -336,13 +336,14 @@ int device_subscribe(struct device *dev, struct session *s)
 	 * line, a pending interrupt of any device concerns the newcomer. */
 	if (dev->line && dev->line->broadcast) {
 		struct line *l = dev->line;
+		uint64_t now = now_ns();
 		unsigned i;
 
 		for (i = 0; i < l->ndevs; i++)
 			if (l->devs[i]->state == DEV_PENDING)
-				ledger_deliver(l->devs[i], dev, s);
+				ledger_deliver(l->devs[i], dev, s, now);
 	} else if (dev->state == DEV_PENDING) {
-		ledger_deliver(dev, dev, s);
+		ledger_deliver(dev, dev, s, now_ns());
 	}
 	return 0;
 }

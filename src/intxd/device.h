@@ -116,8 +116,9 @@ void device_storm_check(struct device *dev, uint64_t ts);
 void device_done(struct device *dev, bool by_ack);
 
 /* A PENDING device: tell whoever can hear it now (subscribers of it, or on
- * a broadcast line of any device of the line); it stays PENDING if nobody. */
-void device_offer(struct device *dev);
+ * a broadcast line of any device of the line); it stays PENDING if nobody.
+ * now: the caller's clock read, which the deadlines count from. */
+void device_offer(struct device *dev, uint64_t now);
 
 /* Does intxd hold the device masked (any reason)? */
 bool device_held(const struct device *dev);

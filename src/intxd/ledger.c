@@ -70,7 +70,8 @@ static void remove_at(struct device *tok, unsigned i)
 	tok->owed.debts[i] = tok->owed.debts[--tok->owed.n];
 }
 
-bool ledger_deliver(struct device *tok, struct device *via, struct session *s)
+bool ledger_deliver(struct device *tok, struct device *via, struct session *s,
+		    uint64_t now)
 {
 	struct daemon *d = tok->daemon;
 	struct ledger *l = &tok->owed;
@@ -95,7 +96,7 @@ bool ledger_deliver(struct device *tok, struct device *via, struct session *s)
 	x->s = s;
 	x->via = via;
 	x->seq = tok->seq;
-	x->deadline = ms > 0 ? now_ns() + (uint64_t)ms * 1000000u : 0;
+	x->deadline = ms > 0 ? now + (uint64_t)ms * 1000000u : 0;
 	x->policy = (uint8_t)policy_of(d, s->client);
 	x->overdue = false;
 	tok->state = DEV_INFLIGHT;
@@ -265,6 +266,7 @@ static bool holds(const struct device *tok, const struct ledger_debt *x)
 
 void ledger_reconcile(struct daemon *d)
 {
+	uint64_t now;
 	unsigned i, k;
 
 	for (i = 0; i < d->ndevices; i++) {
@@ -282,9 +284,10 @@ void ledger_reconcile(struct daemon *d)
 		if (tok->owed.n != before)
 			settle(tok, false);
 	}
+	now = now_ns();
 	for (i = 0; i < d->ndevices; i++)
 		if (d->devices[i] && d->devices[i]->state == DEV_PENDING)
-			device_offer(d->devices[i]);
+			device_offer(d->devices[i], now);
 }
 
 static int bad(char *why, size_t n, const struct device *tok, const char *fmt,

@@ -45,9 +45,12 @@ struct ledger {
 int ledger_init(struct daemon *d);
 void ledger_fini(struct daemon *d);
 
-/* Tell s, through via, of tok's current interrupt, and record the debt.
- * A session that is ending is not told.  Returns true if a debt was made. */
-bool ledger_deliver(struct device *tok, struct device *via, struct session *s);
+/* Tell s, through via, of tok's current interrupt, and record the debt,
+ * its deadline counted from now (the caller's clock read, one per
+ * interrupt).  A session that is ending is not told.  Returns true if a
+ * debt was made. */
+bool ledger_deliver(struct device *tok, struct device *via, struct session *s,
+		    uint64_t now);
 
 /* An ACK from s.  0: it settled a debt; -ESTALE: nothing owed matches it
  * (late, a stale seq, or never notified) and nothing changes. */

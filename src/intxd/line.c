@@ -87,35 +87,37 @@ void line_fd_event(struct line *l, struct device *sig)
 		device_raise(sig, ts);
 		return;
 	}
-	if (l->daemon->conf->scan == CONF_SCAN_SIGNALLED && sig->ops->attributed &&
-	    !(sig->n.raised && sig->n.handled == sig->handled_at_raise)) {
-		/*
-		 * The kernel read this device's Status and masked it before
-		 * it signalled, once per masking (backend.h, backend-vfio.c):
-		 * reading Status again costs a config access (7 us on an
-		 * emulated host bridge, 22 us on a cloud VM's passthrough GPU)
-		 * to learn the same; a direct driver does not make it either.
-		 * No stale signal gets here: the one of the interrupt being
-		 * serviced was drained (above, or by the unmask, which drains
-		 * before it unmasks), and one while held was merged.  Only
-		 * after an interrupt nobody claimed is Status read (below): a
-		 * device that fell off the bus reads all ones, which the
-		 * kernel takes for asserting, and is failed there.
-		 */
-		sig->handled_at_raise = sig->n.handled;
-		found = sig_asserts = 1;
-		device_raise(sig, ts);
-	} else if (l->daemon->conf->scan == CONF_SCAN_SIGNALLED) {
+	if (l->daemon->conf->scan == CONF_SCAN_SIGNALLED) {
 		/*
 		 * The backend attributes wakeups: a device's fd is signalled
 		 * only when that device asserted (uio and vfio run the kernel's
 		 * pci_check_and_mask_intx per device; sim does the same), and
-		 * every asserting device gets its own wakeup.  One read, as
-		 * the signal may be a late one for an interrupt already
-		 * serviced (uio: backend-uio.c).
+		 * every asserting device gets its own wakeup.
+		 *
+		 * Where the kernel read this device's Status and masked it
+		 * before it signalled, once per masking (ops->attributed:
+		 * backend.h, backend-vfio.c), reading Status again costs a
+		 * config access (7 us on an emulated host bridge, 22 us on a
+		 * cloud VM's passthrough GPU) to learn the same; a direct
+		 * driver does not make it either.  No stale signal gets here:
+		 * the one of the interrupt being serviced was drained (above,
+		 * or by the unmask, which drains before it unmasks), and one
+		 * while held was merged.  Only after an interrupt nobody
+		 * claimed is Status read: a device that fell off the bus reads
+		 * all ones, which the kernel takes for asserting, and is
+		 * failed there.
+		 *
+		 * Otherwise one read, as the signal may be a late one for an
+		 * interrupt already serviced (uio: backend-uio.c).
 		 */
-		l->status_reads++;
-		r = device_asserting(sig);
+		bool trusted = sig->ops->attributed &&
+			       !(sig->n.raised && sig->n.handled == sig->handled_at_raise);
+
+		r = 1;
+		if (!trusted) {
+			l->status_reads++;
+			r = device_asserting(sig);
+		}
 		if (r > 0) {
 			sig->handled_at_raise = sig->n.handled;
 			found = sig_asserts = 1;

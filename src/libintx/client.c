@@ -36,6 +36,7 @@
 
 #include "intx.h"
 #include "cpulist.h"
+#include "monotime.h"
 #include "proto.h"
 #include "request.h"
 #include "wire.h"
@@ -152,19 +153,6 @@ union msgbuf {
 	unsigned char raw[INTX_MSG_MAX];
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t now_ms(void)
-{
-	return now_ns() / 1000000;
-}
-
 /* Milliseconds left until deadline (-1: none), as a poll() time-out. */
 static int left_ms(int64_t deadline)
 {
@@ -172,7 +160,7 @@ static int left_ms(int64_t deadline)
 
 	if (deadline < 0)
 		return -1;
-	d = deadline - now_ms();
+	d = deadline - mono_ms();
 	if (d <= 0)
 		return 0;
 	return d > INT32_MAX ? INT32_MAX : (int)d;
@@ -577,7 +565,7 @@ static int connect_all(struct intx_client *c, bool *reached)
 static int reconnect(struct intx_client *c, int64_t deadline)
 {
 	for (;;) {
-		int64_t now = now_ms();
+		int64_t now = mono_ms();
 		bool reached;
 		int r;
 
@@ -592,7 +580,7 @@ static int reconnect(struct intx_client *c, int64_t deadline)
 				(c->backoff_ms * 2 > BACKOFF_MAX_MS ?
 				 BACKOFF_MAX_MS : c->backoff_ms * 2) :
 				BACKOFF_MIN_MS;
-			c->retry_at = now_ms() + c->backoff_ms;
+			c->retry_at = mono_ms() + c->backoff_ms;
 			/* The daemon is up but said no: tell the caller
 			 * now rather than hiding it behind a time-out.  A
 			 * daemon that hung up or stalled mid-HELLO is one
@@ -1020,14 +1008,14 @@ static int run_queue(struct intx_client *c, int *done)
 static int spin(int fd, unsigned us)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int64_t until = now_ns() + (int64_t)us * 1000;
+	int64_t until = mono_ns() + (int64_t)us * 1000;
 	int r;
 
 	for (;;) {
 		r = poll(&p, 1, 0);
 		if (r != 0)
 			return r < 0 ? -errno : 1;
-		if (now_ns() >= until)
+		if (mono_ns() >= until)
 			return 0;
 	}
 }
@@ -1052,7 +1040,7 @@ static int read_pipe(struct intx_client *c, int64_t deadline)
 	 * its deadline */
 	spin_us = c->spin_us;
 	if (spin_us && deadline >= 0) {
-		int64_t left_us = deadline * 1000 - now_ns() / 1000;
+		int64_t left_us = deadline * 1000 - mono_ns() / 1000;
 
 		spin_us = left_us <= 0 ? 0 : left_us < spin_us ? (unsigned)left_us : spin_us;
 	}
@@ -1112,7 +1100,7 @@ static int read_pipe(struct intx_client *c, int64_t deadline)
 
 static int dispatch(struct intx_client *c, int timeout_ms)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
 	int done = 0, r;
 
 	for (;;) {

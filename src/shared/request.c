@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "request.h"
 #include "wire.h"
 
@@ -44,24 +44,16 @@ int req_send(struct req *r, const void *msg, size_t len)
 	return wire_send(r->fd, msg, len, -1, 0);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for the socket to become readable within timeout_ms; a signal does
  * not cut a request short (the reply would desynchronise the stream). */
 static int wait_readable(int fd, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = mono_ms() + timeout_ms;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int n;
 
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - mono_ms();
 
 		n = poll(&p, 1, left > 0 ? (int)left : 0);
 		if (n > 0)
