@@ -30,29 +30,15 @@ REPS=${3:-5}
 SN=${4:-500}
 MODE=${5:-one}
 SPIN=${6:-1000}
-case "$B" in /tmp/*) B=/run/host-tmp/${B#/tmp/} ;; esac
-export LD_LIBRARY_PATH=$B/src/libintx/.libs
-INTXD=$B/src/intxd/intxd
-INTXCTL=$B/src/intxctl/intxctl
+. "$(dirname "$0")/guest-prologue.sh"
 EDU=$B/contrib/intx-edu-driver
-for p in "$INTXD" "$INTXCTL" "$EDU"; do
-    [ -x "$p" ] || { echo "FAIL: $p is not built"; exit 1; }
-done
+need "$EDU"
 command -v strace > /dev/null || { echo "FAIL: no strace (contrib/deps.sh --test)"; exit 1; }
 U=0000:00:04.0 V=0000:00:05.0
-SOCK=/run/intxd/intxd.sock
 WARMUP=100   # intx-edu-driver --bench's uncounted first interrupts
-rc=0
-failed() { echo "FAIL: $*"; rc=1; }
 : > /tmp/results
 res() { echo "RESULT $*"; echo "$*" >> /tmp/results; }
 
-bind() {   # bind KDRIVER BDF: this function only (driver_override)
-    echo "$1" > /sys/bus/pci/devices/$2/driver_override
-    echo "$2" > /sys/bus/pci/drivers_probe
-    d=$(readlink /sys/bus/pci/devices/$2/driver); d=${d##*/}
-    [ "$d" = "$1" ] || failed "$2 is bound to '${d:-nothing}', not $1"
-}
 bind uio_pci_generic $U
 bind vfio-pci $V
 [ $rc -eq 0 ] || exit $rc

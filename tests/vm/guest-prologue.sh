@@ -1,5 +1,5 @@
 # tests/vm/guest-prologue.sh - sourced (not run), INSIDE the guest, by
-# intx-guest.sh, health-guest.sh and e1000-guest.sh:
+# intx-guest.sh, health-guest.sh, e1000-guest.sh and bench-guest.sh:
 #   . "$(dirname "$0")/guest-prologue.sh"
 # (run-guest.sh runs a script by its own path in the chroot of the host's
 # root, so its directory is reachable as it is on the host).
