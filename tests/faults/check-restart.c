@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check-restart.c - the promises of `intxctl restart` (intxd(8)
+ * "Restart", intxctl(8), doc/protocol.md) under the interleavings that
+ * could break them: a configuration that no longer loads, an exec that
+ * fails, a signal while the new image starts, an acknowledgement written
+ * to the old image's ACK pipe as it executes, and many restarts in a row
+ * (the daemon's fds stay flat).  The real intxd on the sim backend, real
+ * intxctl and real clients; nothing sleeps to synchronise.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check-run.h"
+#include "harness.h"
+#include "rawclient.h"
+#include "simdev.h"
+#include "wire.h"
+
+#define T_MS 20000
+
+static struct h_env env;
+
+static void setup(void)
+{
+	h_setup(&env);
+}
+
+static void teardown(void)
+{
+	h_teardown(&env);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int ctl(char *out, size_t size, const char *cmd, const char *arg)
+{
+	return h_run(out, size, getenv("INTXCTL"), "--socket", env.sock, cmd, arg,
+		     NULL);
+}
+
+/* Forget what the daemon told the notify socket so far. */
+static void notify_drain(void)
+{
+	char buf[512];
+
+	while (recv(env.notify_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+/* Wait for READY=1 (the new image's, after notify_drain()); fails if the
+ * daemon exits instead. */
+static void wait_ready(void)
+{
+	int64_t deadline = mono_ms() + T_MS;
+	char buf[512];
+
+	for (;;) {
+		struct pollfd p = { .fd = env.notify_fd, .events = POLLIN };
+		int left = (int)(deadline - mono_ms()), st;
+		ssize_t n;
+
+		ck_assert_msg(left > 0, "intxd did not send READY=1");
+		if (poll(&p, 1, left < 100 ? left : 100) == 0) {
+			/* not a synchronisation sleep: notice an exit */
+			ck_assert_msg(waitpid(env.daemon, &st, WNOHANG) == 0,
+				      "intxd exited (status 0x%x)", st);
+			continue;
+		}
+		n = recv(env.notify_fd, buf, sizeof(buf) - 1, 0);
+		ck_assert_int_gt(n, 0);
+		buf[n] = 0;
+		if (strstr(buf, "READY=1"))
+			return;
+	}
+}
+
+static void assert_alive(void)
+{
+	int st = 0;
+
+	ck_assert_msg(waitpid(env.daemon, &st, WNOHANG) == 0,
+		      "intxd is gone (status 0x%x)", st);
+}
+
+/* intxctl restart, which must succeed; the same process serves after. */
+static void restart_ok(void)
+{
+	char out[2048];
+
+	ck_assert_msg(ctl(out, sizeof(out), "restart", NULL) == 0, "%s", out);
+	assert_alive();
+}
+
+/* A round trip on a fresh MONITOR session: every connection closed before
+ * it (intxctl's, the old monitor's) is one the daemon has seen end. */
+static void barrier(void)
+{
+	if (env.monitor >= 0)
+		close(env.monitor);
+	h_monitor(&env);
+}
+
+/*
+ * Many restarts with a client and a monitor connected: the client is
+ * served after each (it reconnected and resubscribed), the daemon is the
+ * same process, and it holds as many fds after the last as after the
+ * first (nothing leaks over the exec: every fd it opens is close-on-exec
+ * or kept on purpose).
+ */
+START_TEST(fds_flat_across_restarts)
+{
+	struct h_client a;
+	pid_t pid;
+	unsigned fds = 0, now, i;
+
+	h_world(&env, "");
+	pid = env.daemon;
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	for (i = 0; i < 5; i++) {
+		restart_ok();
+		h_raise(env.dev[0]);
+		ck_assert_msg(h_client_wait_handled(&a, i + 1, T_MS),
+			      "restart %u: the client was not served", i);
+		barrier();
+		now = h_count_fds(pid);
+		if (i == 0)
+			fds = now;
+		ck_assert_msg(now == fds, "restart %u: %u fds, %u after the first", i,
+			      now, fds);
+	}
+	ck_assert_int_eq(env.daemon, pid);
+	ck_assert(h_log_has(&env, "restart: executing again"));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* INTx Disable in the sim device's Command register. */
+static bool sim_masked(const char *dir)
+{
+	struct simdev_state st;
+	struct simdev sd;
+
+	ck_assert_int_eq(simdev_open(&sd, dir), 0);
+	ck_assert_int_eq(simdev_state(&sd, &st), 0);
+	simdev_close(&sd);
+	return st.masked;
+}
+
+/* A control session that sends RESTART by hand; returns its fd once the
+ * DONE came. */
+static int raw_restart_send(void)
+{
+	struct intx_msg_admin m;
+	int fd = h_connect(&env);
+
+	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_ADMIN, sizeof(m));
+	m.op = INTX_ADMIN_RESTART;
+	notify_drain();
+	ck_assert_int_eq(wire_send(fd, &m, sizeof(m), -1, 0), 0);
+	return fd;
+}
+
+/* The rest of a raw RESTART: DONE, then the end of the session at the
+ * exec. */
+static void raw_restart_done(int fd)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	long n = h_recv(fd, buf, sizeof(buf), T_MS);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON), INTX_MSG_DONE);
+	n = h_recv(fd, buf, sizeof(buf), T_MS);
+	ck_assert_msg(n == 0 || n == -ECONNRESET, "the session did not end at the exec: %ld", n);
+	close(fd);
+}
+
+/*
+ * An interrupt in flight at the exec: the client's handler made the
+ * device stop asserting, the restart was asked on another connection, and
+ * only then the handler wrote its ACK to the old image's ACK pipe, which
+ * the exec closed (an ACK written just before it may die unread alike).  The new image must find the device quiet and
+ * unmask it: not masked for ever, and no notification for an interrupt
+ * that was handled.  The next raise is delivered once, to the client
+ * that subscribed again.
+ */
+START_TEST(ack_in_flight_at_exec)
+{
+	struct intx_msg_notify n, n2;
+	struct intx_msg_device d;
+	struct intx_msg_ack ack;
+	struct rc c;
+	ssize_t k;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	rc_open(&env, &c, "root");
+	rc_ack_pipe(&c);
+	rc_sub(&c, "d5");
+	h_raise(env.dev[5]);
+	ck_assert(rc_notify(&c, &n, T_MS));
+	rc_lower(env.dev[5]);
+	raw_restart_done(raw_restart_send());
+	/* the old image has gone: its end of the pipe is closed (EPIPE) or
+	 * about to be, the ACK unread */
+	rc_ack_rec(&ack, &n, n.seq, true);
+	k = write(c.afd, &ack, sizeof(ack));
+	ck_assert_msg(k == (ssize_t)sizeof(ack) || (k < 0 && errno == EPIPE),
+		      "ACK pipe: %s", strerror(errno));
+	wait_ready();
+	h_device(&env, "d5", &d);
+	ck_assert_msg(!(d.flags & (INTX_F_MASKED | INTX_F_PENDING | INTX_F_INFLIGHT)),
+		      "d5 after the restart: flags 0x%x", d.flags);
+	/* and so says the device itself (its Command register) */
+	ck_assert_msg(!sim_masked(env.dev[5]), "d5 stays masked after the restart");
+	/* the old session ended with the exec */
+	ck_assert(!rc_alive(&c));
+	rc_close(&c);
+
+	rc_open(&env, &c, "root");
+	rc_sub(&c, "d5");
+	ck_assert(!rc_notify(&c, &n2, 0));
+	h_raise(env.dev[5]);
+	ck_assert(rc_notify(&c, &n2, T_MS));
+	rc_lower(env.dev[5]);
+	rc_ack(&c, &n2, n2.seq, true);
+	h_settle(&env, "d5", 1, &d);
+	ck_assert(!(d.flags & INTX_F_MASKED));
+	ck_assert(!rc_notify(&c, &n2, 0));
+	rc_close(&c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * The same, but the handler had not run: the device still asserts at the
+ * exec, unacknowledged.  The new image finds it masked and asserting and
+ * holds it for its owner, who is told once it subscribes again.
+ */
+START_TEST(unacked_at_exec_redelivered)
+{
+	struct intx_msg_notify n;
+	struct intx_msg_device d;
+	struct rc c;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	rc_open(&env, &c, "root");
+	rc_sub(&c, "d5");
+	h_raise(env.dev[5]);
+	ck_assert(rc_notify(&c, &n, T_MS));
+	raw_restart_done(raw_restart_send());
+	wait_ready();
+	h_device(&env, "d5", &d);
+	ck_assert_msg((d.flags & (INTX_F_MASKED | INTX_F_PENDING)) ==
+		      (INTX_F_MASKED | INTX_F_PENDING), "d5 after the restart: flags 0x%x",
+		      d.flags);
+	rc_close(&c);
+	rc_open(&env, &c, "root");
+	rc_sub(&c, "d5");
+	ck_assert(rc_notify(&c, &n, T_MS));
+	rc_lower(env.dev[5]);
+	rc_ack(&c, &n, n.seq, true);
+	h_settle(&env, "d5", 1, &d);
+	ck_assert(!(d.flags & INTX_F_MASKED));
+	ck_assert(!rc_notify(&c, &n, 0));
+	rc_close(&c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("restart");
+	TCase *t = tcase_create("restart");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, fds_flat_across_restarts);
+	tcase_add_test(t, ack_in_flight_at_exec);
+	tcase_add_test(t, unacked_at_exec_redelivered);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(suite());
+}
