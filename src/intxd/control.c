@@ -429,28 +429,15 @@ static bool may_admin(struct session *s, const char *what)
 	return false;
 }
 
-/* RELOAD: a failure's ERROR says the first problem.  RELOAD_REPORT:
- * every problem, a TEXT each, then ERROR; streamed like a query's
- * records, so a config with many errors gets through. */
-static int reload(struct session *s, bool report)
+/* A reload or restart refused for its config: ERROR r, after every problem
+ * in msg (malloc'd, taken over) as TEXT when report, or the first one in
+ * the ERROR's text. */
+static int refuse(struct session *s, int r, char *msg, bool report)
 {
 	struct control *ctl = s->ctl;
-	size_t size = 64 * 1024;
-	char *msg = malloc(size);
 	unsigned n = 0;
 	bool lines;
-	int r;
 
-	if (!msg)
-		return session_error(s, ENOMEM, INTX_MSG_ADMIN, "out of memory");
-	log_info("reload asked by pid %d", (int)s->cred.pid);
-	r = daemon_reload(s->daemon, msg, size);
-	if (r == 0) {
-		free(msg);
-		if (s->daemon->conf->log_level >= 0)
-			log_set_level(s->daemon->conf->log_level);
-		return send_done(s, INTX_MSG_ADMIN);
-	}
 	for (const char *p = msg; *p; p++)
 		n += *p == '\n';
 	n += msg[0] != 0;
@@ -467,7 +454,7 @@ static int reload(struct session *s, bool report)
 	} else {
 		msg[strcspn(msg, "\n")] = 0; /* the first problem */
 		snprintf(ctl->last.text, sizeof(ctl->last.text), "%s",
-			 n ? msg : "reload failed; the running configuration stays");
+			 n ? msg : "the configuration does not load; the running one stays");
 		free(msg);
 		ctl->text = NULL;
 	}
@@ -476,6 +463,55 @@ static int reload(struct session *s, bool report)
 	ctl->next = 0;
 	ctl->count = 0;
 	return pump(ctl);
+}
+
+/* RELOAD: a failure's ERROR says the first problem.  RELOAD_REPORT:
+ * every problem, a TEXT each, then ERROR; streamed like a query's
+ * records, so a config with many errors gets through. */
+static int reload(struct session *s, bool report)
+{
+	size_t size = 64 * 1024;
+	char *msg = malloc(size);
+	int r;
+
+	if (!msg)
+		return session_error(s, ENOMEM, INTX_MSG_ADMIN, "out of memory");
+	log_info("reload asked by pid %d", (int)s->cred.pid);
+	r = daemon_reload(s->daemon, msg, size);
+	if (r == 0) {
+		free(msg);
+		if (s->daemon->conf->log_level >= 0)
+			log_set_level(s->daemon->conf->log_level);
+		return send_done(s, INTX_MSG_ADMIN);
+	}
+	return refuse(s, r, msg, report);
+}
+
+/* RESTART: refused, with every problem, if the config does not load now
+ * (the new image would exit on it); else DONE, and the exec once the loop
+ * has stopped (main.c).  The exec ends this session with the others. */
+static int restart(struct session *s)
+{
+	struct daemon *d = s->daemon;
+	size_t size = 64 * 1024;
+	char *msg = malloc(size);
+	int r;
+
+	if (!msg)
+		return session_error(s, ENOMEM, INTX_MSG_ADMIN, "out of memory");
+	log_info("restart asked by pid %d", (int)s->cred.pid);
+	r = daemon_check_config(d, msg, size);
+	if (r < 0) {
+		log_err("restart refused: the configuration does not load");
+		return refuse(s, r, msg, true);
+	}
+	free(msg);
+	r = send_done(s, INTX_MSG_ADMIN);
+	if (r < 0)
+		return r;
+	fdstore_request_exec();
+	event_base_loopexit(d->base, NULL);
+	return 0;
 }
 
 static int set_log_level(struct session *s, const char *name)
@@ -535,14 +571,8 @@ int control_admin(struct session *s, const struct intx_msg_admin *m)
 		return reload(s, m->op == INTX_ADMIN_RELOAD_REPORT);
 	if (m->op == INTX_ADMIN_LOG_LEVEL)
 		return set_log_level(s, m->device);
-	if (m->op == INTX_ADMIN_RESTART) {
-		/* DONE first: the exec ends this session with the others */
-		log_info("restart asked by pid %d", (int)s->cred.pid);
-		r = send_done(s, INTX_MSG_ADMIN);
-		fdstore_request_exec();
-		event_base_loopexit(d->base, NULL);
-		return r;
-	}
+	if (m->op == INTX_ADMIN_RESTART)
+		return restart(s);
 	if (m->op == INTX_ADMIN_QUARANTINE || m->op == INTX_ADMIN_RELEASE) {
 		char why[48];
 

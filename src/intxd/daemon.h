@@ -90,4 +90,9 @@ void daemon_schedule_retry(struct daemon *d);
  * line, as many as fit.  0 or -errno. */
 int daemon_reload(struct daemon *d, char *msg, size_t msgsize);
 
+/* Would the config load now?  What a restart checks before its exec: a
+ * new image that cannot load it exits, leaving nobody on the socket.
+ * Errors are logged and put in msg as daemon_reload() does.  0 or -errno. */
+int daemon_check_config(struct daemon *d, char *msg, size_t msgsize);
+
 #endif

@@ -35,14 +35,14 @@
 
 /* Log every error conf_load wrote, and give them all to the caller, a
  * line each, as many as fit (intxctl reload prints every one). */
-static void report_errors(char *buf, char *msg, size_t msgsize)
+static void report_errors(const char *what, char *buf, char *msg, size_t msgsize)
 {
 	char *line, *save = NULL;
 	size_t len = 0;
 
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		log_err("reload: %s", line);
+		log_err("%s: %s", what, line);
 		if (len < msgsize)
 			len += (size_t)snprintf(msg + len, msgsize - len, "%s%s",
 						len ? "\n" : "", line);
@@ -390,6 +390,30 @@ void daemon_schedule_retry(struct daemon *d)
 	itimer_arm(d->retry, now_ns() + (uint64_t)d->retry_ms * 1000000u);
 }
 
+int daemon_check_config(struct daemon *d, char *msg, size_t msgsize)
+{
+	struct conf *c = NULL;
+	char *errbuf = NULL;
+	size_t errlen = 0;
+	FILE *errs;
+	int r;
+
+	msg[0] = 0;
+	errs = open_memstream(&errbuf, &errlen);
+	if (!errs)
+		return -ENOMEM;
+	r = conf_load(d->conf_path, errs, &c);
+	fclose(errs);
+	if (r < 0) {
+		report_errors("restart", errbuf, msg, msgsize);
+		if (!msg[0])
+			snprintf(msg, msgsize, "%s: %s", d->conf_path, strerror(-r));
+	}
+	free(errbuf);
+	conf_free(c);
+	return r;
+}
+
 int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 {
 	struct conf *nc = NULL, *oc = d->conf;
@@ -410,7 +434,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 	fclose(errs);
 	if (r < 0) {
 		sd_notify(0, "READY=1\nSTATUS=reload failed; the previous configuration runs");
-		report_errors(errbuf, msg, msgsize);
+		report_errors("reload", errbuf, msg, msgsize);
 		if (!msg[0])
 			snprintf(msg, msgsize, "%s: %s", d->conf_path, strerror(-r));
 		log_err("reload failed; the running configuration stays");

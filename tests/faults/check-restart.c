@@ -153,6 +153,34 @@ START_TEST(fds_flat_across_restarts)
 }
 END_TEST
 
+/*
+ * A configuration that no longer loads: the restart is refused with every
+ * problem, before the exec, and the running daemon goes on serving (a new
+ * image would have exited on it, leaving nobody on the socket).
+ */
+START_TEST(bad_config_refused)
+{
+	struct h_client a;
+	char out[4096];
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\nno-such-key = 1\n"
+		     "[client a]\nuid = %d\ndevices = d0, nowhere\n",
+	       env.dev[0], H_UID_A);
+	ck_assert_int_eq(ctl(out, sizeof(out), "restart", NULL), 1);
+	ck_assert_msg(strstr(out, "no-such-key") && strstr(out, "nowhere"),
+		      "intxctl restart did not say every problem: %s", out);
+	assert_alive();
+	ck_assert(!h_log_has(&env, "restart: executing again"));
+	/* the same session of the same daemon still serves */
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* INTx Disable in the sim device's Command register. */
 static bool sim_masked(const char *dir)
 {
@@ -295,6 +323,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, fds_flat_across_restarts);
+	tcase_add_test(t, bad_config_refused);
 	tcase_add_test(t, ack_in_flight_at_exec);
 	tcase_add_test(t, unacked_at_exec_redelivered);
 	suite_add_tcase(s, t);
