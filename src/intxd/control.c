@@ -48,6 +48,7 @@ struct control {
 	char *text;
 	struct intx_msg_error last;
 	struct event *ev_write; /* on the session's socket, while busy */
+	bool restart; /* asked for the restart under way */
 };
 
 static void make_status(struct session *s, struct intx_msg_status *m)
@@ -489,7 +490,8 @@ static int reload(struct session *s, bool report)
 
 /* RESTART: refused, with every problem, if the config does not load now
  * (the new image would exit on it); else DONE, and the exec once the loop
- * has stopped (main.c).  The exec ends this session with the others. */
+ * has stopped (main.c).  The exec ends this session with the others; if
+ * it fails, control_restart_failed() says so here. */
 static int restart(struct session *s)
 {
 	struct daemon *d = s->daemon;
@@ -509,9 +511,24 @@ static int restart(struct session *s)
 	r = send_done(s, INTX_MSG_ADMIN);
 	if (r < 0)
 		return r;
+	s->ctl->restart = true;
 	fdstore_request_exec();
 	event_base_loopexit(d->base, NULL);
 	return 0;
+}
+
+void control_restart_failed(struct daemon *d, int err)
+{
+	char text[INTX_TEXT_MAX];
+	struct session *s;
+
+	snprintf(text, sizeof(text), "exec /proc/self/exe: %s; intxd goes on as it was",
+		 strerror(-err));
+	TAILQ_FOREACH(s, &d->sessions, entry)
+		if (s->ctl && s->ctl->restart && !s->dead) {
+			s->ctl->restart = false;
+			(void)session_error(s, -err, INTX_MSG_ADMIN, text);
+		}
 }
 
 static int set_log_level(struct session *s, const char *name)

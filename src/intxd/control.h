@@ -36,6 +36,10 @@ int control_query(struct session *s, const struct intx_msg_query *m);
  * admin right). */
 int control_admin(struct session *s, const struct intx_msg_admin *m);
 
+/* The exec of a restart failed with err (-errno): tell the sessions that
+ * asked for it (ERROR after their DONE); the daemon goes on. */
+void control_restart_failed(struct daemon *d, int err);
+
 /* READY=1 and STATUS= for the service manager: the devices served, and
  * how many failed (which are not).  Logs the failed count. */
 void control_notify_ready(struct daemon *d);

@@ -111,7 +111,7 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 }
 
 /* intxctl restart: exec intxd again; returns only on failure, when the
- * daemon goes on as it was. */
+ * daemon goes on as it was, and tells who asked. */
 static int restart(struct daemon *d, char **argv)
 {
 	int r;
@@ -119,6 +119,7 @@ static int restart(struct daemon *d, char **argv)
 	placement_unpin(d);
 	r = fdstore_exec(argv, listener_fd(d->listener));
 	(void)placement_apply(d);
+	control_restart_failed(d, r);
 	return r;
 }
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,42 @@ START_TEST(bad_config_refused)
 }
 END_TEST
 
+/*
+ * The exec itself fails (here: intxd dropped privileges to `nobody` and
+ * its binary is root's alone, mode 0700): intxctl restart says why at
+ * once, and the daemon goes on as it was, its sessions and all.
+ */
+START_TEST(exec_fails_goes_on)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct h_client a;
+	char bin[200], out[2048], cmd[600];
+
+	if (!pw) {
+		printf("SKIP exec_fails_goes_on: no user nobody\n");
+		return;
+	}
+	snprintf(bin, sizeof(bin), "%s/intxd-root-only", env.dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 0700 '%s'", getenv("INTXD"),
+		 bin, bin);
+	ck_assert_int_eq(system(cmd), 0);
+	setenv("INTXD", bin, 1); /* this test's process only */
+	h_world(&env, "user = nobody");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	ck_assert_int_eq(ctl(out, sizeof(out), "restart", NULL), 1);
+	ck_assert_msg(strstr(out, "Permission denied") && strstr(out, "exec"),
+		      "intxctl restart did not say the exec failed: %s", out);
+	assert_alive();
+	ck_assert(h_log_has(&env, "going on as before"));
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	/* and it answers requests as before */
+	ck_assert_msg(ctl(out, sizeof(out), "status", NULL) == 0, "%s", out);
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* INTx Disable in the sim device's Command register. */
 static bool sim_masked(const char *dir)
 {
@@ -324,6 +361,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, fds_flat_across_restarts);
 	tcase_add_test(t, bad_config_refused);
+	tcase_add_test(t, exec_fails_goes_on);
 	tcase_add_test(t, ack_in_flight_at_exec);
 	tcase_add_test(t, unacked_at_exec_redelivered);
 	suite_add_tcase(s, t);
