@@ -110,6 +110,21 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+/* The signals intxd handles.  An exec resets a caught signal to its
+ * default, which for SIGHUP (systemctl reload) is to terminate: they are
+ * blocked over the exec of a restart, and pending ones are delivered once
+ * the new image handles them again. */
+static void block_signals(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	(void)sigprocmask(how, &set, NULL);
+}
+
 /* intxctl restart: exec intxd again; returns only on failure, when the
  * daemon goes on as it was, and tells who asked. */
 static int restart(struct daemon *d, char **argv)
@@ -117,7 +132,9 @@ static int restart(struct daemon *d, char **argv)
 	int r;
 
 	placement_unpin(d);
+	block_signals(SIG_BLOCK);
 	r = fdstore_exec(argv, listener_fd(d->listener));
+	block_signals(SIG_UNBLOCK);
 	(void)placement_apply(d);
 	control_restart_failed(d, r);
 	return r;
@@ -254,6 +271,10 @@ int main(int argc, char **argv)
 		log_err("cannot watch signals");
 		r = -ENOMEM;
 	}
+	/* blocked if a restart executed us (block_signals); what came
+	 * meanwhile is handled now */
+	if (r == 0)
+		block_signals(SIG_UNBLOCK);
 	if (r == 0) {
 		log_info("intxd %s ready on %s: %u device(s), %u line(s), %u client(s)",
 			 PKGVERSION, fd >= 0 ? "an inherited socket" : d->conf->socket,

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -218,6 +219,154 @@ START_TEST(exec_fails_goes_on)
 }
 END_TEST
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Open the FIFO at fifo for writing: returns once intxd opens it to read
+ * its config.  An alarm guards the wait (not a synchronisation: a daemon
+ * that never reads fails the test instead of hanging it). */
+static int fifo_open_writer(const char *fifo)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	int fd;
+
+	ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
+	alarm(T_MS / 1000);
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	alarm(0);
+	ck_assert_msg(fd >= 0, "nobody read the config %s: %s", fifo, strerror(errno));
+	return fd;
+}
+
+/* Write text into the FIFO's open write end fd and close it; then wait
+ * (inotify watch ino on it) until the reader closed it too: the next
+ * open is then the next reader's, never the same reader's again. */
+static void fifo_feed(int ino, int fd, const char *text)
+{
+	int64_t deadline = mono_ms() + T_MS;
+	ssize_t n = write(fd, text, strlen(text));
+
+	close(fd);
+	ck_assert_msg(n == (ssize_t)strlen(text), "the daemon did not read its config");
+	for (;;) {
+		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		struct pollfd p = { .fd = ino, .events = POLLIN };
+		int left = (int)(deadline - mono_ms());
+		ssize_t k;
+		char *at;
+
+		ck_assert_msg(left > 0 && poll(&p, 1, left) == 1,
+			      "the daemon did not close its config");
+		k = read(ino, buf, sizeof(buf));
+		ck_assert_int_gt(k, 0);
+		for (at = buf; at < buf + k;) {
+			const struct inotify_event *ev = (const void *)at;
+
+			if (ev->mask & IN_CLOSE_NOWRITE)
+				return;
+			at += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 16384);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_gt(fread(buf, 1, 16383, f), 0);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * SIGHUP (systemctl reload) and SIGTERM while the new image starts: an
+ * exec resets caught signals to their default, which for SIGHUP is to
+ * terminate.  The config is a FIFO, so the test knows when the new image
+ * is reading it (before it could have set up any handler; the old image
+ * reads it first, to check it) and signals it then: the daemon must live,
+ * and the SIGHUP must still mean a reload.
+ */
+START_TEST(sighup_while_exec)
+{
+	char fifo[sizeof(env.conf)], *text;
+	struct h_client a;
+	pid_t feeder, re;
+	int fd, st, ino;
+
+	h_world(&env, "");
+	h_daemon_stop(&env);
+	text = slurp(env.conf);
+	ck_assert_int_lt(snprintf(fifo, sizeof(fifo), "%s/conf.fifo", env.dir), (int)sizeof(fifo));
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	snprintf(env.conf, sizeof(env.conf), "%s", fifo);
+	feeder = fork();
+	ck_assert_int_ge(feeder, 0);
+	if (feeder == 0) {
+		fd = open(fifo, O_WRONLY | O_CLOEXEC);
+		_exit(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : 1);
+	}
+	h_daemon_start(&env);
+	ck_assert_int_eq(waitpid(feeder, &st, 0), feeder);
+	ck_assert_int_eq(st, 0);
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	ino = inotify_init1(IN_CLOEXEC);
+	ck_assert_int_ge(ino, 0);
+	ck_assert_int_ge(inotify_add_watch(ino, fifo, IN_CLOSE_NOWRITE), 0);
+
+	notify_drain();
+	re = fork();
+	ck_assert_int_ge(re, 0);
+	if (re == 0) {
+		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, "restart",
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* the old image checks the config it is to restart with */
+	fifo_feed(ino, fifo_open_writer(fifo), text);
+	fd = fifo_open_writer(fifo); /* the new image reads it */
+	ck_assert_int_eq(kill(env.daemon, SIGHUP), 0);
+	fifo_feed(ino, fd, text);
+	wait_ready();
+	/* the SIGHUP is a reload of the new image: it reads the FIFO again
+	 * (and answers intxctl only then) */
+	fifo_feed(ino, fifo_open_writer(fifo), text);
+	wait_ready();
+	ck_assert_int_eq(waitpid(re, &st, 0), re);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "intxctl restart: 0x%x", st);
+	assert_alive();
+	ck_assert(h_log_has(&env, "SIGHUP: reloading"));
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+
+	/* SIGTERM in the same place stops it cleanly, not by the signal */
+	notify_drain();
+	re = fork();
+	ck_assert_int_ge(re, 0);
+	if (re == 0) {
+		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, "restart",
+		      (char *)NULL);
+		_exit(127);
+	}
+	fifo_feed(ino, fifo_open_writer(fifo), text);
+	fd = fifo_open_writer(fifo);
+	ck_assert_int_eq(kill(env.daemon, SIGTERM), 0);
+	fifo_feed(ino, fd, text);
+	ck_assert_int_eq(waitpid(env.daemon, &st, 0), env.daemon);
+	env.daemon = -1;
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "intxd did not stop cleanly (status 0x%x)", st);
+	(void)waitpid(re, &st, 0);
+	h_client_stop(&a);
+	close(ino);
+	free(text);
+}
+END_TEST
+
 /* INTx Disable in the sim device's Command register. */
 static bool sim_masked(const char *dir)
 {
@@ -362,6 +511,7 @@ static Suite *suite(void)
 	tcase_add_test(t, fds_flat_across_restarts);
 	tcase_add_test(t, bad_config_refused);
 	tcase_add_test(t, exec_fails_goes_on);
+	tcase_add_test(t, sighup_while_exec);
 	tcase_add_test(t, ack_in_flight_at_exec);
 	tcase_add_test(t, unacked_at_exec_redelivered);
 	suite_add_tcase(s, t);
