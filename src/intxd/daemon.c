@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "device.h"
+#include "fdstore.h"
 #include "ledger.h"
 #include "line.h"
 #include "linewatch.h"
@@ -112,6 +113,12 @@ int daemon_new(struct event_base *base, struct conf *conf, const char *conf_path
 		/* A device that does not open is failed and reported; the
 		 * others are served all the same. */
 		(void)device_open(d, dev, &conf->devices[i]);
+		/* masked by intxctl mask before a restart: still so */
+		if (!dev->failed && fdstore_admin_masked(dev->name)) {
+			dev->admin_masked = true;
+			log_full(LOG_NOTICE, dev->name, NULL, NULL,
+				 "restart: still masked by the administrator");
+		}
 		r = daemon_place_device(d, dev, &conf->devices[i]);
 		if (r < 0)
 			goto fail;

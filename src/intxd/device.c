@@ -145,6 +145,14 @@ int device_start(struct device *dev)
 		device_fail(dev, "read Command", r);
 		return r;
 	}
+	/* masked by the administrator before a restart: held so, and what
+	 * it asserts stays pending until intxctl unmask */
+	if (dev->admin_masked) {
+		r = cmd & PCI_COMMAND_INTX_DISABLE ? 0 : dev->ops->mask(dev);
+		if (r < 0)
+			device_fail(dev, "mask", r);
+		return r;
+	}
 	if (!(cmd & PCI_COMMAND_INTX_DISABLE))
 		return 0;
 	(void)dev->ops->drain(dev);

@@ -10,9 +10,11 @@
 
 #include "fdstore.h"
 #include "log.h"
+#include "proto.h"
 
 #define ENV_FDS "INTXD_FDS"
 #define ENV_PID "INTXD_FDS_PID"
+#define ENV_MASKED "INTXD_MASKED"
 #define LISTEN_NAME "listen"
 
 struct named_fd {
@@ -24,6 +26,8 @@ struct named_fd {
 static struct named_fd *inherited, *kept;
 static unsigned ninherited, nkept;
 static bool under_systemd, stored, exiting, exec_requested;
+/* " name name " from the previous image (ENV_MASKED), or NULL */
+static char *masked_before;
 
 static int add(struct named_fd **v, unsigned *n, const char *name, int fd)
 {
@@ -129,12 +133,18 @@ int fdstore_init(void)
 	int listen_fd;
 
 	under_systemd = getenv("NOTIFY_SOCKET") != NULL;
-	if (list && pid && strtol(pid, NULL, 10) == (long)getpid())
+	if (list && pid && strtol(pid, NULL, 10) == (long)getpid()) {
+		const char *m = getenv(ENV_MASKED);
+
 		listen_fd = from_exec(list);
-	else
+		if (m && *m && asprintf(&masked_before, " %s ", m) < 0)
+			masked_before = NULL;
+	} else {
 		listen_fd = from_systemd();
+	}
 	unsetenv(ENV_FDS);
 	unsetenv(ENV_PID);
+	unsetenv(ENV_MASKED);
 	if (ninherited)
 		log_info("restart: %u file descriptor(s) kept from before", ninherited);
 	return listen_fd;
@@ -238,7 +248,17 @@ bool fdstore_exec_requested(void)
 	return exec_requested;
 }
 
-int fdstore_exec(char **argv, int listen_fd)
+bool fdstore_admin_masked(const char *name)
+{
+	char word[INTX_NAME_MAX + 2];
+
+	if (!masked_before)
+		return false;
+	snprintf(word, sizeof(word), " %s ", name);
+	return strstr(masked_before, word) != NULL;
+}
+
+int fdstore_exec(char **argv, int listen_fd, const char *masked)
 {
 	size_t size = 64, len = 0;
 	char *list, pid[24];
@@ -258,7 +278,8 @@ int fdstore_exec(char **argv, int listen_fd)
 		len += (size_t)snprintf(list + len, size - len, "%d=%s ", kept[i].fd,
 					kept[i].name);
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	if (setenv(ENV_FDS, list, 1) < 0 || setenv(ENV_PID, pid, 1) < 0) {
+	if (setenv(ENV_FDS, list, 1) < 0 || setenv(ENV_PID, pid, 1) < 0 ||
+	    setenv(ENV_MASKED, masked, 1) < 0) {
 		free(list);
 		return -ENOMEM;
 	}
@@ -277,6 +298,7 @@ int fdstore_exec(char **argv, int listen_fd)
 		set_cloexec(kept[i].fd, true);
 	unsetenv(ENV_FDS);
 	unsetenv(ENV_PID);
+	unsetenv(ENV_MASKED);
 	free(list);
 	return r;
 }

@@ -12,6 +12,10 @@
  *     them open across the exec; INTXD_FDS="FD=NAME ..." (and
  *     INTXD_FDS_PID, our pid) names them for the new image.
  * Names are systemd fd names: printable ASCII without ':'.
+ *
+ * The re-exec also carries the devices the administrator masked
+ * (intxctl mask), in INTXD_MASKED, which it would otherwise forget: the
+ * new image would unmask them.
  */
 #ifndef INTXD_FDSTORE_H
 #define INTXD_FDSTORE_H
@@ -54,7 +58,13 @@ bool fdstore_exec_requested(void);
 /* Re-execute /proc/self/exe with argv, keeping the kept fds and the
  * listening socket listen_fd, which the new image serves on at once (no
  * connection attempt fails meanwhile, and it needs no privilege to listen
- * again).  Returns only on failure: -errno (the process goes on). */
-int fdstore_exec(char **argv, int listen_fd);
+ * again), and telling it the names of the administratively masked devices
+ * (masked: space-separated, may be empty).  Returns only on failure:
+ * -errno (the process goes on). */
+int fdstore_exec(char **argv, int listen_fd, const char *masked);
+
+/* After a re-exec: did the previous image hold the device of that name
+ * masked for the administrator? */
+bool fdstore_admin_masked(const char *name);
 
 #endif

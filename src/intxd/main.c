@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "control.h"
 #include "daemon.h"
+#include "device.h"
 #include "fdlimit.h"
 #include "fdstore.h"
 #include "hoptrace.h"
@@ -129,11 +130,24 @@ static void block_signals(int how)
  * daemon goes on as it was, and tells who asked. */
 static int restart(struct daemon *d, char **argv)
 {
+	char *masked = calloc(d->ndevices + 1, INTX_NAME_MAX);
+	size_t len = 0;
+	unsigned i;
 	int r;
 
+	if (!masked) {
+		control_restart_failed(d, -ENOMEM);
+		return -ENOMEM;
+	}
+	/* intxctl mask holds until intxctl unmask, also over the exec */
+	for (i = 0; i < d->ndevices; i++)
+		if (d->devices[i] && d->devices[i]->admin_masked)
+			len += (size_t)sprintf(masked + len, "%s%s", len ? " " : "",
+					       d->devices[i]->name);
 	placement_unpin(d);
 	block_signals(SIG_BLOCK);
-	r = fdstore_exec(argv, listener_fd(d->listener));
+	r = fdstore_exec(argv, listener_fd(d->listener), masked);
+	free(masked);
 	block_signals(SIG_UNBLOCK);
 	(void)placement_apply(d);
 	control_restart_failed(d, r);

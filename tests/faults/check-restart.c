@@ -501,6 +501,34 @@ START_TEST(unacked_at_exec_redelivered)
 }
 END_TEST
 
+/*
+ * intxctl mask holds until intxctl unmask (intxctl(8)), also over a
+ * restart: the new image must not unmask the device, nor deliver what it
+ * asserted while masked; intxctl unmask does, once.
+ */
+START_TEST(admin_mask_across_restart)
+{
+	struct intx_msg_device d;
+	struct h_client a;
+	char out[1024];
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	ck_assert_msg(ctl(out, sizeof(out), "mask", "d0") == 0, "%s", out);
+	h_raise(env.dev[0]); /* pending in the device, masked */
+	restart_ok();
+	h_device(&env, "d0", &d);
+	ck_assert_msg(d.flags & INTX_F_ADMIN, "d0 lost its mask: flags 0x%x", d.flags);
+	ck_assert(sim_masked(env.dev[0]));
+	ck_assert_uint_eq(d.raised, 0);
+	ck_assert(h_log_has(&env, "still masked by the administrator"));
+	ck_assert_msg(ctl(out, sizeof(out), "unmask", "d0") == 0, "%s", out);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("restart");
@@ -514,6 +542,7 @@ static Suite *suite(void)
 	tcase_add_test(t, sighup_while_exec);
 	tcase_add_test(t, ack_in_flight_at_exec);
 	tcase_add_test(t, unacked_at_exec_redelivered);
+	tcase_add_test(t, admin_mask_across_restart);
 	suite_add_tcase(s, t);
 	return s;
 }
