@@ -393,12 +393,10 @@ static int cmd_restart(struct ctl *ctl, char **argv)
 	int r, tries;
 
 	r = admin(ctl, INTX_ADMIN_RESTART, "");
-	if (r < 0)
-		return r;
-	/* the old image hangs up at its exec */
-	do
+	/* the old image hangs up at its exec; before its DONE if another
+	 * restart came first */
+	while (r >= 0)
 		r = recv_msg(ctl, &m, REPLY_TIMEOUT_MS);
-	while (r >= 0);
 	if (r != -ECONNRESET)
 		return r;
 	req_close(&ctl->rq);
@@ -657,7 +655,7 @@ int main(int argc, char **argv)
 	struct ctl ctl = { 0 };
 	const struct cmd *cmd;
 	char **args;
-	int c, nargs = 0, r;
+	int c, nargs = 0, r, tries;
 
 	ctl.socket = getenv("INTXD_SOCKET");
 	if (!ctl.socket || !*ctl.socket)
@@ -749,7 +747,15 @@ int main(int argc, char **argv)
 	}
 
 	if (!cmd->offline) {
-		r = ctl_connect(&ctl);
+		/* hung up on before the answer to HELLO: that intxd was
+		 * executing itself again (intxctl restart); the new one
+		 * answers on the same socket */
+		for (tries = 0; tries < 3; tries++) {
+			r = ctl_connect(&ctl);
+			if (r != -ECONNRESET)
+				break;
+			req_close(&ctl.rq);
+		}
 		if (r < 0) {
 			char why[256];
 

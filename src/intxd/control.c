@@ -513,7 +513,10 @@ static int restart(struct session *s)
 		return r;
 	s->ctl->restart = true;
 	fdstore_request_exec();
-	event_base_loopexit(d->base, NULL);
+	/* at once, not after one more turn of the loop (loopexit): the
+	 * connections that turn would accept would die with the exec, and
+	 * those left queued are the new image's */
+	event_base_loopbreak(d->base);
 	return 0;
 }
 

@@ -529,6 +529,55 @@ START_TEST(admin_mask_across_restart)
 }
 END_TEST
 
+/* Start intxctl restart; its pid. */
+static pid_t ctl_restart_start(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			dup2(fd, 1);
+		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, "restart",
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * Two intxctl restart at once, a few times: the second is answered by the
+ * old image (DONE), or finds it gone at the exec before its answer came,
+ * or is answered by the new one; it succeeds in every case, as the daemon
+ * did restart.  The client is served after.
+ */
+START_TEST(two_restarts_at_once)
+{
+	struct h_client a;
+	unsigned i;
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	for (i = 0; i < 4; i++) {
+		pid_t p1 = ctl_restart_start(), p2 = ctl_restart_start();
+		int s1, s2;
+
+		ck_assert_int_eq(waitpid(p1, &s1, 0), p1);
+		ck_assert_int_eq(waitpid(p2, &s2, 0), p2);
+		ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) &&
+			      WEXITSTATUS(s2) == 0, "round %u: intxctl restart 0x%x, 0x%x",
+			      i, s1, s2);
+		assert_alive();
+	}
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("restart");
@@ -543,6 +592,7 @@ static Suite *suite(void)
 	tcase_add_test(t, ack_in_flight_at_exec);
 	tcase_add_test(t, unacked_at_exec_redelivered);
 	tcase_add_test(t, admin_mask_across_restart);
+	tcase_add_test(t, two_restarts_at_once);
 	suite_add_tcase(s, t);
 	return s;
 }
