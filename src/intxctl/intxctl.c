@@ -393,11 +393,11 @@ static int cmd_restart(struct ctl *ctl, char **argv)
 	int r, tries;
 
 	r = admin(ctl, INTX_ADMIN_RESTART, "");
-	/* the old image hangs up at its exec; before its DONE if another
-	 * restart came first */
+	/* the old image hangs up at its exec; before its DONE, or before
+	 * the RESTART is sent (EPIPE), if another restart came first */
 	while (r >= 0)
 		r = recv_msg(ctl, &m, REPLY_TIMEOUT_MS);
-	if (r != -ECONNRESET)
+	if (r != -ECONNRESET && r != -EPIPE)
 		return r;
 	req_close(&ctl->rq);
 	for (tries = REPLY_TIMEOUT_MS / 20; tries > 0; tries--) {
@@ -752,7 +752,7 @@ int main(int argc, char **argv)
 		 * answers on the same socket */
 		for (tries = 0; tries < 3; tries++) {
 			r = ctl_connect(&ctl);
-			if (r != -ECONNRESET)
+			if (r != -ECONNRESET && r != -EPIPE)
 				break;
 			req_close(&ctl.rq);
 		}
