@@ -135,18 +135,16 @@ static int restart(struct daemon *d, char **argv)
 	unsigned i;
 	int r;
 
-	if (!masked) {
-		control_restart_failed(d, -ENOMEM);
-		return -ENOMEM;
-	}
 	/* intxctl mask holds until intxctl unmask, also over the exec */
-	for (i = 0; i < d->ndevices; i++)
+	for (i = 0; masked && i < d->ndevices; i++)
 		if (d->devices[i] && d->devices[i]->admin_masked)
 			len += (size_t)sprintf(masked + len, "%s%s", len ? " " : "",
 					       d->devices[i]->name);
+	if (!masked)
+		log_warn("restart: out of memory; the masks of intxctl mask are lost");
 	placement_unpin(d);
 	block_signals(SIG_BLOCK);
-	r = fdstore_exec(argv, listener_fd(d->listener), masked);
+	r = fdstore_exec(argv, listener_fd(d->listener), masked ? masked : "");
 	free(masked);
 	block_signals(SIG_UNBLOCK);
 	(void)placement_apply(d);
