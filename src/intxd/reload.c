@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "client.h"
@@ -408,6 +409,14 @@ int daemon_check_config(struct daemon *d, char *msg, size_t msgsize)
 		report_errors("restart", errbuf, msg, msgsize);
 		if (!msg[0])
 			snprintf(msg, msgsize, "%s: %s", d->conf_path, strerror(-r));
+	} else if (geteuid() != 0 && c->run_uid >= 0 && (uid_t)c->run_uid != geteuid()) {
+		/* privileges dropped: the new image could not take another
+		 * user, and would exit */
+		snprintf(msg, msgsize, "%s: user: intxd runs as uid %u and cannot "
+			 "become uid %lld; a restart of the service can",
+			 d->conf_path, (unsigned)geteuid(), (long long)c->run_uid);
+		log_err("restart: %s", msg);
+		r = -EINVAL;
 	}
 	free(errbuf);
 	conf_free(c);

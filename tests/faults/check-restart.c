@@ -529,6 +529,41 @@ START_TEST(admin_mask_across_restart)
 }
 END_TEST
 
+/*
+ * intxd dropped privileges to `user`; the config now names another user,
+ * which the new image could not become (it is no longer root) and would
+ * exit on.  The restart is refused before the exec, saying so.
+ */
+START_TEST(user_change_refused)
+{
+	struct h_client a;
+	char out[2048], *text, *at;
+	FILE *f;
+
+	if (!getpwnam("nobody") || !getpwnam("daemon")) {
+		printf("SKIP user_change_refused: no user nobody or daemon\n");
+		return;
+	}
+	h_world(&env, "user = nobody");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	text = slurp(env.conf);
+	at = strstr(text, "user = nobody");
+	ck_assert_ptr_nonnull(at);
+	f = fopen(env.conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%.*suser = daemon%s", (int)(at - text), text, at + strlen("user = nobody"));
+	ck_assert_int_eq(fclose(f), 0);
+	free(text);
+	ck_assert_int_eq(ctl(out, sizeof(out), "restart", NULL), 1);
+	ck_assert_msg(strstr(out, "user"), "intxctl restart did not say why: %s", out);
+	assert_alive();
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* Start intxctl restart; its pid. */
 static pid_t ctl_restart_start(void)
 {
@@ -593,6 +628,7 @@ static Suite *suite(void)
 	tcase_add_test(t, unacked_at_exec_redelivered);
 	tcase_add_test(t, admin_mask_across_restart);
 	tcase_add_test(t, two_restarts_at_once);
+	tcase_add_test(t, user_change_refused);
 	suite_add_tcase(s, t);
 	return s;
 }
