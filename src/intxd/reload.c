@@ -452,8 +452,8 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 	}
 	free(errbuf);
 	if (strcmp(nc->socket, oc->socket) != 0)
-		log_warn("reload: the socket moves to %s at the next restart",
-			 nc->socket);
+		log_warn("reload: the socket moves to %s when intxd is next started "
+			 "(intxctl restart keeps the one it has)", nc->socket);
 	r = new_clients(d, nc, &cl);
 	if (r == 0 && (conf_index(&nx, nc) < 0 || conf_index(&ox, oc) < 0 ||
 		       nameidx_build(&clx, cl, nc->nclients, client_name) < 0))
