@@ -432,6 +432,18 @@ static int cmd_monitor(struct ctl *ctl, char **argv)
 		r = recv_msg(ctl, &m, -1);
 		if (r == -EINTR)
 			continue;
+		if (r == -ECONNRESET) {
+			/* an intxd executing itself again (intxctl restart)
+			 * keeps its socket, and the new one answers a connection
+			 * made now; a stopped one does not */
+			req_close(&ctl->rq);
+			if (ctl_connect(ctl) < 0 ||
+			    send_req(ctl, &mon, sizeof(mon)) < 0)
+				return r;
+			fprintf(stderr, "intxctl: monitor: intxd restarted; "
+				"monitoring it again\n");
+			continue;
+		}
 		if (r < 0)
 			return r;
 		if (r != INTX_MSG_EVENT)

@@ -564,6 +564,62 @@ START_TEST(user_change_refused)
 }
 END_TEST
 
+/* intxctl monitor, its output (stdout and stderr) read as a client's. */
+static void monitor_start(struct h_client *m)
+{
+	int p[2];
+
+	memset(m, 0, sizeof(*m));
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	m->pid = fork();
+	ck_assert_int_ge(m->pid, 0);
+	if (m->pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, "monitor",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	m->out = p[0];
+}
+
+/*
+ * intxctl monitor while the daemon restarts: its session ends with the
+ * exec, and it connects again to the new image and goes on printing
+ * (instead of exiting with 'Connection reset by peer').
+ */
+START_TEST(monitor_across_restart)
+{
+	struct h_client a, m;
+	unsigned i;
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	monitor_start(&m);
+	/* its MONITOR is in place once it prints an event: raise until it
+	 * does (it may not have connected for the first) */
+	for (i = 0;; i++) {
+		ck_assert_msg(i < 20, "intxctl monitor printed nothing");
+		h_raise(env.dev[0]);
+		ck_assert(h_client_wait_handled(&a, i + 1, T_MS));
+		if (h_client_wait_text(&m, "device=d0 ", 1000))
+			break;
+	}
+	restart_ok();
+	ck_assert_msg(h_client_wait_text(&m, "monitoring it again", T_MS),
+		      "intxctl monitor did not come back: %s", m.buf);
+	barrier(); /* its new MONITOR is read */
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, i + 2, T_MS));
+	ck_assert_msg(h_client_wait_text(&m, "device=d0 ", T_MS),
+		      "intxctl monitor printed nothing after the restart");
+	h_client_stop(&m);
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* Start intxctl restart; its pid. */
 static pid_t ctl_restart_start(void)
 {
@@ -629,6 +685,7 @@ static Suite *suite(void)
 	tcase_add_test(t, admin_mask_across_restart);
 	tcase_add_test(t, two_restarts_at_once);
 	tcase_add_test(t, user_change_refused);
+	tcase_add_test(t, monitor_across_restart);
 	suite_add_tcase(s, t);
 	return s;
 }
