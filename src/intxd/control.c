@@ -46,7 +46,11 @@ struct control {
 	/* CONTROL_TEXT: lines (malloc'd, '\n' between; next is the offset
 	 * of the one to send), then last */
 	char *text;
-	struct intx_msg_error last;
+	union {
+		struct intx_hdr hdr;
+		struct intx_msg_error error; /* a refused reload or restart */
+		struct intx_msg_done done;   /* a reload that went through */
+	} last;
 	struct event *ev_write; /* on the session's socket, while busy */
 	bool restart; /* asked for the restart under way */
 };
@@ -159,6 +163,7 @@ union record {
 	struct intx_hdr hdr;
 	struct intx_msg_text text;
 	struct intx_msg_error error;
+	struct intx_msg_done done;
 	struct intx_msg_status status;
 	struct intx_msg_line line;
 	struct intx_msg_device device;
@@ -190,7 +195,10 @@ static bool make_next(struct control *ctl, union record *r)
 			ctl->next += (unsigned)(n + (t[n] == '\n'));
 			return true;
 		}
-		r->error = ctl->last;
+		if (ctl->last.hdr.type == INTX_MSG_DONE)
+			r->done = ctl->last.done;
+		else
+			r->error = ctl->last.error;
 		return false;
 	case INTX_Q_STATUS:
 		if (ctl->next++ == 0) {
@@ -430,6 +438,18 @@ static bool may_admin(struct session *s, const char *what)
 	return false;
 }
 
+/* TEXT records, a line of text each (malloc'd, taken over; NULL: none),
+ * then ctl->last; streamed like a query's records. */
+static int stream_text(struct control *ctl, char *text)
+{
+	ctl->text = text;
+	ctl->busy = true;
+	ctl->what = CONTROL_TEXT;
+	ctl->next = 0;
+	ctl->count = 0;
+	return pump(ctl);
+}
+
 /* A reload or restart refused for its config: ERROR r, after every problem
  * in msg (malloc'd, taken over) as TEXT when report, or the first one in
  * the ERROR's text. */
@@ -443,32 +463,27 @@ static int refuse(struct session *s, int r, char *msg, bool report)
 		n += *p == '\n';
 	n += msg[0] != 0;
 	memset(&ctl->last, 0, sizeof(ctl->last));
-	proto_hdr(&ctl->last.hdr, INTX_MSG_ERROR, sizeof(ctl->last));
-	ctl->last.error = -r;
-	ctl->last.req_type = INTX_MSG_ADMIN;
+	proto_hdr(&ctl->last.hdr, INTX_MSG_ERROR, sizeof(ctl->last.error));
+	ctl->last.error.error = -r;
+	ctl->last.error.req_type = INTX_MSG_ADMIN;
 	/* lines: every problem as TEXT, unless one fits the ERROR itself */
-	lines = report && (n > 1 || strlen(msg) >= sizeof(ctl->last.text));
+	lines = report && (n > 1 || strlen(msg) >= sizeof(ctl->last.error.text));
 	if (lines) {
-		snprintf(ctl->last.text, sizeof(ctl->last.text),
+		snprintf(ctl->last.error.text, sizeof(ctl->last.error.text),
 			 "%u problem(s) in the configuration; the running one stays", n);
-		ctl->text = msg;
-	} else {
-		msg[strcspn(msg, "\n")] = 0; /* the first problem */
-		snprintf(ctl->last.text, sizeof(ctl->last.text), "%s",
-			 n ? msg : "the configuration does not load; the running one stays");
-		free(msg);
-		ctl->text = NULL;
+		return stream_text(ctl, msg);
 	}
-	ctl->busy = true;
-	ctl->what = CONTROL_TEXT;
-	ctl->next = 0;
-	ctl->count = 0;
-	return pump(ctl);
+	msg[strcspn(msg, "\n")] = 0; /* the first problem */
+	snprintf(ctl->last.error.text, sizeof(ctl->last.error.text), "%s",
+		 n ? msg : "the configuration does not load; the running one stays");
+	free(msg);
+	return stream_text(ctl, NULL);
 }
 
 /* RELOAD: a failure's ERROR says the first problem.  RELOAD_REPORT:
  * every problem, a TEXT each, then ERROR; streamed like a query's
- * records, so a config with many errors gets through. */
+ * records, so a config with many errors gets through.  One that went
+ * through but left devices unopened says each as TEXT before its DONE. */
 static int reload(struct session *s, bool report)
 {
 	size_t size = 64 * 1024;
@@ -479,13 +494,19 @@ static int reload(struct session *s, bool report)
 		return session_error(s, ENOMEM, INTX_MSG_ADMIN, "out of memory");
 	log_info("reload asked by pid %d", (int)s->cred.pid);
 	r = daemon_reload(s->daemon, msg, size);
-	if (r == 0) {
+	if (r < 0)
+		return refuse(s, r, msg, report);
+	if (s->daemon->conf->log_level >= 0)
+		log_set_level(s->daemon->conf->log_level);
+	if (!report || !msg[0]) {
 		free(msg);
-		if (s->daemon->conf->log_level >= 0)
-			log_set_level(s->daemon->conf->log_level);
 		return send_done(s, INTX_MSG_ADMIN);
 	}
-	return refuse(s, r, msg, report);
+	/* applied, but devices did not open: each as TEXT, then DONE */
+	memset(&s->ctl->last, 0, sizeof(s->ctl->last));
+	proto_hdr(&s->ctl->last.hdr, INTX_MSG_DONE, sizeof(s->ctl->last.done));
+	s->ctl->last.done.req_type = INTX_MSG_ADMIN;
+	return stream_text(s->ctl, msg);
 }
 
 /* RESTART: refused, with every problem, if the config does not load now

@@ -87,7 +87,8 @@ void daemon_schedule_retry(struct daemon *d);
 
 /* Re-read the config: parse, validate, diff, apply.  On any config error
  * the running config stays, the errors are logged and put in msg, one a
- * line, as many as fit.  0 or -errno. */
+ * line, as many as fit.  0 or -errno; on 0, msg has the devices that
+ * are not served (did not open), one a line, or is empty. */
 int daemon_reload(struct daemon *d, char *msg, size_t msgsize);
 
 /* Would the config load now?  What a restart checks before its exec: a

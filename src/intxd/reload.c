@@ -391,6 +391,24 @@ void daemon_schedule_retry(struct daemon *d)
 	itimer_arm(d->retry, now_ns() + (uint64_t)d->retry_ms * 1000000u);
 }
 
+/* A device that does not open is no error of the config: the reload goes
+ * on without it (and it is opened again on a timer).  Still, whoever asked
+ * is told, a line each. */
+static void report_failed(const struct daemon *d, char *msg, size_t msgsize)
+{
+	size_t len = 0;
+	unsigned i;
+
+	for (i = 0; i < d->ndevices && len < msgsize; i++) {
+		const struct device *dev = d->devices[i];
+
+		if (dev && dev->failed)
+			len += (size_t)snprintf(msg + len, msgsize - len,
+						"%sdevice '%s' is not served: %s", len ? "\n" : "",
+						dev->name, dev->fail_reason);
+	}
+}
+
 int daemon_check_config(struct daemon *d, char *msg, size_t msgsize)
 {
 	struct conf *c = NULL;
@@ -534,6 +552,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 		goto fail_applied;
 	daemon_schedule_retry(d);
 	conf_free(oc);
+	report_failed(d, msg, msgsize);
 	control_notify_ready(d);
 	log_info("reloaded %s: %u device(s) kept, %u redefined, %u added, "
 		 "%u removed; %u client(s), %u line(s)", d->conf_path, kept,

@@ -620,6 +620,46 @@ START_TEST(monitor_across_restart)
 }
 END_TEST
 
+/*
+ * A reload whose new device does not open: documented as no error (the
+ * reload goes on without it, and it is opened again on a timer), so the
+ * rest is applied; but intxctl reload must say so ("reports every
+ * problem"), and exits 0.
+ */
+START_TEST(reload_reports_unopened_device)
+{
+	struct h_client a;
+	char out[4096], missing[200];
+	const char *d6 = h_sim(&env, "d6", 11);
+	unsigned i;
+	FILE *f;
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	snprintf(missing, sizeof(missing), "%s/sim/nowhere", env.dir);
+	f = fopen(env.conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[intxd]\nsocket = %s\nsocket-mode = 0666\n", env.sock);
+	for (i = 0; i < H_NDEV; i++)
+		fprintf(f, "[device d%u]\nbackend = sim\npath = %s\n", i, env.dev[i]);
+	fprintf(f, "[device d6]\nbackend = sim\npath = %s\n"
+		   "[device d9]\nbackend = sim\npath = %s\n"
+		   "[client a]\nuid = %d\ndevices = d0, d6, d9\n", d6, missing, H_UID_A);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(ctl(out, sizeof(out), "reload", NULL), 0);
+	ck_assert_msg(strstr(out, "d9") && strstr(out, missing),
+		      "intxctl reload did not say d9 did not open: '%s'", out);
+	ck_assert_msg(!strstr(out, "d6"), "d6 opened, but: '%s'", out);
+	/* the rest is applied: d6 is served, a's session lives */
+	ck_assert_msg(ctl(out, sizeof(out), "devices", NULL) == 0 && strstr(out, "\nd6 "),
+		      "%s", out);
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* Start intxctl restart; its pid. */
 static pid_t ctl_restart_start(void)
 {
@@ -686,6 +726,7 @@ static Suite *suite(void)
 	tcase_add_test(t, two_restarts_at_once);
 	tcase_add_test(t, user_change_refused);
 	tcase_add_test(t, monitor_across_restart);
+	tcase_add_test(t, reload_reports_unopened_device);
 	suite_add_tcase(s, t);
 	return s;
 }
