@@ -332,9 +332,24 @@ static int cmd_stats(struct ctl *ctl, char **argv)
 	return r;
 }
 
+/* Send ADMIN a; the answer's type (in m), after printing the TEXT records
+ * before it (a reload that fails says every problem first, a TEXT each). */
+static int ask(struct ctl *ctl, const struct intx_msg_admin *a, union msgbuf *m)
+{
+	int r = send_req(ctl, a, sizeof(*a));
+
+	while (r >= 0 && (r = recv_msg(ctl, m, REPLY_TIMEOUT_MS)) == INTX_MSG_TEXT)
+		fprintf(stderr, "%s\n", m->text.text);
+	return r;
+}
+
 static int admin(struct ctl *ctl, uint32_t op, const char *device)
 {
 	struct intx_msg_admin a = { .op = op };
+	/* the same whoever does it: asked again of a new daemon */
+	bool again = op == INTX_ADMIN_RELOAD || op == INTX_ADMIN_RELOAD_REPORT ||
+		     op == INTX_ADMIN_MASK || op == INTX_ADMIN_UNMASK ||
+		     op == INTX_ADMIN_LOG_LEVEL;
 	union msgbuf m;
 	int r;
 
@@ -342,12 +357,16 @@ static int admin(struct ctl *ctl, uint32_t op, const char *device)
 	r = proto_strset(a.device, sizeof(a.device), device);
 	if (r < 0)
 		return r;
-	r = send_req(ctl, &a, sizeof(a));
-	if (r < 0)
-		return r;
-	/* a reload that fails says every problem first, a TEXT each */
-	while ((r = recv_msg(ctl, &m, REPLY_TIMEOUT_MS)) == INTX_MSG_TEXT)
-		fprintf(stderr, "%s\n", m.text.text);
+	r = ask(ctl, &a, &m);
+	if (again && (r == -ECONNRESET || r == -EPIPE)) {
+		/* the session ended before the answer: an intxd executing
+		 * itself again (intxctl restart) keeps its socket, and the
+		 * new one answers; a stopped one does not */
+		req_close(&ctl->rq);
+		r = ctl_connect(ctl);
+		if (r == 0)
+			r = ask(ctl, &a, &m);
+	}
 	if (r < 0)
 		return r;
 	if (r != INTX_MSG_DONE || m.done.req_type != INTX_MSG_ADMIN)

@@ -660,8 +660,8 @@ START_TEST(reload_reports_unopened_device)
 }
 END_TEST
 
-/* Start intxctl restart; its pid. */
-static pid_t ctl_restart_start(void)
+/* Start intxctl CMD; its pid. */
+static pid_t ctl_start(const char *cmd)
 {
 	pid_t pid = fork();
 
@@ -671,7 +671,7 @@ static pid_t ctl_restart_start(void)
 
 		if (fd >= 0)
 			dup2(fd, 1);
-		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, "restart",
+		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, cmd,
 		      (char *)NULL);
 		_exit(127);
 	}
@@ -692,13 +692,44 @@ START_TEST(two_restarts_at_once)
 	h_world(&env, "");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
 	for (i = 0; i < 4; i++) {
-		pid_t p1 = ctl_restart_start(), p2 = ctl_restart_start();
+		pid_t p1 = ctl_start("restart"), p2 = ctl_start("restart");
 		int s1, s2;
 
 		ck_assert_int_eq(waitpid(p1, &s1, 0), p1);
 		ck_assert_int_eq(waitpid(p2, &s2, 0), p2);
 		ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) &&
 			      WEXITSTATUS(s2) == 0, "round %u: intxctl restart 0x%x, 0x%x",
+			      i, s1, s2);
+		assert_alive();
+	}
+	h_raise(env.dev[0]);
+	ck_assert(h_client_wait_handled(&a, 1, T_MS));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * intxctl reload while intxctl restart runs, a few times: the reload is
+ * answered by the old image, or by the new one, or its session ends with
+ * the exec before the answer; in that case it asks the new image (a
+ * reload is the same whoever does it).  Both succeed every time.
+ */
+START_TEST(reload_during_restart)
+{
+	struct h_client a;
+	unsigned i;
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	for (i = 0; i < 6; i++) {
+		pid_t p1 = ctl_start("restart"), p2 = ctl_start("reload");
+		int s1, s2;
+
+		ck_assert_int_eq(waitpid(p1, &s1, 0), p1);
+		ck_assert_int_eq(waitpid(p2, &s2, 0), p2);
+		ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) &&
+			      WEXITSTATUS(s2) == 0, "round %u: intxctl restart 0x%x, reload 0x%x",
 			      i, s1, s2);
 		assert_alive();
 	}
@@ -727,6 +758,7 @@ static Suite *suite(void)
 	tcase_add_test(t, user_change_refused);
 	tcase_add_test(t, monitor_across_restart);
 	tcase_add_test(t, reload_reports_unopened_device);
+	tcase_add_test(t, reload_during_restart);
 	suite_add_tcase(s, t);
 	return s;
 }
