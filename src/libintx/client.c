@@ -659,6 +659,10 @@ struct intx_client *intx_open(const char *socket_path, const char *client_name)
 	if (r < 0)
 		goto fail;
 	r = hello(c, &reached);
+	/* hung up on before the answer: an intxd that executes itself again
+	 * (intxctl restart) keeps its socket, and the new image answers */
+	if (r == -ENOTCONN && reached)
+		r = hello(c, &reached);
 	if (r < 0)
 		goto fail;
 	return c;

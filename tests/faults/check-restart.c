@@ -26,6 +26,7 @@
 
 #include "check-run.h"
 #include "harness.h"
+#include "intx.h"
 #include "rawclient.h"
 #include "simdev.h"
 #include "wire.h"
@@ -740,6 +741,46 @@ START_TEST(reload_during_restart)
 }
 END_TEST
 
+/*
+ * A driver that starts (intx_open) while intxd restarts, again and again:
+ * a connection the old image accepted but did not answer before its exec
+ * is hung up on, and intx_open must then ask the new image on the same
+ * socket rather than fail.  Every intx_open succeeds.
+ */
+START_TEST(open_during_restarts)
+{
+	struct intx_client *c;
+	unsigned opened = 0;
+	pid_t re;
+	int st;
+
+	h_world(&env, "");
+	re = fork();
+	ck_assert_int_ge(re, 0);
+	if (re == 0) {
+		int i, ok = 1;
+
+		for (i = 0; i < 6 && ok; i++) {
+			pid_t p = ctl_start("restart");
+
+			ok = waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		}
+		_exit(ok ? 0 : 1);
+	}
+	while (waitpid(re, &st, WNOHANG) == 0) {
+		c = intx_open(env.sock, "root");
+		ck_assert_msg(c != NULL, "intx_open during a restart: %s (after %u)",
+			      intx_strerror(-errno), opened);
+		intx_close(c);
+		opened++;
+	}
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "intxctl restart failed");
+	printf("open_during_restarts: %u intx_open() across 6 restarts\n", opened);
+	assert_alive();
+	h_daemon_stop(&env);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("restart");
@@ -759,6 +800,7 @@ static Suite *suite(void)
 	tcase_add_test(t, monitor_across_restart);
 	tcase_add_test(t, reload_reports_unopened_device);
 	tcase_add_test(t, reload_during_restart);
+	tcase_add_test(t, open_during_restarts);
 	suite_add_tcase(s, t);
 	return s;
 }
