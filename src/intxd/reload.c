@@ -138,7 +138,7 @@ static void remove_device(struct daemon *d, struct device *dev)
  * backend, or one that had failed) is reopened in the same slot: clients
  * keep its id, and their subscriptions carry over; so do its counters and
  * its sequence number, so that an acknowledgement of the old device's
- * interrupt never matches the new one's; and an administrator's mask. */
+ * interrupt never matches the new one's. */
 static int replace_device(struct daemon *d, struct device *old,
 			  const struct conf_device *cd, const char *why)
 {
@@ -149,8 +149,6 @@ static int replace_device(struct daemon *d, struct device *old,
 	dev->id = old->id;
 	dev->seq = old->seq;
 	dev->n = old->n;
-	/* intxctl mask holds until intxctl unmask (device_start masks it) */
-	dev->admin_masked = old->admin_masked;
 	ledger_drop_device(d, old);
 	/* the subscribers move over; old is closed before the new one opens
 	 * (a vfio group or a sim socket can be held once only) */

@@ -781,44 +781,6 @@ START_TEST(open_during_restarts)
 }
 END_TEST
 
-/*
- * The same mask over a reload that redefines the device (another path:
- * reopened in its slot): still masked, and the new device's interrupt
- * waits for intxctl unmask.
- */
-START_TEST(admin_mask_across_redefinition)
-{
-	struct intx_msg_device d;
-	struct h_client a;
-	const char *d0b = h_sim(&env, "d0b", 11);
-	char out[1024], arg[200];
-	unsigned i;
-	FILE *f;
-
-	h_world(&env, "");
-	snprintf(arg, sizeof(arg), "d0=%s", d0b);
-	ck_assert_msg(ctl(out, sizeof(out), "mask", "d0") == 0, "%s", out);
-	f = fopen(env.conf, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "[intxd]\nsocket = %s\nsocket-mode = 0666\n", env.sock);
-	for (i = 0; i < H_NDEV; i++)
-		fprintf(f, "[device d%u]\nbackend = sim\npath = %s\n", i,
-			i ? env.dev[i] : d0b);
-	fprintf(f, "[client a]\nuid = %d\ndevices = d0\n", H_UID_A);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
-	ck_assert(h_client_start(&env, &a, H_UID_A, "a", arg, NULL));
-	h_raise(d0b);
-	h_device(&env, "d0", &d);
-	ck_assert_msg(d.flags & INTX_F_ADMIN, "d0 lost its mask: flags 0x%x", d.flags);
-	ck_assert(sim_masked(d0b));
-	ck_assert_msg(ctl(out, sizeof(out), "unmask", "d0") == 0, "%s", out);
-	ck_assert(h_client_wait_handled(&a, 1, T_MS));
-	h_client_stop(&a);
-	h_daemon_stop(&env);
-}
-END_TEST
-
 static Suite *suite(void)
 {
 	Suite *s = suite_create("restart");
@@ -839,7 +801,6 @@ static Suite *suite(void)
 	tcase_add_test(t, reload_reports_unopened_device);
 	tcase_add_test(t, reload_during_restart);
 	tcase_add_test(t, open_during_restarts);
-	tcase_add_test(t, admin_mask_across_redefinition);
 	suite_add_tcase(s, t);
 	return s;
 }
