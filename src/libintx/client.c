@@ -689,8 +689,6 @@ static int subscribe(struct intx_client *c, const char *device,
 	if (!s) {
 		struct sub ns = { .dev_fd = -1, .dma_fd = -1 };
 
-		if (c->rq.fd < 0)
-			return -ENOTCONN;
 		if (c->nsubs == c->subcap) {
 			unsigned ncap = c->subcap ? c->subcap * 2 : 4;
 			struct sub *v = reallocarray(c->subs, ncap, sizeof(*v));
@@ -701,9 +699,12 @@ static int subscribe(struct intx_client *c, const char *device,
 			c->subcap = ncap;
 		}
 		strcpy(ns.name, device);
-		/* Ask first, record after: a refused device leaves no trace. */
-		r = subscribe_one(c, &ns);
-		if (r < 0)
+		/* Ask first, record after: a refused device leaves no trace.
+		 * With the daemon away (restarting), it is recorded and asked
+		 * for at the reconnection, as the others are: refused then,
+		 * it is lost (intx_on_lost). */
+		r = c->rq.fd >= 0 ? subscribe_one(c, &ns) : -ENOTCONN;
+		if (r < 0 && r != -ENOTCONN)
 			return r;
 		c->subs[c->nsubs++] = ns;
 		s = &c->subs[c->nsubs - 1];

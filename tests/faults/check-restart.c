@@ -741,6 +741,13 @@ START_TEST(reload_during_restart)
 }
 END_TEST
 
+static int h_none(const struct intx_event *ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	return INTX_NONE;
+}
+
 /*
  * A driver that starts (intx_open) while intxd restarts, again and again:
  * a connection the old image accepted but did not answer before its exec
@@ -768,15 +775,56 @@ START_TEST(open_during_restarts)
 		_exit(ok ? 0 : 1);
 	}
 	while (waitpid(re, &st, WNOHANG) == 0) {
+		int r;
+
 		c = intx_open(env.sock, "root");
 		ck_assert_msg(c != NULL, "intx_open during a restart: %s (after %u)",
 			      intx_strerror(-errno), opened);
+		r = intx_subscribe(c, "d5", h_none, NULL);
+		ck_assert_msg(r == 0, "intx_subscribe during a restart: %s (after %u)",
+			      intx_strerror(r), opened);
 		intx_close(c);
 		opened++;
 	}
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "intxctl restart failed");
 	printf("open_during_restarts: %u intx_open() across 6 restarts\n", opened);
 	assert_alive();
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* d5's handler: the device stops asserting, as its driver's would. */
+static int h_lower_d5(const struct intx_event *ev, void *arg)
+{
+	(void)ev;
+	rc_lower(env.dev[5]);
+	(*(int *)arg)++;
+	return INTX_HANDLED;
+}
+
+/*
+ * intx_subscribe while the daemon is away (a restart between two calls
+ * of a driver's start-up): the library reconnects and resubscribes what
+ * it has, so it takes this one too, and the next intx_dispatch() makes
+ * it; not -ENOTCONN, which no caller could act on.
+ */
+START_TEST(subscribe_while_away)
+{
+	struct intx_client *c;
+	int ran = 0;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	c = intx_open(env.sock, "root");
+	ck_assert_ptr_nonnull(c);
+	h_daemon_stop(&env);
+	ck_assert_int_eq(intx_dispatch(c, 0), -ENOTCONN); /* it saw it go */
+	ck_assert_int_eq(intx_subscribe(c, "d5", h_lower_d5, &ran), 0);
+	h_daemon_start(&env);
+	h_raise(env.dev[5]);
+	while (!ran)
+		ck_assert_int_ge(intx_dispatch(c, T_MS), 0);
+	ck_assert_int_eq(ran, 1);
+	intx_close(c);
 	h_daemon_stop(&env);
 }
 END_TEST
@@ -801,6 +849,7 @@ static Suite *suite(void)
 	tcase_add_test(t, reload_reports_unopened_device);
 	tcase_add_test(t, reload_during_restart);
 	tcase_add_test(t, open_during_restarts);
+	tcase_add_test(t, subscribe_while_away);
 	suite_add_tcase(s, t);
 	return s;
 }
