@@ -55,7 +55,6 @@ struct daemon {
 	uint64_t start_ns;
 	/* rate limits for what peers can make us log */
 	struct log_limit log_refusals, log_sessions;
-	struct event *sig_term, *sig_int, *sig_hup;
 };
 
 /* Build the model from conf (taken over) and open every device.  A device

@@ -26,6 +26,7 @@
 #include "loop.h"
 #include "pcidev.h"
 #include "placement.h"
+#include "signals.h"
 #include "watchdog.h"
 
 static void usage(FILE *f)
@@ -91,41 +92,6 @@ static void check_cpus(const struct conf *c, const char *path)
 			"to intxd on this host; it would run unpinned\n", path);
 }
 
-static void on_hup(evutil_socket_t sig, short what, void *arg)
-{
-	char msg[INTX_TEXT_MAX];
-
-	struct daemon *d = arg;
-
-	log_info("SIGHUP: reloading");
-	if (daemon_reload(d, msg, sizeof(msg)) == 0 && d->conf->log_level >= 0)
-		log_set_level(d->conf->log_level);
-}
-
-static void on_stop(evutil_socket_t sig, short what, void *arg)
-{
-	struct daemon *d = arg;
-
-	log_info("signal %d: stopping", (int)sig);
-	sd_notify(0, "STOPPING=1");
-	event_base_loopexit(d->base, NULL);
-}
-
-/* The signals intxd handles.  An exec resets a caught signal to its
- * default, which for SIGHUP (systemctl reload) is to terminate: they are
- * blocked over the exec of a restart, and pending ones are delivered once
- * the new image handles them again. */
-static void block_signals(int how)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	(void)sigprocmask(how, &set, NULL);
-}
-
 /* intxctl restart: exec intxd again; returns only on failure, when the
  * daemon goes on as it was, and tells who asked. */
 static int restart(struct daemon *d, char **argv)
@@ -143,12 +109,15 @@ static int restart(struct daemon *d, char **argv)
 	if (!masked)
 		log_warn("restart: out of memory; the masks of intxctl mask are lost");
 	placement_unpin(d);
-	block_signals(SIG_BLOCK);
-	r = fdstore_exec(argv, listener_fd(d->listener), masked ? masked : "");
+	signals_block(true);
+	/* a stop that came since the loop last turned wins */
+	r = signals_stop_asked() ? -ECANCELED :
+	    fdstore_exec(argv, listener_fd(d->listener), masked ? masked : "");
 	free(masked);
-	block_signals(SIG_UNBLOCK);
+	signals_block(false);
 	(void)placement_apply(d);
-	control_restart_failed(d, r);
+	if (r != -ECANCELED)
+		control_restart_failed(d, r);
 	return r;
 }
 
@@ -274,19 +243,10 @@ int main(int argc, char **argv)
 		event_base_free(base);
 		return 1;
 	}
-	d->sig_term = evsignal_new(base, SIGTERM, on_stop, d);
-	d->sig_int = evsignal_new(base, SIGINT, on_stop, d);
-	d->sig_hup = evsignal_new(base, SIGHUP, on_hup, d);
-	if (!d->sig_term || !d->sig_int || !d->sig_hup ||
-	    event_add(d->sig_term, NULL) < 0 || event_add(d->sig_int, NULL) < 0 ||
-	    event_add(d->sig_hup, NULL) < 0) {
+	if (signals_watch(d) < 0) {
 		log_err("cannot watch signals");
 		r = -ENOMEM;
 	}
-	/* blocked if a restart executed us (block_signals); what came
-	 * meanwhile is handled now */
-	if (r == 0)
-		block_signals(SIG_UNBLOCK);
 	if (r == 0) {
 		log_info("intxd %s ready on %s: %u device(s), %u line(s), %u client(s)",
 			 PKGVERSION, fd >= 0 ? "an inherited socket" : d->conf->socket,
@@ -297,15 +257,11 @@ int main(int argc, char **argv)
 		 * keeping the devices' fds and the socket */
 		do
 			loop_run(d);
-		while (fdstore_exec_requested() && restart(d, argv) < 0);
+		while (!signals_stop_asked() && fdstore_exec_requested() &&
+		       restart(d, argv) < 0);
 	}
 	fdstore_exiting();
-	if (d->sig_term)
-		event_free(d->sig_term);
-	if (d->sig_int)
-		event_free(d->sig_int);
-	if (d->sig_hup)
-		event_free(d->sig_hup);
+	signals_free();
 	daemon_free(d);
 	event_base_free(base);
 	return r < 0 ? 1 : 0;

@@ -292,17 +292,19 @@ static char *slurp(const char *path)
  * reads it first, to check it) and signals it then: the daemon must live,
  * and the SIGHUP must still mean a reload.
  */
-START_TEST(sighup_while_exec)
+/* The standard world's daemon, started again on its config through the
+ * FIFO fifo (env.conf names it after); returns the config's text and an
+ * inotify watch on the FIFO for fifo_feed(). */
+static char *world_on_fifo(char *fifo, size_t size, int *ino)
 {
-	char fifo[sizeof(env.conf)], *text;
-	struct h_client a;
-	pid_t feeder, re;
-	int fd, st, ino;
+	char *text;
+	pid_t feeder;
+	int fd, st;
 
 	h_world(&env, "");
 	h_daemon_stop(&env);
 	text = slurp(env.conf);
-	ck_assert_int_lt(snprintf(fifo, sizeof(fifo), "%s/conf.fifo", env.dir), (int)sizeof(fifo));
+	ck_assert_int_lt(snprintf(fifo, size, "%s/conf.fifo", env.dir), (int)size);
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	snprintf(env.conf, sizeof(env.conf), "%s", fifo);
 	feeder = fork();
@@ -314,10 +316,21 @@ START_TEST(sighup_while_exec)
 	h_daemon_start(&env);
 	ck_assert_int_eq(waitpid(feeder, &st, 0), feeder);
 	ck_assert_int_eq(st, 0);
+	*ino = inotify_init1(IN_CLOEXEC);
+	ck_assert_int_ge(*ino, 0);
+	ck_assert_int_ge(inotify_add_watch(*ino, fifo, IN_CLOSE_NOWRITE), 0);
+	return text;
+}
+
+START_TEST(sighup_while_exec)
+{
+	char fifo[sizeof(env.conf)], *text;
+	struct h_client a;
+	pid_t re;
+	int fd, st, ino;
+
+	text = world_on_fifo(fifo, sizeof(fifo), &ino);
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	ino = inotify_init1(IN_CLOEXEC);
-	ck_assert_int_ge(ino, 0);
-	ck_assert_int_ge(inotify_add_watch(ino, fifo, IN_CLOSE_NOWRITE), 0);
 
 	notify_drain();
 	re = fork();
@@ -829,6 +842,40 @@ START_TEST(subscribe_while_away)
 }
 END_TEST
 
+/*
+ * SIGTERM (systemctl stop) while a restart is under way, before its exec:
+ * here while the old image checks the config (a FIFO, so the test knows).
+ * The stop must win: intxd exits 0 rather than executing itself again
+ * with the SIGTERM forgotten.
+ */
+START_TEST(sigterm_before_exec_stops)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	char fifo[sizeof(env.conf)], *text;
+	pid_t re;
+	int fd, st, ino;
+
+	text = world_on_fifo(fifo, sizeof(fifo), &ino);
+	re = ctl_start("restart");
+	fd = fifo_open_writer(fifo); /* the old image checks it */
+	ck_assert_int_eq(kill(env.daemon, SIGTERM), 0);
+	fifo_feed(ino, fd, text);
+	/* a time-out guard, not a synchronisation: a daemon that restarted
+	 * instead waits for its config for ever */
+	ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0); /* no SA_RESTART */
+	alarm(T_MS / 1000);
+	ck_assert_msg(waitpid(env.daemon, &st, 0) == env.daemon,
+		      "intxd did not stop: it executed itself again instead");
+	alarm(0);
+	env.daemon = -1;
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "intxd did not stop cleanly (status 0x%x)", st);
+	(void)waitpid(re, &st, 0);
+	close(ino);
+	free(text);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("restart");
@@ -850,6 +897,7 @@ static Suite *suite(void)
 	tcase_add_test(t, reload_during_restart);
 	tcase_add_test(t, open_during_restarts);
 	tcase_add_test(t, subscribe_while_away);
+	tcase_add_test(t, sigterm_before_exec_stops);
 	suite_add_tcase(s, t);
 	return s;
 }
