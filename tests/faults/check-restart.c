@@ -876,6 +876,64 @@ START_TEST(sigterm_before_exec_stops)
 }
 END_TEST
 
+/*
+ * A SIGHUP storm (as fast as kill(2) goes) while a client is served and
+ * three restarts happen: the daemon lives, reloads, serves, and still
+ * stops cleanly on SIGTERM.
+ */
+START_TEST(sighup_storm)
+{
+	struct h_client a;
+	pid_t storm, drain;
+	unsigned i;
+	int st, go[2];
+
+	h_world(&env, "");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	storm = fork();
+	ck_assert_int_ge(storm, 0);
+	if (storm == 0) {
+		struct pollfd p = { .fd = go[0], .events = POLLIN };
+
+		close(go[1]);
+		/* until the test closes its end */
+		while (poll(&p, 1, 0) == 0)
+			if (kill(env.daemon, SIGHUP) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	close(go[0]);
+	/* every reload says RELOADING=1 and READY=1: a full notify socket
+	 * would block the daemon (the service manager reads its own) */
+	drain = fork();
+	ck_assert_int_ge(drain, 0);
+	if (drain == 0) {
+		char buf[512];
+
+		close(go[1]);
+		while (recv(env.notify_fd, buf, sizeof(buf), 0) >= 0 || errno == EINTR)
+			;
+		_exit(0);
+	}
+	for (i = 0; i < 9; i++) {
+		h_raise(env.dev[0]);
+		ck_assert(h_client_wait_handled(&a, i + 1, T_MS));
+		if (i % 3 == 2)
+			restart_ok();
+	}
+	close(go[1]);
+	ck_assert_int_eq(waitpid(storm, &st, 0), storm);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "kill failed: the daemon died");
+	kill(drain, SIGKILL);
+	ck_assert_int_eq(waitpid(drain, &st, 0), drain);
+	assert_alive();
+	ck_assert(h_log_has(&env, "SIGHUP: reloading"));
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("restart");
@@ -898,6 +956,7 @@ static Suite *suite(void)
 	tcase_add_test(t, open_during_restarts);
 	tcase_add_test(t, subscribe_while_away);
 	tcase_add_test(t, sigterm_before_exec_stops);
+	tcase_add_test(t, sighup_storm);
 	suite_add_tcase(s, t);
 	return s;
 }
