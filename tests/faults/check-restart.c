@@ -663,7 +663,7 @@ START_TEST(reload_reports_unopened_device)
 	ck_assert_int_eq(ctl(out, sizeof(out), "reload", NULL), 0);
 	ck_assert_msg(strstr(out, "d9") && strstr(out, missing),
 		      "intxctl reload did not say d9 did not open: '%s'", out);
-	ck_assert_msg(!strstr(out, "d6"), "d6 opened, but: '%s'", out);
+	ck_assert_msg(!strstr(out, "'d6'"), "d6 opened, but: '%s'", out);
 	/* the rest is applied: d6 is served, a's session lives */
 	ck_assert_msg(ctl(out, sizeof(out), "devices", NULL) == 0 && strstr(out, "\nd6 "),
 		      "%s", out);
