@@ -294,25 +294,33 @@ START_TEST(spin_delivers_and_acks)
 }
 END_TEST
 
-/* A pinned daemon whose CPU list does not fit SUBSCRIBED's field (every
- * other CPU of 64: 90 characters): the client is told nothing (run
- * anywhere), not the list's first CPUs as if they were all of it. */
-START_TEST(long_list_no_hint)
+/* A pinned daemon whose CPU list is long (every other CPU of 64, a
+ * hundred CPUs more and CPU 1023: 300 CPUs in 180 characters, longer than
+ * the 64-byte text field the protocol had): the client's hint is every one
+ * of them, not nothing (run anywhere) nor the first ones as if they were
+ * all.  The kernel keeps the CPUs this host has (CPU 0 at least); the hint
+ * is the configured set, which a driver's sched_setaffinity cuts the same
+ * way. */
+START_TEST(long_list_whole)
 {
-	char keys[300];
+	char keys[200];
 	size_t len;
-	cpu_set_t got;
+	cpu_set_t got, want;
 	int c;
 
 	len = (size_t)snprintf(keys, sizeof(keys), "cpu = ");
 	for (c = 0; c < 64; c += 2)
-		len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%d", c ? "," : "", c);
-	ck_assert_uint_gt(len, INTX_CPUS_MAX);
+		len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%d,", c);
+	snprintf(keys + len, sizeof(keys) - len, "100-367,1023");
+	ck_assert_int_eq(cpulist_parse(keys + 6, &want), 0);
+	ck_assert_int_eq(CPU_COUNT(&want), 32 + 268 + 1);
 	conf(keys);
 	h_daemon_start(&env);
-	/* the kernel keeps the CPUs this host has: CPU 0 at least */
-	ck_assert(h_log_has(&env, "running on CPU(s)"));
-	ck_assert_int_eq(client_cpu(&got), -ENODATA);
+	ck_assert(h_log_has(&env, "running on CPU(s) 0,2,4,"));
+	ck_assert(h_log_has(&env, "62,100-367,1023 (cpu =)"));
+	ck_assert_int_eq(client_cpu(&got), 0);
+	ck_assert_int_eq(CPU_COUNT(&got), CPU_COUNT(&want));
+	ck_assert_msg(CPU_EQUAL(&got, &want), "intx_cpu() lost CPUs");
 	h_daemon_stop(&env);
 }
 END_TEST
@@ -399,7 +407,13 @@ static Suite *suite(void)
 	tcase_add_test(t, check_config_reports);
 	tcase_add_test(t, spin_delivers_and_acks);
 	tcase_add_test(t, affinity_lists);
-	tcase_add_test(t, long_list_no_hint);
+	suite_add_tcase(s, t);
+
+	/* CPU sets of any size on the wire (protocol 2's cpus fields) */
+	t = tcase_create("cpus");
+	tcase_set_timeout(t, 120);
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, long_list_whole);
 	suite_add_tcase(s, t);
 	return s;
 }
