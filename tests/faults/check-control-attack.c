@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check-control-attack.c - the control socket's promises (intxctl(8),
+ * intxd(8), doc/protocol.md) against the real intxd on sim devices, each
+ * test an interleaving or a peer that tries to break one:
+ *   - a read-only member of the socket's group is refused every admin
+ *     operation with the documented words, and nothing changes;
+ *   - a monitor that never reads stalls neither the daemon nor the
+ *     interrupt path, costs bounded memory, and misses events as promised;
+ *   - mask against an interrupt in flight: an ACK does not unmask a masked
+ *     device, and an unmask does not release a device whose client owes
+ *     an ACK;
+ *   - an fd sent with a control request is not kept by the daemon.
+ * Waits are on replies, MONITOR events and end of file, never on timers.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check-run.h"
+#include "harness.h"
+#include "rawclient.h"
+#include "simdev.h"
+#include "wire.h"
+
+#define T_MS 20000
+/* unused gids and uids, as check-control uses them */
+#define G_SOCKET 61100
+#define G_ADMIN 61101
+#define U_READER (H_UID_BASE + 4)
+
+static struct h_env env;
+
+static void setup(void)
+{
+	h_setup(&env);
+}
+
+static void teardown(void)
+{
+	h_teardown(&env);
+}
+
+/* A control session as root. */
+static int control_open(void)
+{
+	int fd = h_connect(&env);
+
+	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
+	return fd;
+}
+
+/* ADMIN op on fd; the reply's type, its errno and text in err/text. */
+static int admin(int fd, uint32_t op, const char *arg, int *err, char *text,
+		 size_t size)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_admin a;
+	long n;
+	int t;
+
+	memset(&a, 0, sizeof(a));
+	proto_hdr(&a.hdr, INTX_MSG_ADMIN, sizeof(a));
+	a.op = op;
+	snprintf(a.device, sizeof(a.device), "%s", arg);
+	if (wire_send(fd, &a, sizeof(a), -1, 0) < 0)
+		return -1;
+	n = h_recv(fd, buf, sizeof(buf), T_MS);
+	if (n <= 0)
+		return -1;
+	t = proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON);
+	*err = 0;
+	if (text)
+		text[0] = 0;
+	if (t == INTX_MSG_ERROR) {
+		struct intx_msg_error m;
+
+		memcpy(&m, buf, sizeof(m));
+		*err = m.error;
+		if (text)
+			snprintf(text, size, "%s", m.text);
+	}
+	return t;
+}
+
+/* ADMIN op as root, which must succeed. */
+static void admin_ok(uint32_t op, const char *arg)
+{
+	char text[INTX_TEXT_MAX];
+	int fd = control_open(), err;
+
+	ck_assert_msg(admin(fd, op, arg, &err, text, sizeof(text)) == INTX_MSG_DONE,
+		      "admin %u %s: %d %s", op, arg, err, text);
+	close(fd);
+}
+
+static bool sim_masked(const char *dir)
+{
+	struct simdev s;
+	struct simdev_state st;
+
+	ck_assert_int_eq(simdev_open(&s, dir), 0);
+	ck_assert_int_eq(simdev_state(&s, &st), 0);
+	simdev_close(&s);
+	return st.masked;
+}
+
+/* In a child of uid U_READER, group G_SOCKET: every ADMIN op in turn,
+ * one line per reply on out. */
+static void reader_child(int out)
+{
+	static const struct {
+		uint32_t op;
+		const char *arg;
+	} ops[] = {
+		{ INTX_ADMIN_MASK, "d0" },
+		{ INTX_ADMIN_UNMASK, "d0" },
+		{ INTX_ADMIN_RELOAD, "" },
+		{ INTX_ADMIN_RELOAD_REPORT, "" },
+		{ INTX_ADMIN_LOG_LEVEL, "debug" },
+		{ INTX_ADMIN_RESTART, "" },
+		{ INTX_ADMIN_QUARANTINE, "0000:00:1f.7" },
+		{ INTX_ADMIN_RELEASE, "0000:00:1f.7" },
+		{ 99, "" },
+	};
+	char text[INTX_TEXT_MAX];
+	int fd = wire_connect(env.sock), err;
+	unsigned i;
+
+	if (fd < 0 || h_hello(fd, INTX_ROLE_CONTROL, "") != INTX_MSG_WELCOME) {
+		dprintf(out, "no session\n");
+		return;
+	}
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		int t = admin(fd, ops[i].op, ops[i].arg, &err, text, sizeof(text));
+
+		dprintf(out, "%u=%s %d %s\n", ops[i].op,
+			t > 0 ? proto_type_name((unsigned)t) : "EOF", err, text);
+	}
+	/* the session goes on: a query is still answered */
+	h_query(fd, INTX_Q_STATUS);
+	{
+		unsigned char buf[INTX_MSG_MAX];
+		long n = h_recv(fd, buf, sizeof(buf), T_MS);
+
+		dprintf(out, "query=%s\n", n > 0 && proto_check(buf, (size_t)n, 0,
+			INTX_FROM_DAEMON) == INTX_MSG_STATUS ? "STATUS" : "none");
+	}
+	close(fd);
+}
+
+/*
+ * 2. A member of the socket's group, not of admin-group, tries every admin
+ * operation (and one intxd does not have): each is refused with EPERM and
+ * the documented words, the session goes on, and nothing changed.
+ */
+START_TEST(readonly_refused_everything)
+{
+	static const uint32_t refused[] = {
+		INTX_ADMIN_MASK, INTX_ADMIN_UNMASK, INTX_ADMIN_RELOAD,
+		INTX_ADMIN_RELOAD_REPORT, INTX_ADMIN_LOG_LEVEL, INTX_ADMIN_RESTART,
+		INTX_ADMIN_QUARANTINE, INTX_ADMIN_RELEASE, 99,
+	};
+	static const char *const names[] = {
+		"mask", "unmask", "reload", "reload", "log-level", "restart",
+		"quarantine", "release", "this operation",
+	};
+	static const gid_t groups[] = { G_SOCKET };
+	struct intx_msg_device d;
+	char out[4096], want[200];
+	int p[2], st;
+	size_t len = 0;
+	unsigned i;
+	pid_t pid;
+
+	ck_assert_ptr_null(getgrgid(G_SOCKET));
+	ck_assert_ptr_null(getgrgid(G_ADMIN));
+	h_world(&env, "socket-group = 61100\nadmin-group = 61101\nlog-level = info\n");
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (setgroups(1, groups) < 0 || setgid(U_READER) < 0 ||
+		    setuid(U_READER) < 0)
+			_exit(126);
+		reader_child(p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t n = read(p[0], out + len, sizeof(out) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	out[len] = 0;
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %d", st);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(want, sizeof(want), "%u=ERROR %d %s needs root or group "
+			 "61101 (admin-group); uid %u is read-only\n", refused[i],
+			 EPERM, names[i], (unsigned)U_READER);
+		ck_assert_msg(strstr(out, want), "want '%s' in:\n%s", want, out);
+	}
+	ck_assert_msg(strstr(out, "query=STATUS\n"), "%s", out);
+	/* nothing happened: no mask, no reload, no restart, no level change */
+	h_device(&env, "d0", &d);
+	ck_assert_uint_eq(d.flags & INTX_F_ADMIN, 0);
+	ck_assert(!h_log_has(&env, "reload asked"));
+	ck_assert(!h_log_has(&env, "restart asked"));
+	ck_assert(!h_log_has(&env, "log level debug"));
+	ck_assert(!h_log_has(&env, "masked by pid"));
+	ck_assert(h_log_has(&env, "is read-only"));
+	h_daemon_stop(&env);
+}
+END_TEST
+
+static unsigned long rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %lu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * 3. A monitor that never reads while interrupts flow: the interrupt path
+ * goes on at full rate (every raise handled), the daemon's memory stays
+ * bounded (the events wait in the socket, not in intxd), the monitor misses
+ * events rather than stalling anybody (doc/protocol.md, MONITOR), and once
+ * it reads again, what it gets are whole EVENTs and new ones keep coming.
+ */
+#define FLOOD 3000
+START_TEST(slow_monitor)
+{
+	struct h_client a;
+	struct intx_msg_monitor mon;
+	struct intx_msg_device d;
+	unsigned char buf[INTX_MSG_MAX];
+	unsigned long before, after;
+	unsigned i, events = 0;
+	int fd;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
+	fd = control_open();
+	memset(&mon, 0, sizeof(mon));
+	proto_hdr(&mon.hdr, INTX_MSG_MONITOR, sizeof(mon));
+	ck_assert_int_eq(wire_send(fd, &mon, sizeof(mon), -1, 0), 0);
+	/* a query round trip: MONITOR is in effect before the flood */
+	h_query(fd, INTX_Q_STATUS);
+	for (;;) {
+		long n = h_recv(fd, buf, sizeof(buf), T_MS);
+
+		ck_assert_int_gt(n, 0);
+		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) == INTX_MSG_LIST_END)
+			break;
+	}
+	before = rss_kb(env.daemon);
+	for (i = 0; i < FLOOD; i++) {
+		h_raise(env.dev[0]);
+		ck_assert_msg(h_client_wait_handled(&a, i + 1, T_MS),
+			      "raise %u was not handled with a monitor not reading", i);
+	}
+	after = rss_kb(env.daemon);
+	h_settle(&env, "d0", FLOOD, &d);
+	ck_assert_uint_eq(d.handled, FLOOD);
+	/* 4 events an interrupt, 176 bytes each: FLOOD of them queued in
+	 * intxd would be 2 MB; the socket holds a few hundred KB */
+	ck_assert_msg(after < before + 1024, "intxd grew from %lu to %lu kB",
+		      before, after);
+	/* now read what waited: whole EVENTs, fewer than were emitted */
+	for (;;) {
+		long n = h_recv(fd, buf, sizeof(buf), 0);
+
+		if (n <= 0)
+			break;
+		ck_assert_int_eq(proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON),
+				 INTX_MSG_EVENT);
+		events++;
+	}
+	ck_assert_uint_gt(events, 0);
+	ck_assert_uint_lt(events, 4 * FLOOD);
+	/* and the monitor still hears what happens next */
+	h_raise(env.dev[0]);
+	for (;;) {
+		struct intx_msg_event ev;
+		long n = h_recv(fd, buf, sizeof(buf), T_MS);
+
+		ck_assert_msg(n > 0, "the monitor heard nothing after it read again");
+		memcpy(&ev, buf, sizeof(ev));
+		if (ev.kind == INTX_EV_RAISE && ev.seq == d.seq + 1)
+			break;
+	}
+	printf("FIGURES slow_monitor raised=%d events_read=%u rss_kb=%lu->%lu\n",
+	       FLOOD + 1, events, before, after);
+	close(fd);
+	h_client_stop(&a);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/* d5's notification for the root client, with d5 asserting still. */
+static void notified(struct rc *c, struct intx_msg_notify *n)
+{
+	rc_open(&env, c, "root");
+	(void)rc_sub(c, "d5");
+	h_raise(env.dev[5]);
+	ck_assert(rc_notify(c, n, T_MS));
+}
+
+/*
+ * d5 as the daemon has it once everything already signalled is handled:
+ * a device that intxd unmasked while it asserts signals again at once, and
+ * that signal is handled, at the latest, in the loop iteration that
+ * answers the first of two queries sent one after the other.  And no
+ * NOTIFY is in c's pipe, nor any raise counted, past seq, nor an UNMASK
+ * event on the monitor, if there is one.
+ */
+static void quiet(struct rc *c, uint64_t seq, struct intx_msg_device *d)
+{
+	unsigned char buf[INTX_MSG_MAX];
+
+	h_device(&env, "d5", d);
+	h_device(&env, "d5", d);
+	ck_assert_uint_eq(d->seq, seq);
+	ck_assert_int_eq(rc_unasked(c, buf, 0), 0);
+	/* nor was it unmasked meanwhile (the monitor hears it at once) */
+	for (;;) {
+		struct intx_msg_event ev;
+		long n = env.monitor >= 0 ? h_recv(env.monitor, buf, sizeof(buf), 0) : 0;
+
+		if (n <= 0)
+			break;
+		memcpy(&ev, buf, sizeof(ev));
+		ck_assert_msg(ev.hdr.type != INTX_MSG_EVENT || ev.kind != INTX_EV_UNMASK ||
+			      strcmp(ev.device, "d5") != 0, "d5 was unmasked");
+	}
+}
+
+/*
+ * 4a. mask while the notification is in flight, then the ACK: the device
+ * must stay masked (the ACK settles the ledger, the administrator's mask
+ * holds the device), and its interrupt comes after unmask, once.
+ */
+START_TEST(mask_in_flight)
+{
+	struct intx_msg_notify n, n2;
+	struct intx_msg_device d;
+	struct rc c;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	h_monitor(&env);
+	notified(&c, &n);
+	admin_ok(INTX_ADMIN_MASK, "d5");
+	rc_ack(&c, &n, n.seq, true);
+	rc_expect_event(&env, INTX_EV_ACK, "d5", n.seq, 0);
+	quiet(&c, n.seq, &d);
+	ck_assert_uint_eq(d.acked, 1);
+	ck_assert_uint_eq(d.flags & (INTX_F_ADMIN | INTX_F_MASKED | INTX_F_INFLIGHT),
+			  INTX_F_ADMIN | INTX_F_MASKED);
+	ck_assert(sim_masked(env.dev[5]));
+	admin_ok(INTX_ADMIN_UNMASK, "d5");
+	ck_assert(rc_notify(&c, &n2, T_MS));
+	ck_assert_uint_eq(n2.seq, n.seq + 1);
+	rc_close(&c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * 4b. mask and unmask while the client owes the ACK: the unmask must not
+ * release the device (the ledger decides), no second NOTIFY may come, and
+ * the ACK then unmasks it (still asserting: notified afresh).
+ */
+START_TEST(unmask_while_owed)
+{
+	struct intx_msg_notify n, n2;
+	struct intx_msg_device d;
+	struct rc c;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	h_monitor(&env);
+	notified(&c, &n);
+	admin_ok(INTX_ADMIN_MASK, "d5");
+	admin_ok(INTX_ADMIN_UNMASK, "d5");
+	quiet(&c, n.seq, &d);
+	ck_assert_uint_eq(d.flags & (INTX_F_ADMIN | INTX_F_MASKED | INTX_F_INFLIGHT),
+			  INTX_F_MASKED | INTX_F_INFLIGHT);
+	ck_assert(sim_masked(env.dev[5]));
+	rc_ack(&c, &n, n.seq, true);
+	ck_assert(rc_notify(&c, &n2, T_MS));
+	ck_assert_uint_eq(n2.seq, n.seq + 1);
+	rc_close(&c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * 5. A control request carrying an fd is malformed (only SUBSCRIBED may
+ * carry one): the session ends with EBADMSG and intxd keeps no copy of
+ * the fd.
+ */
+START_TEST(request_with_fd)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_query q;
+	struct intx_msg_error m;
+	unsigned base;
+	int fd, p[2];
+	long n;
+
+	h_world(&env, "");
+	fd = control_open();
+	base = h_count_fds(env.daemon);
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	memset(&q, 0, sizeof(q));
+	proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
+	q.what = INTX_Q_STATUS;
+	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), p[1], 0), 0);
+	close(p[1]);
+	n = h_recv(fd, buf, sizeof(buf), T_MS);
+	ck_assert_int_eq(n, sizeof(m));
+	memcpy(&m, buf, sizeof(m));
+	ck_assert_int_eq(m.error, EBADMSG);
+	ck_assert_int_eq(h_recv(fd, buf, sizeof(buf), T_MS), 0);
+	close(fd);
+	/* the pipe's write end: intxd closed its copy (end of file here) */
+	{
+		struct pollfd pp = { .fd = p[0], .events = POLLIN };
+
+		ck_assert_int_eq(poll(&pp, 1, T_MS), 1);
+		ck_assert_int_eq(read(p[0], buf, sizeof(buf)), 0);
+	}
+	close(p[0]);
+	ck_assert_uint_le(h_count_fds(env.daemon), base);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("control-attack");
+	TCase *t = tcase_create("control-attack");
+
+	tcase_set_timeout(t, 240);
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, readonly_refused_everything);
+	tcase_add_test(t, slow_monitor);
+	tcase_add_test(t, mask_in_flight);
+	tcase_add_test(t, unmask_while_owed);
+	tcase_add_test(t, request_with_fd);
+	suite_add_tcase(s, t);
+	return check_run(s);
+}
