@@ -30,6 +30,10 @@
 /* Messages handled per wakeup, so one busy peer cannot starve the others. */
 #define SESSION_BATCH 64
 #define SESSION_GROUPS_MAX 64
+/* A peer says HELLO at once (libintx, intxctl); one that does not would
+ * hold a place under max-sessions and max-sessions-per-uid for ever.  As
+ * long as libintx waits for a reply. */
+#define SESSION_HELLO_S 10
 
 static const char *session_who(const struct session *s)
 {
@@ -90,6 +94,17 @@ static void on_write(evutil_socket_t fd, short what, void *arg);
 static void on_kill(evutil_socket_t fd, short what, void *arg)
 {
 	session_free(arg);
+}
+
+static void on_hello_late(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->role || s->dead)
+		return;
+	session_refuse(s, ETIMEDOUT, 0, "no HELLO within %d s of connecting",
+		       SESSION_HELLO_S);
+	session_kill(s, "no HELLO");
 }
 
 void session_kill(struct session *s, const char *why)
@@ -755,9 +770,11 @@ int session_new(struct daemon *d, int fd)
 	s->ev_read = event_new(d->base, fd, EV_READ | EV_PERSIST, on_read, s);
 	s->ev_write = event_new(d->base, fd, EV_WRITE, on_write, s);
 	s->ev_kill = event_new(d->base, -1, 0, on_kill, s);
+	s->ev_hello = evtimer_new(d->base, on_hello_late, s);
 	r = -ENOMEM;
 	if (!s->subscribed || !s->ev_read || !s->ev_write ||
-	    !s->ev_kill || event_add(s->ev_read, NULL) < 0)
+	    !s->ev_kill || !s->ev_hello || event_add(s->ev_read, NULL) < 0 ||
+	    event_add(s->ev_hello, &(struct timeval){ SESSION_HELLO_S, 0 }) < 0)
 		goto fail;
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->nsessions++;
@@ -815,6 +832,8 @@ void session_free(struct session *s)
 		event_free(s->ev_write);
 	if (s->ev_kill)
 		event_free(s->ev_kill);
+	if (s->ev_hello)
+		event_free(s->ev_hello);
 	close(s->fd);
 	if (s->ev_ack)
 		ack_pipe_close(s);

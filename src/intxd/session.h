@@ -41,6 +41,7 @@ struct session {
 	unsigned ack_ncarry;
 	struct ucred cred;
 	struct event *ev_kill;
+	struct event *ev_hello; /* ends a session that never says HELLO */
 	int role; /* 0 until HELLO */
 	bool monitor;
 	bool dead;   /* killed; freed from the loop */

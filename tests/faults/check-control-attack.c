@@ -3,6 +3,8 @@
  * check-control-attack.c - the control socket's promises (intxctl(8),
  * intxd(8), doc/protocol.md) against the real intxd on sim devices, each
  * test an interleaving or a peer that tries to break one:
+ *   - a peer that connects and never says HELLO does not hold a session
+ *     slot (max-sessions, max-sessions-per-uid) for ever;
  *   - a read-only member of the socket's group is refused every admin
  *     operation with the documented words, and nothing changes;
  *   - a monitor that never reads stalls neither the daemon nor the
@@ -113,6 +115,50 @@ static bool sim_masked(const char *dir)
 	simdev_close(&s);
 	return st.masked;
 }
+
+/*
+ * 1. A peer that connects and says nothing must not hold its place under
+ * max-sessions-per-uid for ever: two silent connections fill the uid's two
+ * places (a third is refused, EUSERS), and intxd must close them, so that a
+ * peer that does say HELLO gets in.
+ */
+START_TEST(silent_peer_lets_go)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_error m;
+	int silent[2], extra, i;
+	long n;
+
+	h_world(&env, "max-sessions-per-uid = 2");
+	for (i = 0; i < 2; i++)
+		silent[i] = h_connect(&env);
+	extra = h_connect(&env);
+	n = h_recv(extra, buf, sizeof(buf), T_MS);
+	ck_assert_int_eq(n, sizeof(m));
+	memcpy(&m, buf, sizeof(m));
+	ck_assert_int_eq(m.error, EUSERS);
+	close(extra);
+	/* intxd ends them (end of file, after an ERROR saying why) */
+	for (i = 0; i < 2; i++) {
+		for (;;) {
+			n = h_recv(silent[i], buf, sizeof(buf), 3 * T_MS);
+			ck_assert_msg(n >= 0, "silent connection %d still open", i);
+			if (n == 0)
+				break;
+			ck_assert_int_eq(proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON),
+					 INTX_MSG_ERROR);
+			memcpy(&m, buf, sizeof(m));
+			ck_assert_int_eq(m.error, ETIMEDOUT);
+		}
+		close(silent[i]);
+	}
+	ck_assert(h_log_has(&env, "no HELLO"));
+	/* and the places are free again: intxd has seen both end by now
+	 * (it closed them itself) */
+	close(control_open());
+	h_daemon_stop(&env);
+}
+END_TEST
 
 /* In a child of uid U_READER, group G_SOCKET: every ADMIN op in turn,
  * one line per reply on out. */
@@ -465,6 +511,7 @@ int main(void)
 
 	tcase_set_timeout(t, 240);
 	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, silent_peer_lets_go);
 	tcase_add_test(t, readonly_refused_everything);
 	tcase_add_test(t, slow_monitor);
 	tcase_add_test(t, mask_in_flight);
