@@ -138,6 +138,14 @@ int device_start(struct device *dev)
 		device_fail(dev, "event_add", -ENOMEM);
 		return -ENOMEM;
 	}
+	/* reopened by a reload while masked by the administrator: masked
+	 * it stays, asserting or not, until intxctl unmask */
+	if (dev->admin_masked) {
+		r = dev->ops->mask(dev);
+		if (r < 0)
+			device_fail(dev, "mask", r);
+		return r;
+	}
 	/* An earlier driver (or intxd before a restart) may have left the
 	 * device masked by its kernel driver; nobody else will unmask it. */
 	r = dev->ops->cfg_read(dev, PCI_COMMAND, &cmd);

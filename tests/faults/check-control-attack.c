@@ -10,8 +10,8 @@
  *   - a monitor that never reads stalls neither the daemon nor the
  *     interrupt path, costs bounded memory, and misses events as promised;
  *   - mask against an interrupt in flight: an ACK does not unmask a masked
- *     device, and an unmask does not release a device whose client owes
- *     an ACK;
+ *     device, an unmask does not release a device whose client owes an
+ *     ACK, and a mask survives a reload that redefines the device;
  *   - an fd sent with a control request is not kept by the daemon.
  * Waits are on replies, MONITOR events and end of file, never on timers.
  */
@@ -462,6 +462,59 @@ START_TEST(unmask_while_owed)
 }
 END_TEST
 
+/* Reload to the config of d0 and d5 (at path dir), the root client on d5. */
+static void reload_d5(const char *dir)
+{
+	h_conf(&env,
+	       "[intxd]\nack-timeout-ms = 0\n"
+	       "[device d0]\nbackend = sim\npath = %s\n"
+	       "[device d5]\nbackend = sim\npath = %s\n"
+	       "[client root]\nuid = 0\ndevices = d5\n",
+	       env.dev[0], dir);
+	admin_ok(INTX_ADMIN_RELOAD, "");
+}
+
+/*
+ * 4c. mask, then reloads that redefine the device (another sim path): the
+ * administrator's mask is the administrator's, not the old device
+ * object's, and must hold for the device reopened under the same name,
+ * quiet or asserting when it is reopened; unmask then delivers.
+ */
+START_TEST(mask_across_reload)
+{
+	struct intx_msg_device d;
+	struct intx_msg_notify n;
+	const char *quiet_dir, *loud_dir;
+	struct rc c;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	h_monitor(&env);
+	rc_open(&env, &c, "root");
+	(void)rc_sub(&c, "d5");
+	admin_ok(INTX_ADMIN_MASK, "d5");
+	/* reopened quiet: masked all the same (Command bit 10 set) */
+	quiet_dir = h_sim(&env, "d5q", 10);
+	reload_d5(quiet_dir);
+	quiet(&c, 0, &d);
+	ck_assert_msg(d.flags & INTX_F_ADMIN, "d5 lost its mask in the reload: %#x",
+		      d.flags);
+	ck_assert(sim_masked(quiet_dir));
+	/* reopened asserting: not raised, not delivered */
+	loud_dir = h_sim(&env, "d5l", 10);
+	h_raise(loud_dir);
+	reload_d5(loud_dir);
+	quiet(&c, 0, &d);
+	ck_assert_msg(d.flags & INTX_F_ADMIN, "d5 lost its mask in the reload: %#x",
+		      d.flags);
+	/* the subscription carried over: unmask, and the interrupt comes */
+	admin_ok(INTX_ADMIN_UNMASK, "d5");
+	ck_assert(rc_notify(&c, &n, T_MS));
+	ck_assert_uint_eq(n.seq, 1);
+	rc_close(&c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /*
  * 5. A control request carrying an fd is malformed (only SUBSCRIBED may
  * carry one): the session ends with EBADMSG and intxd keeps no copy of
@@ -516,6 +569,7 @@ int main(void)
 	tcase_add_test(t, slow_monitor);
 	tcase_add_test(t, mask_in_flight);
 	tcase_add_test(t, unmask_while_owed);
+	tcase_add_test(t, mask_across_reload);
 	tcase_add_test(t, request_with_fd);
 	suite_add_tcase(s, t);
 	return check_run(s);
