@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "control.h"
 #include "events.h"
 #include "proto.h"
 #include "session.h"
@@ -25,7 +26,9 @@ void events_send(struct daemon *d, uint32_t kind, uint32_t flags, uint64_t seq,
 	snprintf(m.device, sizeof(m.device), "%s", device ? device : "");
 	snprintf(m.client, sizeof(m.client), "%s", client ? client : "");
 	TAILQ_FOREACH(s, &d->sessions, entry) {
-		if (!s->monitor || s->dead)
+		/* A reply waiting for room gets it first: the events in
+		 * between are missed. */
+		if (!s->monitor || s->dead || control_busy(s))
 			continue;
 		/* A monitor that cannot keep up misses events; nobody waits. */
 		(void)wire_send(s->fd, &m, sizeof(m), -1, MSG_DONTWAIT);

@@ -9,6 +9,7 @@
  *     operation with the documented words, and nothing changes;
  *   - a monitor that never reads stalls neither the daemon nor the
  *     interrupt path, costs bounded memory, and misses events as promised;
+ *     one that asks something with its socket full gets every reply;
  *   - mask against an interrupt in flight: an ACK does not unmask a masked
  *     device, an unmask does not release a device whose client owes an
  *     ACK, and a mask survives a reload that redefines the device;
@@ -366,6 +367,83 @@ START_TEST(slow_monitor)
 }
 END_TEST
 
+/*
+ * 3b. One reply per request (doc/protocol.md §5), also for a session that
+ * monitors: its socket full of unread EVENTs, it asks MASK and UNMASK in
+ * turn, 41 times (small replies: a few squeeze into a full socket, not
+ * forty), then QUERY.
+ * Each request must get its reply once the peer reads (events missed
+ * meanwhile), not end the session as a peer that does not read its
+ * replies.
+ */
+START_TEST(monitor_full_then_ask)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_monitor mon;
+	struct intx_msg_admin a;
+	struct h_client c;
+	unsigned i, done = 0, ends = 0, events = 0;
+	int fd;
+
+	h_world(&env, "ack-timeout-ms = 0");
+	ck_assert(h_client_start(&env, &c, H_UID_A, "a", env.arg[0], NULL));
+	fd = control_open();
+	memset(&mon, 0, sizeof(mon));
+	proto_hdr(&mon.hdr, INTX_MSG_MONITOR, sizeof(mon));
+	ck_assert_int_eq(wire_send(fd, &mon, sizeof(mon), -1, 0), 0);
+	h_query(fd, INTX_Q_STATUS);
+	for (;;) {
+		long n = h_recv(fd, buf, sizeof(buf), T_MS);
+
+		ck_assert_int_gt(n, 0);
+		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) == INTX_MSG_LIST_END)
+			break;
+	}
+	/* more events than the socket holds (4 an interrupt) */
+	for (i = 0; i < 500; i++) {
+		h_raise(env.dev[0]);
+		ck_assert(h_client_wait_handled(&c, i + 1, T_MS));
+	}
+	/* mask, unmask, ...: small replies, then a query's */
+	for (i = 0; i < 41; i++) {
+		memset(&a, 0, sizeof(a));
+		proto_hdr(&a.hdr, INTX_MSG_ADMIN, sizeof(a));
+		a.op = i % 2 ? INTX_ADMIN_UNMASK : INTX_ADMIN_MASK;
+		strcpy(a.device, "d1");
+		ck_assert_int_eq(wire_send(fd, &a, sizeof(a), -1, 0), 0);
+	}
+	h_query(fd, INTX_Q_STATUS);
+	/* read until both replies came (or the session ended) */
+	while (ends == 0) {
+		long n = h_recv(fd, buf, sizeof(buf), T_MS);
+		int t;
+
+		ck_assert_msg(n > 0, "the session ended (%ld) after %u events, "
+			      "%u DONE", n, events, done);
+		t = proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON);
+		if (t == INTX_MSG_EVENT)
+			events++;
+		else if (t == INTX_MSG_DONE)
+			done++;
+		else if (t == INTX_MSG_LIST_END)
+			ends++;
+		else
+			ck_assert_msg(t == INTX_MSG_STATUS, "unexpected %d", t);
+	}
+	ck_assert_uint_eq(done, 41);
+	{
+		struct intx_msg_device d;
+
+		h_device(&env, "d1", &d);
+		ck_assert_uint_ne(d.flags & INTX_F_ADMIN, 0);
+	}
+	printf("FIGURES monitor_full_then_ask events_read=%u\n", events);
+	close(fd);
+	h_client_stop(&c);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* d5's notification for the root client, with d5 asserting still. */
 static void notified(struct rc *c, struct intx_msg_notify *n)
 {
@@ -567,6 +645,7 @@ int main(void)
 	tcase_add_test(t, silent_peer_lets_go);
 	tcase_add_test(t, readonly_refused_everything);
 	tcase_add_test(t, slow_monitor);
+	tcase_add_test(t, monitor_full_then_ask);
 	tcase_add_test(t, mask_in_flight);
 	tcase_add_test(t, unmask_while_owed);
 	tcase_add_test(t, mask_across_reload);
