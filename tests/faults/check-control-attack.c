@@ -13,7 +13,8 @@
  *   - mask against an interrupt in flight: an ACK does not unmask a masked
  *     device, an unmask does not release a device whose client owes an
  *     ACK, and a mask survives a reload that redefines the device;
- *   - an fd sent with a control request is not kept by the daemon.
+ *   - an fd sent with a control request is not kept by the daemon;
+ *   - every --json view parses, whatever bytes a failure reason holds.
  * Waits are on replies, MONITOR events and end of file, never on timers.
  */
 #include <check.h>
@@ -635,6 +636,57 @@ START_TEST(request_with_fd)
 }
 END_TEST
 
+/*
+ * 6. Every --json view parses as JSON, whatever the strings hold: a failed
+ * device's reason carries its path, and a path may hold a quote, a
+ * backslash, a tab and a byte that is not UTF-8 (doc/protocol.md §10:
+ * escaped, U+FFFD).  Checked by python3's json module, which is strict.
+ */
+START_TEST(json_strings_escaped)
+{
+	static const char *const views[] = { "status", "lines", "devices",
+					     "clients", "stats" };
+	const char *intxctl = getenv("INTXCTL");
+	char out[1 << 16], file[200], weird[160];
+	unsigned i;
+	FILE *f;
+
+	ck_assert_msg(intxctl && *intxctl, "INTXCTL is not set (run through make check)");
+	if (h_run(out, sizeof(out), "/usr/bin/env", "python3", "-c", "import json",
+		  (char *)NULL) != 0) {
+		printf("json_strings_escaped: SKIP, no python3 (contrib/deps.sh --test)\n");
+		return;
+	}
+	snprintf(weird, sizeof(weird), "%s/we\"ird\\pa\tth\xff", env.dir);
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device odd]\nbackend = sim\npath = %s\n"
+		     "[client a]\nuid = %d\ndevices = d0 odd\n",
+	       h_sim(&env, "d0", 11), weird, H_UID_A);
+	h_daemon_start(&env);
+	snprintf(file, sizeof(file), "%s/view.json", env.dir);
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		ck_assert_int_eq(h_run(out, sizeof(out), intxctl, "-s", env.sock, "--json",
+				       views[i], (char *)NULL), 0);
+		f = fopen(file, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(out, f);
+		fclose(f);
+		/* one object, and the odd reason whole: escaped, not cut */
+		ck_assert_msg(h_run(out, sizeof(out), "/usr/bin/env", "python3", "-c",
+				    "import json, sys\n"
+				    "d = json.load(open(sys.argv[1]))\n"
+				    "assert isinstance(d, dict)\n"
+				    "ds = d.get('devices')\n"
+				    "for x in ds if isinstance(ds, list) else []:\n"
+				    "    if x['name'] == 'odd':\n"
+				    "        assert 'we\"ird\\\\pa\\tth\\ufffd' in x['reason'], x['reason']\n",
+				    file, (char *)NULL) == 0,
+			      "intxctl --json %s: %s", views[i], out);
+	}
+	h_daemon_stop(&env);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("control-attack");
@@ -650,6 +702,7 @@ int main(void)
 	tcase_add_test(t, unmask_while_owed);
 	tcase_add_test(t, mask_across_reload);
 	tcase_add_test(t, request_with_fd);
+	tcase_add_test(t, json_strings_escaped);
 	suite_add_tcase(s, t);
 	return check_run(s);
 }
