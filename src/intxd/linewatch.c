@@ -151,8 +151,9 @@ static int read_unhandled(int irq, uint64_t *out)
 	return 0;
 }
 
-/* Set or clear Command bit 10 of a function through sysfs. */
-static int cmd_intx(const char *bdf, bool disable)
+/* Set or clear Command bit 10 of a function through sysfs; *was (if
+ * given): whether it was set. */
+static int cmd_intx(const char *bdf, bool disable, bool *was)
 {
 	uint16_t cmd, want;
 	int fd, r;
@@ -164,6 +165,8 @@ static int cmd_intx(const char *bdf, bool disable)
 	if (r == 0 && cmd == 0xffff)
 		r = -ENODEV;
 	if (r == 0) {
+		if (was)
+			*was = cmd & PCI_COMMAND_INTX_DISABLE;
 		want = disable ? cmd | PCI_COMMAND_INTX_DISABLE : cmd & ~PCI_COMMAND_INTX_DISABLE;
 		if (want != cmd)
 			r = pcidev_cfg_write16(fd, 0, PCI_COMMAND, want);
@@ -203,7 +206,7 @@ int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why)
 		return -EBUSY;
 	if (!quar_find(w, bdf) && w->nq >= LW_QUAR)
 		return -ENOSPC;
-	r = cmd_intx(bdf, true);
+	r = cmd_intx(bdf, true, NULL);
 	if (r < 0)
 		return r;
 	irq = pcidev_irq(bdf);
@@ -233,11 +236,32 @@ int linewatch_release(struct daemon *d, const char *bdf, const char *why)
 	if (pcidev_check_bdf(bdf) < 0)
 		return -EINVAL;
 	q = quar_find(w, bdf);
-	if (!q)
-		return -EALREADY;
-	irq = q->irq;
-	quar_drop(w, q);
-	r = cmd_intx(bdf, false);
+	if (q) {
+		irq = q->irq;
+		quar_drop(w, q);
+		r = cmd_intx(bdf, false, NULL);
+	} else {
+		/*
+		 * Not quarantined by this process: the list is its own, and
+		 * the INTx Disable of a quarantine outlives intxd (a restart,
+		 * an exit).  By hand, it is cleared all the same on a function
+		 * that nothing else could own: no driver, not served.
+		 */
+		char drv[64];
+		bool was = false;
+
+		r = pcidev_driver(bdf, drv, sizeof(drv));
+		if (r < 0)
+			return r;
+		if (served_pci(d, bdf))
+			return -EEXIST;
+		if (drv[0])
+			return -EBUSY;
+		irq = pcidev_irq(bdf);
+		r = cmd_intx(bdf, false, &was);
+		if (r == 0 && !was)
+			return -EALREADY;
+	}
 	log_full(LOG_NOTICE, bdf, NULL, NULL, "release %s (irq %d): INTx Disable %s (%s)",
 		 bdf, irq, r < 0 ? "could not be cleared" : "cleared", why);
 	events_emit(d, INTX_EV_RELEASE, 0, irq < 0 ? 0 : (uint64_t)irq, bdf, "");

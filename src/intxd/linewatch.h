@@ -49,8 +49,9 @@ void linewatch_line_info(const struct daemon *d, const struct line *l,
 			 uint32_t *rogues, uint32_t *flags);
 
 /* intxctl quarantine/release BDF: 0, -EINVAL (not a PCI address), -ENOENT
- * (no such function), -EBUSY (a driver is bound: not ours to mask),
- * -EEXIST (served by intxd), -EALREADY (release: not quarantined), -errno. */
+ * (no such function), -EBUSY (a driver is bound: not ours to mask or, for
+ * one not quarantined by this process, unmask), -EEXIST (served by intxd),
+ * -EALREADY (release: INTx Disable is clear), -errno. */
 int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why);
 int linewatch_release(struct daemon *d, const char *bdf, const char *why);
 
