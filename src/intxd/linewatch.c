@@ -187,6 +187,23 @@ static void kmsg_say(const char *text)
 	close(fd);
 }
 
+static void on_tick(evutil_socket_t fd, short what, void *arg);
+
+/* The periodic look, if it is not running yet: with a served line of
+ * host functions, or a quarantine to end when a driver binds. */
+static int arm(struct linewatch *w)
+{
+	struct timeval tv = { 0, LINEWATCH_PERIOD_MS * 1000 };
+
+	if (!w->timer)
+		w->timer = event_new(w->d->base, -1, EV_PERSIST, on_tick, w);
+	if (!w->timer)
+		return -ENOMEM;
+	if (event_pending(w->timer, EV_TIMEOUT, NULL))
+		return 0;
+	return event_add(w->timer, &tv) < 0 ? -ENOMEM : 0;
+}
+
 int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why)
 {
 	struct linewatch *w = d->linewatch;
@@ -214,6 +231,11 @@ int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why)
 		snprintf(w->q[w->nq].bdf, sizeof(w->q[0].bdf), "%s", bdf);
 		w->q[w->nq++].irq = irq;
 	}
+	/* a daemon without lines of host functions does not look yet;
+	 * the quarantine ends when a driver binds all the same */
+	if (arm(w) < 0)
+		log_warn("linewatch: cannot arm its timer: the quarantine of %s "
+			 "ends by intxctl release only", bdf);
 	log_full(LOG_WARNING, bdf, NULL, NULL,
 		 "quarantine %s (irq %d): INTx Disable set (%s)", bdf, irq, why);
 	events_emit(d, INTX_EV_QUARANTINE, 0, irq < 0 ? 0 : (uint64_t)irq, bdf, "");
@@ -520,6 +542,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	for (k = 0; k < n; k++)
 		check_line(w, todo[k], intr[k]);
 	check_quarantine(w);
+	/* armed for a quarantine alone (no line of host functions): done */
+	if (!n && !w->nq)
+		event_del(w->timer);
 }
 
 /* One kmsg record: "pri,seq,usec,flags;text". */
@@ -583,7 +608,6 @@ static void on_kmsg(evutil_socket_t fd, short what, void *arg)
 
 int linewatch_start(struct daemon *d)
 {
-	struct timeval tv = { 0, LINEWATCH_PERIOD_MS * 1000 };
 	struct linewatch *w = calloc(1, sizeof(*w));
 	unsigned i;
 	bool pci = false;
@@ -608,8 +632,7 @@ int linewatch_start(struct daemon *d)
 		if (!w->kmsg_ev || event_add(w->kmsg_ev, NULL) < 0)
 			log_warn("linewatch: cannot watch /dev/kmsg");
 	}
-	w->timer = event_new(d->base, -1, EV_PERSIST, on_tick, w);
-	if (!w->timer || event_add(w->timer, &tv) < 0) {
+	if (arm(w) < 0) {
 		log_err("linewatch: cannot arm its timer");
 		return -ENOMEM;
 	}

@@ -20,7 +20,9 @@
  *    monitors and written to the kernel log as "intxd: irq N: revived".
  * Only lines with uio or vfio devices are watched: a sim device's IRQ is
  * not the host's.  The watchdog runs when such a line exists at start; a
- * reload that brings the first one is watched from the next start.  All
+ * reload that brings the first one is watched from the next start.  Without
+ * one, it runs while a function is quarantined (to end that when a driver
+ * binds).  All
  * the state here is the watchdog's own; lines and devices are looked up
  * through the daemon each time.
  */
