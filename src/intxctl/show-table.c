@@ -321,6 +321,12 @@ void show_table_event(FILE *out, const struct intx_msg_event *ev)
 {
 	bool handled = ev->kind == INTX_EV_ACK && (ev->flags & INTX_ACK_HANDLED);
 
+	if (ev->kind == INTX_EV_MISSED) {
+		fprintf(out, "%" PRIu64 ".%09" PRIu64 " missed   %" PRIu64
+			" event(s): this monitor did not keep up\n",
+			ev->ts_ns / 1000000000u, ev->ts_ns % 1000000000u, ev->seq);
+		return;
+	}
 	fprintf(out, "%" PRIu64 ".%09" PRIu64 " %-8s device=", ev->ts_ns / 1000000000u,
 		ev->ts_ns % 1000000000u, show_event_name(ev->kind));
 	/* Same sanitising as table cells: a name cannot drive the terminal. */

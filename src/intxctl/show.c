@@ -82,6 +82,8 @@ const char *show_event_name(uint32_t kind)
 		return "line-dead";
 	case INTX_EV_REVIVED:
 		return "revived";
+	case INTX_EV_MISSED:
+		return "missed";
 	default:
 		return "unknown";
 	}

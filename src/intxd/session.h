@@ -44,6 +44,7 @@ struct session {
 	struct event *ev_hello; /* ends a session that never says HELLO */
 	int role; /* 0 until HELLO */
 	bool monitor;
+	uint64_t missed; /* monitor: events not sent since the last one (events.c) */
 	bool dead;   /* killed; freed from the loop */
 	bool linked; /* on the daemon's list */
 	struct client *client;

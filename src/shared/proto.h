@@ -410,6 +410,9 @@ enum intx_event_kind {
 	INTX_EV_RELEASE = 22,    /* and cleared again */
 	INTX_EV_LINE_DEAD = 23,  /* the kernel disabled a served line */
 	INTX_EV_REVIVED = 24,    /* it serves again */
+	/* seq: how many events this monitor missed just before this one (its
+	 * socket was full); device and client "" */
+	INTX_EV_MISSED = 30,
 };
 
 struct intx_msg_event {
