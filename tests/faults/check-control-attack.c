@@ -6,7 +6,8 @@
  *   - a peer that connects and never says HELLO does not hold a session
  *     slot (max-sessions, max-sessions-per-uid) for ever;
  *   - a read-only member of the socket's group is refused every admin
- *     operation with the documented words, and nothing changes;
+ *     operation with the documented words, and nothing changes; root's
+ *     admin errors are the documented ones, and the session goes on;
  *   - a monitor that never reads stalls neither the daemon nor the
  *     interrupt path, costs bounded memory, misses events as promised and
  *     is told how many (a MISSED event);
@@ -273,6 +274,64 @@ START_TEST(readonly_refused_everything)
 	ck_assert(!h_log_has(&env, "log level debug"));
 	ck_assert(!h_log_has(&env, "masked by pid"));
 	ck_assert(h_log_has(&env, "is read-only"));
+	h_daemon_stop(&env);
+}
+END_TEST
+
+/*
+ * 2b. Root's admin errors, each the documented errno, each leaving the
+ * session open for the next request (doc/protocol.md, ADMIN): no such
+ * device, an unknown log level, a QUARANTINE/RELEASE of something that is
+ * not a PCI address or of a function that does not exist (read from
+ * sysfs only: nothing is written), an operation intxd does not have, a
+ * QUERY of nothing it knows.
+ */
+START_TEST(admin_errors)
+{
+	static const struct {
+		uint32_t op;
+		const char *arg;
+		int err;
+	} cases[] = {
+		{ INTX_ADMIN_MASK, "nosuch", ENOENT },
+		{ INTX_ADMIN_UNMASK, "nosuch", ENOENT },
+		{ INTX_ADMIN_LOG_LEVEL, "loud", EINVAL },
+		{ INTX_ADMIN_QUARANTINE, "d0", EINVAL },
+		{ INTX_ADMIN_RELEASE, "00:1f", EINVAL },
+		{ INTX_ADMIN_QUARANTINE, "0000:ff:1f.7", ENOENT },
+		{ INTX_ADMIN_RELEASE, "0000:ff:1f.7", ENOENT },
+		{ 99, "", EOPNOTSUPP },
+	};
+	unsigned char buf[INTX_MSG_MAX];
+	char text[INTX_TEXT_MAX];
+	struct intx_msg_query q;
+	struct intx_msg_error m;
+	unsigned i;
+	int fd, err;
+	long n;
+
+	h_world(&env, "");
+	fd = control_open();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(admin(fd, cases[i].op, cases[i].arg, &err, text, sizeof(text)) ==
+			      INTX_MSG_ERROR, "op %u %s: not refused", cases[i].op,
+			      cases[i].arg);
+		ck_assert_msg(err == cases[i].err, "op %u %s: errno %d (%s), not %d",
+			      cases[i].op, cases[i].arg, err, text, cases[i].err);
+	}
+	ck_assert_msg(admin(fd, INTX_ADMIN_LOG_LEVEL, "loud", &err, text, sizeof(text)) ==
+		      INTX_MSG_ERROR && strstr(text, "unknown log level 'loud'"), "%s", text);
+	memset(&q, 0, sizeof(q));
+	proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
+	q.what = 77;
+	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), -1, 0), 0);
+	n = h_recv(fd, buf, sizeof(buf), T_MS);
+	ck_assert_int_eq(n, sizeof(m));
+	memcpy(&m, buf, sizeof(m));
+	ck_assert_int_eq(m.error, EINVAL);
+	/* and the session still answers */
+	ck_assert_int_eq(admin(fd, INTX_ADMIN_MASK, "d0", &err, NULL, 0), INTX_MSG_DONE);
+	close(fd);
 	h_daemon_stop(&env);
 }
 END_TEST
@@ -834,6 +893,7 @@ int main(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, silent_peer_lets_go);
 	tcase_add_test(t, readonly_refused_everything);
+	tcase_add_test(t, admin_errors);
 	tcase_add_test(t, slow_monitor);
 	tcase_add_test(t, monitor_full_then_ask);
 	tcase_add_test(t, intxctl_monitor_behind_a_full_pipe);
