@@ -201,6 +201,10 @@ void device_offer(struct device *dev, uint64_t now)
 	const struct line *l = dev->line;
 	unsigned i, k;
 
+	/* masked by the administrator: pending until intxctl unmask */
+	if (dev->admin_masked)
+		return;
+
 	if (!l || !l->broadcast) {
 		for (k = 0; k < dev->nsubs; k++)
 			ledger_deliver(dev, dev, dev->subs[k], now);
@@ -348,9 +352,9 @@ int device_subscribe(struct device *dev, struct session *s)
 		unsigned i;
 
 		for (i = 0; i < l->ndevs; i++)
-			if (l->devs[i]->state == DEV_PENDING)
+			if (l->devs[i]->state == DEV_PENDING && !l->devs[i]->admin_masked)
 				ledger_deliver(l->devs[i], dev, s, now);
-	} else if (dev->state == DEV_PENDING) {
+	} else if (dev->state == DEV_PENDING && !dev->admin_masked) {
 		ledger_deliver(dev, dev, s, now_ns());
 	}
 	return 0;
@@ -396,6 +400,8 @@ int device_admin_mask(struct device *dev, bool mask)
 	}
 	if (dev->state == DEV_IDLE)
 		device_unmask(dev);
+	else if (dev->state == DEV_PENDING)
+		device_offer(dev, now_ns()); /* held back while masked */
 	return 0;
 }
 
