@@ -48,6 +48,12 @@
 
 static struct h_env env;
 
+/* the mask tests run on a selective and on a broadcast line */
+static const char *const mode_keys[] = {
+	"ack-timeout-ms = 0\nmode = selective",
+	"ack-timeout-ms = 0\nmode = broadcast",
+};
+
 static void setup(void)
 {
 	h_setup(&env);
@@ -695,7 +701,7 @@ START_TEST(mask_in_flight)
 	struct intx_msg_device d;
 	struct rc c;
 
-	h_world(&env, "ack-timeout-ms = 0");
+	h_world(&env, mode_keys[_i]);
 	h_monitor(&env);
 	notified(&c, &n);
 	admin_ok(INTX_ADMIN_MASK, "d5");
@@ -725,7 +731,7 @@ START_TEST(unmask_while_owed)
 	struct intx_msg_device d;
 	struct rc c;
 
-	h_world(&env, "ack-timeout-ms = 0");
+	h_world(&env, mode_keys[_i]);
 	h_monitor(&env);
 	notified(&c, &n);
 	admin_ok(INTX_ADMIN_MASK, "d5");
@@ -754,7 +760,7 @@ START_TEST(mask_pending)
 	struct intx_msg_notify n;
 	struct rc c;
 
-	h_world(&env, "ack-timeout-ms = 0");
+	h_world(&env, mode_keys[_i]);
 	h_monitor(&env);
 	h_raise(env.dev[5]);
 	rc_expect_event(&env, INTX_EV_RAISE, "d5", 1, 0);
@@ -932,10 +938,10 @@ int main(void)
 	tcase_add_test(t, slow_monitor);
 	tcase_add_test(t, monitor_full_then_ask);
 	tcase_add_test(t, intxctl_monitor_behind_a_full_pipe);
-	tcase_add_test(t, mask_in_flight);
-	tcase_add_test(t, unmask_while_owed);
+	tcase_add_loop_test(t, mask_in_flight, 0, 2);
+	tcase_add_loop_test(t, unmask_while_owed, 0, 2);
 	tcase_add_test(t, mask_across_reload);
-	tcase_add_test(t, mask_pending);
+	tcase_add_loop_test(t, mask_pending, 0, 2);
 	tcase_add_test(t, request_with_fd);
 	tcase_add_test(t, json_strings_escaped);
 	suite_add_tcase(s, t);
