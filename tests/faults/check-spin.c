@@ -451,6 +451,7 @@ START_TEST(signal_after_spin)
 	ck_assert_int_eq(intx_dispatch(c, -1), -EINTR);
 	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
 	ck_assert_int_eq(intx_dispatch(c, 60000), -EINTR);
+	signal(SIGALRM, SIG_DFL);
 	intx_close(c);
 	h_daemon_stop(&env);
 }
