@@ -34,12 +34,14 @@
 
 static struct h_env env;
 static const char *dev0, *dev1;
+static char extra[300]; /* a further config section (a device), or "" */
 
 static void setup(void)
 {
 	h_setup(&env);
 	dev0 = h_sim(&env, "d0", 11);
 	dev1 = h_sim(&env, "d1", 10); /* another line */
+	extra[0] = 0;
 }
 
 static void teardown(void)
@@ -56,15 +58,44 @@ static int ctl(char *out, size_t size, const char *a1, const char *a2)
 }
 
 /* d0 (IRQ 11) for client "burst", d1 (IRQ 10) for client "stuck"; keys
- * go into [intxd],
- * stuck_keys into [client stuck]. */
+ * go into [intxd], stuck_keys into [client stuck]; then extra. */
 static void conf(const char *keys, const char *stuck_keys)
 {
 	h_conf(&env, "%s\n[device d0]\nbackend = sim\npath = %s\n"
 	       "[device d1]\nbackend = sim\npath = %s\n"
 	       "[client burst]\nuid = 0\ndevices = d0\n"
-	       "[client stuck]\nuid = 0\ndevices = d1\n%s\n",
-	       keys, dev0, dev1, stuck_keys);
+	       "[client stuck]\nuid = 0\ndevices = d1\n%s\n%s",
+	       keys, dev0, dev1, stuck_keys, extra);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for a message to our NOTIFY_SOCKET that contains text. */
+static bool notified_text(const char *text, int timeout_ms)
+{
+	int64_t end = mono_ms() + timeout_ms;
+	char buf[512];
+
+	for (;;) {
+		struct pollfd p = { .fd = env.notify_fd, .events = POLLIN };
+		int64_t left = end - mono_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return false;
+		n = recv(env.notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		if (strstr(buf, text))
+			return true;
+	}
 }
 
 /* The daemon's time on a CPU so far, in ns (schedstat's first field). */
@@ -80,14 +111,6 @@ static uint64_t runtime_ns(pid_t pid)
 	ck_assert_int_eq(fscanf(f, "%llu", &ns), 1);
 	fclose(f);
 	return ns;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Read what the daemon sends to our NOTIFY_SOCKET (WATCHDOG=1) for ms:
@@ -253,8 +276,10 @@ static bool hung_up(struct intx_client *c, int timeout_ms, bool *notified)
  * While a burst keeps the daemon spinning without a pause, everything
  * else it owes is still done: an interrupt of another line, that client's
  * ack deadline (policy drop: its session ends), intxctl status and reload
- * (to a new spin-us), a new session, and SIGTERM - and the burst (whose
- * every ACK comes while the daemon spins) is served all along.
+ * (to a new spin-us), a new session, the retry that opens a failed device
+ * once it is there (the service manager hears of it), and SIGTERM - and
+ * the burst (whose every ACK comes while the daemon spins) is served all
+ * along.
  */
 START_TEST(serves_while_spinning)
 {
@@ -266,8 +291,12 @@ START_TEST(serves_while_spinning)
 	int stop;
 	pid_t burst;
 
+	/* d2's sim device is made only during the burst: it starts failed */
+	snprintf(extra, sizeof(extra), "[device d2]\nbackend = sim\npath = %s/sim/d2\n",
+		 env.dir);
 	conf("spin-us = 1000", "ack-timeout-ms = 100\nack-timeout-policy = drop\n");
 	h_daemon_start(&env);
+	ck_assert_msg(strstr(env.ready, ", 1 failed"), "%s", env.ready);
 	stuck = intx_open(env.sock, "stuck");
 	ck_assert_ptr_nonnull(stuck);
 	ck_assert_int_eq(intx_subscribe(stuck, "d1", hold, NULL), 0);
@@ -293,6 +322,11 @@ START_TEST(serves_while_spinning)
 	ck_assert_ptr_nonnull(late);
 	ck_assert_int_eq(intx_subscribe(late, "d1", hold, NULL), 0);
 	intx_close(late);
+
+	/* the failed device is opened again by the retry timer */
+	h_sim(&env, "d2", 12);
+	ck_assert_msg(notified_text("STATUS=serving 3 device(s)", 30000),
+		      "d2 was not opened again while spinning");
 
 	/* the burst went on all along */
 	h_device(&env, "d0", &r0);
