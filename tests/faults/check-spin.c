@@ -277,9 +277,9 @@ static bool hung_up(struct intx_client *c, int timeout_ms, bool *notified)
  * else it owes is still done: an interrupt of another line, that client's
  * ack deadline (policy drop: its session ends), intxctl status and reload
  * (to a new spin-us), a new session, the retry that opens a failed device
- * once it is there (the service manager hears of it), and SIGTERM - and
- * the burst (whose every ACK comes while the daemon spins) is served all
- * along.
+ * once it is there (the service manager hears of it), SIGHUP, and
+ * SIGTERM - and the burst (whose every ACK comes while the daemon spins)
+ * is served all along.
  */
 START_TEST(serves_while_spinning)
 {
@@ -327,6 +327,12 @@ START_TEST(serves_while_spinning)
 	h_sim(&env, "d2", 12);
 	ck_assert_msg(notified_text("STATUS=serving 3 device(s)", 30000),
 		      "d2 was not opened again while spinning");
+	/* SIGHUP reloads, here to a config without d2 */
+	extra[0] = 0;
+	conf("spin-us = 1000", "");
+	ck_assert_int_eq(kill(env.daemon, SIGHUP), 0);
+	ck_assert_msg(notified_text("STATUS=serving 2 device(s)", T_MS),
+		      "no reload on SIGHUP while spinning");
 
 	/* the burst went on all along */
 	h_device(&env, "d0", &r0);
