@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check-spin.c - the promises about spin-before-block and placement
- * (issue 11) attacked with the real daemon: what a spinning intxd must
- * still do (its timers, signals, control requests, new sessions), that
- * an idle one does not spin, spin-us's bounds, and that cpu = LIST gives
- * clients and the log the CPUs the kernel really gave.  How much sooner
- * spinning delivers is the bench's business: nothing here is a latency.
- * The one figure measured, CPU time over an idle second, is compared
- * with a bound ten times the cost of the ticks and five times below
- * what spinning after them burns.
+ * (issue 11) attacked with the real daemon and real libintx clients: what
+ * a spinning intxd must still do (its timers, signals, control requests,
+ * new sessions), that an idle one does not spin, spin-us's bounds, that
+ * cpu = LIST gives clients and the log the CPUs the kernel really gave,
+ * and what intx_set_spin() must keep of intx_dispatch()'s promises (its
+ * time-out, EINTR, a revoked device, a session without a pipe).  How much
+ * sooner spinning delivers is the bench's business: nothing here is a
+ * latency.  The figures measured are CPU time (the daemon's over an idle
+ * second, bounded at about five times what its ticks cost and well below
+ * what spinning after them burnt; the client thread's, which a busy
+ * machine can only make smaller) and voluntary context switches.
  */
 #include <check.h>
 #include <errno.h>
