@@ -18,7 +18,7 @@
 #include "client.h"
 #include "conf.h"
 #include "control.h"
-#include "cpulist.h"
+#include "cpuset.h"
 #include "backend.h"
 #include "daemon.h"
 #include "device.h"
@@ -80,7 +80,7 @@ static void make_status(struct session *s, struct intx_msg_status *m)
 	for (i = 0; i < d->nlines; i++)
 		m->spurious += d->lines[i]->spurious;
 	if (placement_current(&cpus) == 0)
-		cpulist_format(&cpus, m->cpus, sizeof(m->cpus));
+		cpuset_to_wire(&cpus, m->cpus);
 }
 
 static void make_line(const struct line *l, struct intx_msg_line *m)
@@ -99,7 +99,7 @@ static void make_line(const struct line *l, struct intx_msg_line *m)
 	m->status_reads = l->status_reads;
 	m->merged = l->merged;
 	if (placement_line_cpus(l, &cpus) == 0)
-		cpulist_format(&cpus, m->cpus, sizeof(m->cpus));
+		cpuset_to_wire(&cpus, m->cpus);
 }
 
 static void make_device(const struct device *dev, struct intx_msg_device *m)

@@ -84,12 +84,11 @@ static void gave(struct placement *p, const cpu_set_t *cpus, char *list, size_t 
 
 static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
 {
-	char list[256];
+	char list[CPULIST_MAX];
 
 	if (p->pinned && CPU_EQUAL(cpus, &p->applied))
 		return;
-	if (cpulist_format(cpus, list, sizeof(list)) < 0)
-		snprintf(list, sizeof(list), "(%d, too many to list)", CPU_COUNT(cpus));
+	cpulist_format(cpus, list, sizeof(list));
 	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0) {
 		/* once per set: the follow timer would say it every second */
 		if (!p->told_refused || !CPU_EQUAL(cpus, &p->refused))

@@ -16,7 +16,7 @@
 #include "client.h"
 #include "conf.h"
 #include "control.h"
-#include "cpulist.h"
+#include "cpuset.h"
 #include "daemon.h"
 #include "device.h"
 #include "hoptrace.h"
@@ -269,7 +269,7 @@ static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
 	r.flags = dev->line->broadcast ? INTX_SUB_BROADCAST : 0;
 	memcpy(r.device, dev->name, sizeof(r.device));
 	if (placement_hint(s->daemon, dev, &cpus) == 0)
-		cpulist_format(&cpus, r.cpus, sizeof(r.cpus));
+		cpuset_to_wire(&cpus, r.cpus);
 	fd = dev->ops->client_fd ? dev->ops->client_fd(dev) : -1;
 	ret = session_send(s, &r, sizeof(r), fd);
 	if (ret < 0)

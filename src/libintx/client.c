@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "intx.h"
-#include "cpulist.h"
+#include "cpuset.h"
 #include "monotime.h"
 #include "proto.h"
 #include "request.h"
@@ -67,7 +67,7 @@ struct sub {
 	char name[INTX_NAME_MAX];
 	uint32_t device_id; /* valid while live */
 	uint32_t flags;     /* SUBSCRIBED.flags */
-	char cpus[INTX_CPUS_MAX]; /* SUBSCRIBED.cpus: intx_cpu()'s answer */
+	uint8_t cpus[INTX_CPUSET_BYTES]; /* SUBSCRIBED.cpus: intx_cpu()'s */
 	bool live;          /* subscribed on the current connection */
 	int dev_fd;         /* came with SUBSCRIBED (vfio device), or -1 */
 	int dma_fd;         /* came with DMA_FD (the VFIO container), or -1 */
@@ -866,6 +866,7 @@ int intx_set_spin(struct intx_client *c, unsigned usec)
 
 int intx_cpu(struct intx_client *c, const char *device, cpu_set_t *cpus)
 {
+	cpu_set_t set;
 	struct sub *s;
 
 	if (!c || !device || !cpus)
@@ -873,11 +874,11 @@ int intx_cpu(struct intx_client *c, const char *device, cpu_set_t *cpus)
 	s = sub_by_name(c, device);
 	if (!s)
 		return -ENOENT;
-	if (!s->cpus[0])
+	/* *cpus is left alone when there is no hint */
+	if (cpuset_from_wire(s->cpus, &set) == 0)
 		return -ENODATA;
-	/* the daemon wrote it with cpulist_format(): anything else is a
-	 * broken daemon */
-	return cpulist_parse(s->cpus, cpus) < 0 ? -EPROTO : 0;
+	*cpus = set;
+	return 0;
 }
 
 static int dma_fd(struct intx_client *c, const char *device)
