@@ -78,8 +78,8 @@ static void gave(struct placement *p, const cpu_set_t *cpus, char *list, size_t 
 		p->got = *cpus;
 		return;
 	}
-	if (!CPU_EQUAL(&p->got, cpus) && cpulist_format(&p->got, list, size) < 0)
-		snprintf(list, size, "(%d, too many to list)", CPU_COUNT(&p->got));
+	if (!CPU_EQUAL(&p->got, cpus))
+		cpulist_format(&p->got, list, size); /* CPULIST_MAX: it fits */
 }
 
 static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
