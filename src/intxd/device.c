@@ -18,6 +18,7 @@
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
+#include "loop.h"
 #include "session.h"
 
 static void device_log(int level, const struct device *dev, const char *fmt,
@@ -83,6 +84,7 @@ static void on_irq_fd(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	loop_busy(dev->daemon);
 	line_fd_event(dev->line, dev);
 }
 

@@ -23,6 +23,7 @@
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
+#include "loop.h"
 #include "placement.h"
 #include "session.h"
 #include "wire.h"
@@ -447,7 +448,10 @@ static int ack_pipe_drain(struct session *s, bool all)
 
 static void on_ack_ready(evutil_socket_t fd, short what, void *arg)
 {
-	(void)ack_pipe_drain(arg, false);
+	struct session *s = arg;
+
+	loop_busy(s->daemon);
+	(void)ack_pipe_drain(s, false);
 }
 
 /* Give the session an ACK pipe: its read end stays here, private (the
@@ -541,6 +545,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	unsigned char buf[INTX_MSG_MAX];
 	int k;
 
+	loop_busy(s->daemon);
 	for (k = 0; k < SESSION_BATCH && !s->dead && !control_busy(s); k++) {
 		unsigned nfds = 0;
 		long n = wire_recv(fd, buf, sizeof(buf), NULL, &nfds, MSG_DONTWAIT);
