@@ -135,6 +135,34 @@ static long read_list(int fd, int rtype, struct intx_msg_status *st)
 	}
 }
 
+/* out (a --json view) parses, and holds NBIG devices and NBIG clients;
+ * skipped without python3 (contrib/deps.sh --test installs it). */
+static void json_rows(struct h_env *e, const char *out, const char *view)
+{
+	char file[200], res[4096], n[16];
+	FILE *f;
+
+	if (h_run(res, sizeof(res), "/usr/bin/env", "python3", "-c", "import json",
+		  (char *)NULL) != 0) {
+		printf("long_replies: %s --json not parsed, no python3\n", view);
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/%s.json", e->dir, view);
+	snprintf(n, sizeof(n), "%d", NBIG);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(out, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(h_run(res, sizeof(res), "/usr/bin/env", "python3", "-c",
+			    "import json, sys\n"
+			    "d = json.load(open(sys.argv[1]))\n"
+			    "n = int(sys.argv[2])\n"
+			    "assert len(d['devices']) == n, len(d['devices'])\n"
+			    "assert len(d['clients']) == n, len(d['clients'])\n",
+			    file, n, (char *)NULL) == 0,
+		      "intxctl --json %s: %s", view, res);
+}
+
 START_TEST(long_replies)
 {
 	char *out = malloc(OUT_MAX);
@@ -187,6 +215,9 @@ START_TEST(long_replies)
 	ck_assert_uint_eq(count_prefix(out, "intxd_client_acked_total{"), NBIG);
 	ck_assert_int_eq(ctl(&e, out, OUT_MAX, "status", "--json", NULL), 0);
 	ck_assert_msg(strstr(out, "\"sessions\":0"), "status counts itself: %s", out);
+	/* and --json of 1024 rows each parses whole (python3's json) */
+	ck_assert_int_eq(ctl(&e, out, OUT_MAX, "stats", "--json", NULL), 0);
+	json_rows(&e, out, "stats");
 
 	h_daemon_stop(&e);
 	h_teardown(&e);

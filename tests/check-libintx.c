@@ -27,7 +27,10 @@
 #include <unistd.h>
 
 #include "check-run.h"
+#include "cpulist.h"
+#include "cpuset.h"
 #include "intx.h"
+#include "irqinfo.h"
 #include "proto.h"
 #include "wire.h"
 
@@ -1403,6 +1406,163 @@ START_TEST(strerror_texts)
 }
 END_TEST
 
+/* --- CPU sets of any size (SUBSCRIBED.cpus, LINE.cpus) ---------------- */
+
+/* A long affinity: every other CPU of 1024 and CPU 1023 (513 CPUs, a list
+ * of 2000 characters), read from a stand-in /proc as intxd's placement
+ * reads /proc/irq/N/effective_affinity_list. */
+#define LONG_IRQ 45
+static uint8_t long_wire[INTX_CPUSET_BYTES];
+static cpu_set_t long_set;
+static char long_list[CPULIST_MAX];
+
+static void long_affinity(void)
+{
+	char path[256], proc[128];
+	size_t len = 0;
+	FILE *fp;
+	int c;
+
+	for (c = 0; c < 1022; c += 2)
+		len += (size_t)snprintf(long_list + len, sizeof(long_list) - len, "%d,", c);
+	snprintf(long_list + len, sizeof(long_list) - len, "1022-1023");
+	snprintf(proc, sizeof(proc), "%s/proc", tmpdir);
+	ck_assert_int_eq(mkdir(proc, 0700), 0);
+	snprintf(path, sizeof(path), "%s/irq", proc);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/irq/%d", proc, LONG_IRQ);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/irq/%d/effective_affinity_list", proc,
+		 LONG_IRQ);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "%s\n", long_list);
+	ck_assert_int_eq(fclose(fp), 0);
+
+	ck_assert_int_eq(irqinfo_affinity(proc, LONG_IRQ, &long_set), 0);
+	ck_assert_int_eq(CPU_COUNT(&long_set), 513);
+	cpuset_to_wire(&long_set, long_wire);
+
+	ck_assert_int_eq(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/irq/%d", proc, LONG_IRQ);
+	ck_assert_int_eq(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/irq", proc);
+	ck_assert_int_eq(rmdir(path), 0);
+	ck_assert_int_eq(rmdir(proc), 0);
+}
+
+/* nic0: the long set; sim0: none known. */
+static void script_cpus(struct fake *f)
+{
+	struct intx_msg_subscribed r = { .device_id = 1 };
+
+	if (peer_welcome(f) < 0 || peer_subscribe_req(f) < 0)
+		return;
+	strcpy(r.device, "nic0");
+	memcpy(r.cpus, long_wire, sizeof(r.cpus));
+	if (peer_send(f, &r, INTX_MSG_SUBSCRIBED, sizeof(r), -1) < 0)
+		return;
+	if (peer_subscribe(f, 2) < 0)
+		return;
+	peer_linger(f);
+}
+
+START_TEST(cpu_hint_whole)
+{
+	struct intx_client *c;
+	struct calls k = { 0 };
+	struct fake f;
+	cpu_set_t got;
+
+	long_affinity();
+	fake_start(&f, script_cpus);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(intx_subscribe(c, "nic0", h_handled, &k), 0);
+	ck_assert_int_eq(intx_subscribe(c, "sim0", h_handled, &k), 0);
+	CPU_ZERO(&got);
+	ck_assert_int_eq(intx_cpu(c, "nic0", &got), 0);
+	ck_assert_int_eq(CPU_COUNT(&got), 513);
+	ck_assert(CPU_ISSET(1023, &got) && CPU_ISSET(1022, &got) && CPU_ISSET(0, &got));
+	ck_assert_msg(CPU_EQUAL(&got, &long_set), "intx_cpu() lost CPUs");
+	/* none known: -ENODATA, and the caller's set untouched */
+	ck_assert_int_eq(intx_cpu(c, "sim0", &got), -ENODATA);
+	ck_assert(CPU_EQUAL(&got, &long_set));
+	intx_close(c);
+	fake_join(&f);
+}
+END_TEST
+
+/* intxctl lines, twice (--json, then the table): LINE 45 with the long
+ * set, LINE "named" with none. */
+static void script_lines(struct fake *f)
+{
+	struct intx_msg_welcome w = { .session = 5 };
+	struct intx_msg_line l = { .irq = LONG_IRQ };
+	struct intx_msg_list_end e = { .what = INTX_Q_LINES, .count = 2 };
+	struct intx_msg_query q;
+
+	for (int n = 0; n < 2; n++) {
+		if (peer_accept(f) < 0 || peer_recv(f, &f->hello, INTX_MSG_HELLO) < 0)
+			return;
+		if (peer_send(f, &w, INTX_MSG_WELCOME, sizeof(w), -1) < 0 ||
+		    peer_recv(f, &q, INTX_MSG_QUERY) < 0)
+			return;
+		PEER_EXPECT(f, q.what == INTX_Q_LINES);
+		strcpy(l.name, "irq45");
+		l.irq = LONG_IRQ;
+		memcpy(l.cpus, long_wire, sizeof(l.cpus));
+		if (peer_send(f, &l, INTX_MSG_LINE, sizeof(l), -1) < 0)
+			return;
+		strcpy(l.name, "named");
+		l.irq = -1;
+		memset(l.cpus, 0, sizeof(l.cpus));
+		if (peer_send(f, &l, INTX_MSG_LINE, sizeof(l), -1) < 0 ||
+		    peer_send(f, &e, INTX_MSG_LIST_END, sizeof(e), -1) < 0)
+			return;
+		peer_linger(f);
+		close(f->cfd);
+		f->cfd = -1;
+	}
+}
+
+/* What intxctl -s sockpath ARGS printed (all of it), and its status. */
+static int run_intxctl(const char *args, char *out, size_t size)
+{
+	const char *prog = getenv("INTXCTL");
+	char cmd[512];
+	size_t n = 0, got;
+	FILE *p;
+
+	ck_assert_msg(prog && *prog, "INTXCTL is not set (run through make check)");
+	snprintf(cmd, sizeof(cmd), "'%s' -s '%s' %s", prog, sockpath, args);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (n + 1 < size && (got = fread(out + n, 1, size - 1 - n, p)) > 0)
+		n += got;
+	out[n] = 0;
+	ck_assert_uint_lt(n + 1, size);
+	return pclose(p);
+}
+
+START_TEST(intxctl_lines_whole)
+{
+	char out[16384], want[CPULIST_MAX + 64];
+	struct fake f;
+
+	long_affinity();
+	fake_start(&f, script_lines);
+	ck_assert_int_eq(run_intxctl("--json lines", out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "\"cpus\":\"%s\"", long_list);
+	ck_assert_msg(strstr(out, want), "no whole list in %s", out);
+	ck_assert_msg(strstr(out, "\"cpus\":\"\""), "no empty list in %s", out);
+	ck_assert_int_eq(run_intxctl("lines", out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "  %s\n", long_list);
+	ck_assert_msg(strstr(out, want), "no whole list in %s", out);
+	fake_join(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("libintx");
@@ -1430,6 +1590,12 @@ static Suite *suite(void)
 	tcase_add_test(t, pipe_burst_cut_by_read);
 	tcase_add_loop_test(t, ack_goes_down_the_ack_pipe, 0, 2);
 	tcase_add_test(t, strerror_texts);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("cpus");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, cpu_hint_whole);
+	tcase_add_test(t, intxctl_lines_whole);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -79,6 +79,35 @@ START_TEST(stderr_format)
 }
 END_TEST
 
+/* A message longer than the module's buffer, as placement logs a large
+ * host's CPU list: whole, not cut to fewer CPUs. */
+static char long_list[2100];
+
+static void long_message(void)
+{
+	log_info("running on CPU(s) %s (%s)", long_list, "cpu =");
+}
+
+START_TEST(long_message_whole)
+{
+	char *out, *want;
+	size_t len = 0;
+
+	for (int c = 0; c < 1024; c += 2)
+		len += (size_t)snprintf(long_list + len, sizeof(long_list) - len,
+					"%s%d", c ? "," : "", c);
+	ck_assert_uint_gt(len, 2000);
+	ck_assert_uint_lt(len, sizeof(long_list) - 1);
+	log_setup(LOG_INFO);
+	out = capture(long_message);
+	ck_assert_int_gt(asprintf(&want, "intxd: info: running on CPU(s) %s (cpu =)\n",
+				  long_list), 0);
+	ck_assert_str_eq(out, want);
+	free(want);
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("log");
@@ -86,6 +115,7 @@ int main(void)
 
 	tcase_add_test(t, rate_limit);
 	tcase_add_test(t, stderr_format);
+	tcase_add_test(t, long_message_whole);
 	suite_add_tcase(s, t);
 	return check_run(s);
 }

@@ -857,9 +857,9 @@ static void do_reload(struct model *m, uint32_t a, uint32_t b, uint32_t c)
 		m->dev[dv].line = (m->dev[dv].line + 1) % MAX_LINES;
 		moved = dv;
 		break;
-	case 6: /* redefine: the same device under another path, reopened */
+	case 6: /* redefine: the same device under another path, reopened
+		 * (masked still, if the administrator masked it) */
 		m->dev[dv].alias = !m->dev[dv].alias;
-		m->dev[dv].admin = false;
 		taken = dv;
 		break;
 	case 3: /* remove (not the last one: a client needs a device) */
@@ -1002,10 +1002,9 @@ static void run_step(struct model *m, const struct event_step *e)
 	case OP_ADMIN: {
 		struct device *x = m->dev[dv].present ? ddev(m, dv) : NULL;
 
-		if (x) {
+		/* a failed device refuses (ENODEV): nothing changed */
+		if (x && device_admin_mask(x, !m->dev[dv].admin) == 0)
 			m->dev[dv].admin = !m->dev[dv].admin;
-			(void)device_admin_mask(x, m->dev[dv].admin);
-		}
 		break;
 	}
 	case OP_TIME: {
@@ -1085,14 +1084,15 @@ static void drain(struct model *m)
 		for (k = 0; m->ses[i].alive && k < m->ndev; k++)
 			if (bound(m, m->ses[i].cli, k) && !m->ses[i].sub[k])
 				do_subscribe(m, &m->ses[i], (uint32_t)k);
-	for (k = 0; k < m->ndev; k++)
-		if (m->dev[k].admin && ddev(m, k)) {
-			m->dev[k].admin = false;
-			(void)device_admin_mask(ddev(m, k), false);
-		}
 	pump(m);
 	for (round = 0; round < 50 && !m->fail[0]; round++) {
 		struct event_step t = { OP_TIME, 0, 999, 0 };
+
+		/* each round: a failed device refuses unmask until it is back */
+		for (k = 0; k < m->ndev; k++)
+			if (m->dev[k].admin && m->dev[k].present && ddev(m, k) &&
+			    device_admin_mask(ddev(m, k), false) == 0)
+				m->dev[k].admin = false;
 
 		for (k = 0; k < m->ndev; k++)
 			lower(m, k);

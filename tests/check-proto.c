@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "check-run.h"
+#include "cpulist.h"
+#include "cpuset.h"
 #include "proto.h"
 #include "wire.h"
 
@@ -525,11 +527,140 @@ START_TEST(wire_listen_connect_peercred)
 }
 END_TEST
 
+/* --- CPU sets (STATUS/LINE/SUBSCRIBED.cpus) -------------------------- */
+
+/* set through a LINE record on a socket pair, checked as a peer checks it;
+ * what came out of the record's bitmap. */
+static cpu_set_t line_round_trip(const cpu_set_t *set, struct intx_msg_line *got)
+{
+	struct intx_msg_line m = { .irq = 11 };
+	unsigned char buf[INTX_MSG_MAX];
+	cpu_set_t out;
+	unsigned nfds;
+	int sv[2];
+
+	proto_hdr(&m.hdr, INTX_MSG_LINE, sizeof(m));
+	strcpy(m.name, "l0");
+	cpuset_to_wire(set, m.cpus);
+	pair(sv);
+	ck_assert_int_eq(wire_send(sv[0], &m, sizeof(m), -1, 0), 0);
+	ck_assert_int_eq(wire_recv(sv[1], buf, sizeof(buf), NULL, &nfds, 0),
+			 (long)sizeof(m));
+	close(sv[0]);
+	close(sv[1]);
+	ck_assert_int_eq(proto_check(buf, sizeof(m), nfds, INTX_FROM_DAEMON),
+			 INTX_MSG_LINE);
+	memcpy(got, buf, sizeof(*got));
+	ck_assert_int_eq(cpuset_from_wire(got->cpus, &out), CPU_COUNT(set));
+	return out;
+}
+
+/* Every other CPU of 1024: 512 CPUs, a list of about 2000 characters. */
+START_TEST(cpuset_every_other_1024)
+{
+	struct intx_msg_line got;
+	char list[CPULIST_MAX];
+	cpu_set_t set, out, back;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < 1024; i += 2)
+		CPU_SET(i, &set);
+	out = line_round_trip(&set, &got);
+	ck_assert_int_eq(CPU_COUNT(&out), 512);
+	ck_assert(CPU_EQUAL(&out, &set));
+	/* the bit layout is the same on every host: CPU i, bit i % 8 of
+	 * byte i / 8 */
+	for (i = 0; i < INTX_CPUSET_BYTES; i++)
+		ck_assert_uint_eq(got.cpus[i], 0x55);
+	/* and the list for humans holds every CPU */
+	ck_assert_int_eq(cpulist_format(&out, list, sizeof(list)), 0);
+	ck_assert_uint_gt(strlen(list), 1900);
+	ck_assert_int_eq(cpulist_parse(list, &back), 0);
+	ck_assert(CPU_EQUAL(&back, &set));
+	ck_assert_int_eq(strncmp(list, "0,2,4,", 6), 0);
+	ck_assert_str_eq(list + strlen(list) - 10, ",1020,1022");
+}
+END_TEST
+
+/* The last CPU a cpu_set_t holds, alone, with CPU 0, and every CPU: a
+ * bitmap with no zero byte is no unterminated string. */
+START_TEST(cpuset_cpu_1023)
+{
+	struct intx_msg_line got;
+	cpu_set_t set, out;
+	int i;
+
+	CPU_ZERO(&set);
+	CPU_SET(1023, &set);
+	out = line_round_trip(&set, &got);
+	ck_assert(CPU_ISSET(1023, &out) && CPU_COUNT(&out) == 1);
+	ck_assert_uint_eq(got.cpus[127], 0x80);
+	for (i = 0; i < 127; i++)
+		ck_assert_uint_eq(got.cpus[i], 0);
+
+	CPU_SET(0, &set);
+	out = line_round_trip(&set, &got);
+	ck_assert(CPU_EQUAL(&out, &set));
+	ck_assert_uint_eq(got.cpus[0], 0x01);
+
+	for (i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	out = line_round_trip(&set, &got);
+	ck_assert_int_eq(CPU_COUNT(&out), 1024);
+}
+END_TEST
+
+/* No set known: all zero bits, read back as none (intx_cpu()'s -ENODATA). */
+START_TEST(cpuset_none)
+{
+	struct intx_msg_line got;
+	uint8_t wire[INTX_CPUSET_BYTES];
+	cpu_set_t set, out;
+
+	CPU_ZERO(&set);
+	out = line_round_trip(&set, &got);
+	ck_assert_int_eq(CPU_COUNT(&out), 0);
+	for (int i = 0; i < INTX_CPUSET_BYTES; i++)
+		ck_assert_uint_eq(got.cpus[i], 0);
+	/* to_wire clears what was in the field before */
+	memset(wire, 0xff, sizeof(wire));
+	cpuset_to_wire(&set, wire);
+	ck_assert_int_eq(cpuset_from_wire(wire, &out), 0);
+}
+END_TEST
+
+/* The longest lists there are fit CPULIST_MAX: pairs ("0-1,3-4,...")
+ * and single CPUs apart ("0,2,..."), from the high CPUs down as well. */
+START_TEST(cpulist_max_fits)
+{
+	static const int step[] = { 3, 2 };
+	char list[CPULIST_MAX], small[16];
+	cpu_set_t set, back;
+
+	for (int k = 0; k < 2; k++) {
+		CPU_ZERO(&set);
+		for (int i = CPU_SETSIZE - 1; i >= 0; i -= step[k]) {
+			CPU_SET(i, &set);
+			if (step[k] == 3 && i > 0)
+				CPU_SET(i - 1, &set);
+		}
+		ck_assert_int_eq(cpulist_format(&set, list, sizeof(list)), 0);
+		ck_assert_int_eq(cpulist_parse(list, &back), 0);
+		ck_assert(CPU_EQUAL(&back, &set));
+		/* a short buffer: no list, never the CPUs that fit */
+		ck_assert_int_eq(cpulist_format(&set, small, sizeof(small)), -ENOSPC);
+		ck_assert_str_eq(small, "");
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("proto");
 	TCase *t = tcase_create("check");
 	TCase *w = tcase_create("wire");
+	TCase *c;
 	int ns = (int)(sizeof(strings) / sizeof(strings[0]));
 	int nr = (int)(sizeof(reserved) / sizeof(reserved[0]));
 
@@ -553,6 +684,13 @@ static Suite *suite(void)
 	tcase_add_test(w, wire_oversized);
 	tcase_add_test(w, wire_listen_connect_peercred);
 	suite_add_tcase(s, w);
+
+	c = tcase_create("cpuset");
+	tcase_add_test(c, cpuset_every_other_1024);
+	tcase_add_test(c, cpuset_cpu_1023);
+	tcase_add_test(c, cpuset_none);
+	tcase_add_test(c, cpulist_max_fits);
+	suite_add_tcase(s, c);
 	return s;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpulist.h"
 #include "json.h"
 #include "show.h"
 
@@ -101,6 +102,8 @@ static void jflags(struct json *j, uint32_t flags)
 
 static void json_line(struct json *j, const struct intx_msg_line *l)
 {
+	char cpus[CPULIST_MAX];
+
 	jopen(j, '{');
 	jstr(j, "name", FIELD(l, name));
 	jint_or_null(j, "irq", l->irq);
@@ -112,7 +115,7 @@ static void json_line(struct json *j, const struct intx_msg_line *l)
 	ju64(j, "status_reads", l->status_reads);
 	ju64(j, "merged", l->merged);
 	ju64(j, "rogues", l->rogues);
-	jstr(j, "cpus", FIELD(l, cpus));
+	jstr(j, "cpus", show_cpus(l->cpus, cpus), sizeof(cpus));
 	jclose(j, '}');
 }
 
@@ -192,6 +195,7 @@ void show_json_status(FILE *out, const struct show_data *d)
 {
 	const struct intx_msg_status *st = d->status;
 	struct json j = { .out = out };
+	char cpus[CPULIST_MAX];
 
 	jopen(&j, '{');
 	jstr(&j, "version", FIELD(st, version));
@@ -207,7 +211,7 @@ void show_json_status(FILE *out, const struct show_data *d)
 	ju64(&j, "delivered", st->delivered);
 	ju64(&j, "acked", st->acked);
 	ju64(&j, "spurious", st->spurious);
-	jstr(&j, "cpus", FIELD(st, cpus));
+	jstr(&j, "cpus", show_cpus(st->cpus, cpus), sizeof(cpus));
 	jclose(&j, '}');
 	fputc('\n', out);
 }

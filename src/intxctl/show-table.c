@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpulist.h"
 #include "show.h"
 
 static void *xrealloc(void *p, size_t n, size_t size)
@@ -153,6 +154,7 @@ void show_table_status(FILE *out, const struct show_data *d)
 {
 	const struct intx_msg_status *st = d->status;
 	uint64_t s = st->uptime_ns / 1000000000u;
+	char cpus[CPULIST_MAX];
 
 	fprintf(out, "version:   %.*s\n", (int)strnlen(FIELD(st, version)),
 		st->version);
@@ -172,8 +174,8 @@ void show_table_status(FILE *out, const struct show_data *d)
 	fprintf(out, "delivered: %" PRIu64 "\n", st->delivered);
 	fprintf(out, "acked:     %" PRIu64 "\n", st->acked);
 	fprintf(out, "spurious:  %" PRIu64 "\n", st->spurious);
-	fprintf(out, "cpus:      %.*s\n", (int)strnlen(FIELD(st, cpus)),
-		st->cpus[0] ? st->cpus : "?");
+	show_cpus(st->cpus, cpus);
+	fprintf(out, "cpus:      %s\n", cpus[0] ? cpus : "?");
 }
 
 void show_table_lines(FILE *out, const struct show_data *d)
@@ -181,6 +183,7 @@ void show_table_lines(FILE *out, const struct show_data *d)
 	static const char *const hdr[] = { "LINE", "IRQ", "MODE", "DEVICES",
 		"EVENTS", "SPURIOUS", "STATUS-READS", "MERGED", "CPU" };
 	struct table t = { 9, hdr, "lrlrrrrrl", NULL, 0, 0 };
+	char cpus[CPULIST_MAX];
 
 	for (size_t i = 0; i < d->nlines; i++) {
 		const struct intx_msg_line *l = &d->lines[i];
@@ -199,7 +202,7 @@ void show_table_lines(FILE *out, const struct show_data *d)
 		cell(&t, "%" PRIu64, l->merged);
 		/* the IRQ's effective affinity: where intxd and the
 		 * line's drivers run best (cpu = irq, intx_cpu()) */
-		cell_str(&t, FIELD(l, cpus));
+		cell_str(&t, show_cpus(l->cpus, cpus), sizeof(cpus));
 	}
 	table_print(out, &t);
 }
@@ -318,6 +321,12 @@ void show_table_event(FILE *out, const struct intx_msg_event *ev)
 {
 	bool handled = ev->kind == INTX_EV_ACK && (ev->flags & INTX_ACK_HANDLED);
 
+	if (ev->kind == INTX_EV_MISSED) {
+		fprintf(out, "%" PRIu64 ".%09" PRIu64 " missed   %" PRIu64
+			" event(s): this monitor did not keep up\n",
+			ev->ts_ns / 1000000000u, ev->ts_ns % 1000000000u, ev->seq);
+		return;
+	}
 	fprintf(out, "%" PRIu64 ".%09" PRIu64 " %-8s device=", ev->ts_ns / 1000000000u,
 		ev->ts_ns % 1000000000u, show_event_name(ev->kind));
 	/* Same sanitising as table cells: a name cannot drive the terminal. */

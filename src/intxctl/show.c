@@ -7,7 +7,19 @@
  */
 #include <string.h>
 
+#include "cpulist.h"
+#include "cpuset.h"
 #include "show.h"
+
+const char *show_cpus(const uint8_t *wire, char *buf)
+{
+	cpu_set_t set;
+
+	cpuset_from_wire(wire, &set);
+	/* CPULIST_MAX holds any set's list: it cannot fail */
+	cpulist_format(&set, buf, CPULIST_MAX);
+	return buf;
+}
 
 const char *show_device_state(uint32_t flags)
 {
@@ -70,6 +82,8 @@ const char *show_event_name(uint32_t kind)
 		return "line-dead";
 	case INTX_EV_REVIVED:
 		return "revived";
+	case INTX_EV_MISSED:
+		return "missed";
 	default:
 		return "unknown";
 	}

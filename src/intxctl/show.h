@@ -37,6 +37,10 @@ struct show_data {
  * failed, admin, inflight, pending, masked, idle. */
 const char *show_device_state(uint32_t flags);
 
+/* A record's CPU set (cpuset.h) as a list into buf, CPULIST_MAX
+ * (cpulist.h) bytes: every CPU, "" when none is known. */
+const char *show_cpus(const uint8_t *wire, char *buf);
+
 /* "selective" or "broadcast" from a line's flags. */
 const char *show_line_mode(uint32_t flags);
 /* The configured mode of STATUS, and an EVENT's kind, as words. */

@@ -18,7 +18,7 @@
 #include "client.h"
 #include "conf.h"
 #include "control.h"
-#include "cpulist.h"
+#include "cpuset.h"
 #include "backend.h"
 #include "daemon.h"
 #include "device.h"
@@ -34,6 +34,18 @@
 /* not a query: TEXT lines then an ERROR (a reload's problems) */
 #define CONTROL_TEXT 0
 
+union record {
+	struct intx_hdr hdr;
+	struct intx_msg_text text;
+	struct intx_msg_error error;
+	struct intx_msg_status status;
+	struct intx_msg_line line;
+	struct intx_msg_device device;
+	struct intx_msg_client client;
+	struct intx_msg_failure failure;
+	struct intx_msg_list_end end;
+};
+
 /* A control session's own state, hung on its session. */
 struct control {
 	struct session *s;
@@ -44,13 +56,11 @@ struct control {
 	uint32_t what;
 	unsigned next, count;
 	/* CONTROL_TEXT: lines (malloc'd, '\n' between; next is the offset
-	 * of the one to send), then last */
+	 * of the one to send), then last: the ERROR that ends a reload's
+	 * report, or a request's one reply (DONE, ERROR), which waits for
+	 * room as a list does */
 	char *text;
-	union {
-		struct intx_hdr hdr;
-		struct intx_msg_error error; /* a refused reload or restart */
-		struct intx_msg_done done;   /* a reload that went through */
-	} last;
+	union record last;
 	struct event *ev_write; /* on the session's socket, while busy */
 	bool restart; /* asked for the restart under way */
 };
@@ -85,7 +95,7 @@ static void make_status(struct session *s, struct intx_msg_status *m)
 	for (i = 0; i < d->nlines; i++)
 		m->spurious += d->lines[i]->spurious;
 	if (placement_current(&cpus) == 0)
-		cpulist_format(&cpus, m->cpus, sizeof(m->cpus));
+		cpuset_to_wire(&cpus, m->cpus);
 }
 
 static void make_line(const struct line *l, struct intx_msg_line *m)
@@ -104,7 +114,7 @@ static void make_line(const struct line *l, struct intx_msg_line *m)
 	m->status_reads = l->status_reads;
 	m->merged = l->merged;
 	if (placement_line_cpus(l, &cpus) == 0)
-		cpulist_format(&cpus, m->cpus, sizeof(m->cpus));
+		cpuset_to_wire(&cpus, m->cpus);
 }
 
 static void make_device(const struct device *dev, struct intx_msg_device *m)
@@ -159,18 +169,6 @@ static void make_client(const struct client *c, struct intx_msg_client *m)
 	m->timeouts = c->timeouts;
 }
 
-union record {
-	struct intx_hdr hdr;
-	struct intx_msg_text text;
-	struct intx_msg_error error;
-	struct intx_msg_done done;
-	struct intx_msg_status status;
-	struct intx_msg_line line;
-	struct intx_msg_device device;
-	struct intx_msg_client client;
-	struct intx_msg_failure failure;
-	struct intx_msg_list_end end;
-};
 
 /*
  * The cursor's next message: a record, else LIST_END (returns false once
@@ -195,10 +193,7 @@ static bool make_next(struct control *ctl, union record *r)
 			ctl->next += (unsigned)(n + (t[n] == '\n'));
 			return true;
 		}
-		if (ctl->last.hdr.type == INTX_MSG_DONE)
-			r->done = ctl->last.done;
-		else
-			r->error = ctl->last.error;
+		*r = ctl->last;
 		return false;
 	case INTX_Q_STATUS:
 		if (ctl->next++ == 0) {
@@ -291,12 +286,50 @@ bool control_busy(const struct session *s)
 	return s->ctl && s->ctl->busy;
 }
 
+/*
+ * A request's one reply, m (len bytes), sent as a list's records are:
+ * when the socket is full (a monitor's unread EVENTs fill it) it waits
+ * for room, and the session's next request with it, rather than end a
+ * session that reads, only late.  reply_after() sends TEXT records first,
+ * a line of text each (malloc'd, taken over; NULL: none).
+ */
+static int reply_after(struct control *ctl, char *text, const void *m, size_t len)
+{
+	memset(&ctl->last, 0, sizeof(ctl->last));
+	memcpy(&ctl->last, m, len);
+	free(ctl->text);
+	ctl->text = text;
+	ctl->busy = true;
+	ctl->what = CONTROL_TEXT;
+	ctl->next = 0;
+	ctl->count = 0;
+	return pump(ctl);
+}
+
+static int reply(struct control *ctl, const void *m, size_t len)
+{
+	return reply_after(ctl, NULL, m, len);
+}
+
+static int control_error(struct session *s, int err, unsigned req_type,
+			 const char *text)
+{
+	struct intx_msg_error m;
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_ERROR, sizeof(m));
+	m.error = err;
+	m.req_type = (uint16_t)req_type;
+	snprintf(m.text, sizeof(m.text), "%s", text);
+	return reply(s->ctl, &m, sizeof(m));
+}
+
 int control_query(struct session *s, const struct intx_msg_query *q)
 {
 	struct control *ctl = s->ctl;
 
 	if (q->what < INTX_Q_STATUS || q->what > INTX_Q_FAILED)
-		return session_error(s, EINVAL, INTX_MSG_QUERY, "unknown query");
+		return control_error(s, EINVAL, INTX_MSG_QUERY, "unknown query");
 	ctl->busy = true;
 	ctl->what = q->what;
 	ctl->next = 0;
@@ -311,7 +344,7 @@ static int send_done(struct session *s, unsigned type)
 	memset(&m, 0, sizeof(m));
 	proto_hdr(&m.hdr, INTX_MSG_DONE, sizeof(m));
 	m.req_type = type;
-	return session_send(s, &m, sizeof(m), -1);
+	return reply(s->ctl, &m, sizeof(m));
 }
 
 /* The group of the socket the peer came through: socket-group, else the
@@ -434,20 +467,8 @@ static bool may_admin(struct session *s, const char *what)
 			 (unsigned)s->cred.uid);
 	log_full(LOG_NOTICE, NULL, NULL, NULL, "session %u (pid %d): %s", s->id,
 		 (int)s->cred.pid, text);
-	(void)session_error(s, EPERM, INTX_MSG_ADMIN, text);
+	(void)control_error(s, EPERM, INTX_MSG_ADMIN, text);
 	return false;
-}
-
-/* TEXT records, a line of text each (malloc'd, taken over; NULL: none),
- * then ctl->last; streamed like a query's records. */
-static int stream_text(struct control *ctl, char *text)
-{
-	ctl->text = text;
-	ctl->busy = true;
-	ctl->what = CONTROL_TEXT;
-	ctl->next = 0;
-	ctl->count = 0;
-	return pump(ctl);
 }
 
 /* A reload or restart refused for its config: ERROR r, after every problem
@@ -455,29 +476,27 @@ static int stream_text(struct control *ctl, char *text)
  * the ERROR's text. */
 static int refuse(struct session *s, int r, char *msg, bool report)
 {
-	struct control *ctl = s->ctl;
+	struct intx_msg_error m;
 	unsigned n = 0;
-	bool lines;
 
 	for (const char *p = msg; *p; p++)
 		n += *p == '\n';
 	n += msg[0] != 0;
-	memset(&ctl->last, 0, sizeof(ctl->last));
-	proto_hdr(&ctl->last.hdr, INTX_MSG_ERROR, sizeof(ctl->last.error));
-	ctl->last.error.error = -r;
-	ctl->last.error.req_type = INTX_MSG_ADMIN;
+	memset(&m, 0, sizeof(m));
+	proto_hdr(&m.hdr, INTX_MSG_ERROR, sizeof(m));
+	m.error = -r;
+	m.req_type = INTX_MSG_ADMIN;
 	/* lines: every problem as TEXT, unless one fits the ERROR itself */
-	lines = report && (n > 1 || strlen(msg) >= sizeof(ctl->last.error.text));
-	if (lines) {
-		snprintf(ctl->last.error.text, sizeof(ctl->last.error.text),
+	if (report && (n > 1 || strlen(msg) >= sizeof(m.text))) {
+		snprintf(m.text, sizeof(m.text),
 			 "%u problem(s) in the configuration; the running one stays", n);
-		return stream_text(ctl, msg);
+		return reply_after(s->ctl, msg, &m, sizeof(m));
 	}
 	msg[strcspn(msg, "\n")] = 0; /* the first problem */
-	snprintf(ctl->last.error.text, sizeof(ctl->last.error.text), "%s",
+	snprintf(m.text, sizeof(m.text), "%s",
 		 n ? msg : "the configuration does not load; the running one stays");
 	free(msg);
-	return stream_text(ctl, NULL);
+	return reply(s->ctl, &m, sizeof(m));
 }
 
 /* RELOAD: a failure's ERROR says the first problem.  RELOAD_REPORT:
@@ -486,12 +505,13 @@ static int refuse(struct session *s, int r, char *msg, bool report)
  * through but left devices unopened says each as TEXT before its DONE. */
 static int reload(struct session *s, bool report)
 {
+	struct intx_msg_done done;
 	size_t size = 64 * 1024;
 	char *msg = malloc(size);
 	int r;
 
 	if (!msg)
-		return session_error(s, ENOMEM, INTX_MSG_ADMIN, "out of memory");
+		return control_error(s, ENOMEM, INTX_MSG_ADMIN, "out of memory");
 	log_info("reload asked by pid %d", (int)s->cred.pid);
 	r = daemon_reload(s->daemon, msg, size);
 	if (r < 0)
@@ -503,10 +523,10 @@ static int reload(struct session *s, bool report)
 		return send_done(s, INTX_MSG_ADMIN);
 	}
 	/* applied, but devices did not open: each as TEXT, then DONE */
-	memset(&s->ctl->last, 0, sizeof(s->ctl->last));
-	proto_hdr(&s->ctl->last.hdr, INTX_MSG_DONE, sizeof(s->ctl->last.done));
-	s->ctl->last.done.req_type = INTX_MSG_ADMIN;
-	return stream_text(s->ctl, msg);
+	memset(&done, 0, sizeof(done));
+	proto_hdr(&done.hdr, INTX_MSG_DONE, sizeof(done));
+	done.req_type = INTX_MSG_ADMIN;
+	return reply_after(s->ctl, msg, &done, sizeof(done));
 }
 
 /* RESTART: refused, with every problem, if the config does not load now
@@ -521,7 +541,7 @@ static int restart(struct session *s)
 	int r;
 
 	if (!msg)
-		return session_error(s, ENOMEM, INTX_MSG_ADMIN, "out of memory");
+		return control_error(s, ENOMEM, INTX_MSG_ADMIN, "out of memory");
 	log_info("restart asked by pid %d", (int)s->cred.pid);
 	r = daemon_check_config(d, msg, size);
 	if (r < 0) {
@@ -551,7 +571,7 @@ void control_restart_failed(struct daemon *d, int err)
 	TAILQ_FOREACH(s, &d->sessions, entry)
 		if (s->ctl && s->ctl->restart && !s->dead) {
 			s->ctl->restart = false;
-			(void)session_error(s, -err, INTX_MSG_ADMIN, text);
+			(void)control_error(s, -err, INTX_MSG_ADMIN, text);
 		}
 }
 
@@ -563,7 +583,7 @@ static int set_log_level(struct session *s, const char *name)
 	if (level < 0) {
 		snprintf(text, sizeof(text), "unknown log level '%s': expected %s",
 			 name, LOG_LEVEL_NAMES);
-		return session_error(s, EINVAL, INTX_MSG_ADMIN, text);
+		return control_error(s, EINVAL, INTX_MSG_ADMIN, text);
 	}
 	/* said at the more verbose of the two levels, so it is seen when
 	 * either one shows notices */
@@ -621,11 +641,11 @@ int control_admin(struct session *s, const struct intx_msg_admin *m)
 		r = m->op == INTX_ADMIN_QUARANTINE ? linewatch_quarantine(d, m->device, why) :
 						     linewatch_release(d, m->device, why);
 		if (r < 0)
-			return session_error(s, -r, INTX_MSG_ADMIN, strerror(-r));
+			return control_error(s, -r, INTX_MSG_ADMIN, strerror(-r));
 		return send_done(s, INTX_MSG_ADMIN);
 	}
 	if (m->op != INTX_ADMIN_MASK && m->op != INTX_ADMIN_UNMASK)
-		return session_error(s, EOPNOTSUPP, INTX_MSG_ADMIN,
+		return control_error(s, EOPNOTSUPP, INTX_MSG_ADMIN,
 				     "operation not supported by this intxd");
 	for (i = 0; i < d->ndevices; i++) {
 		struct device *dev = d->devices[i];
@@ -634,13 +654,13 @@ int control_admin(struct session *s, const struct intx_msg_admin *m)
 			continue;
 		r = device_admin_mask(dev, m->op == INTX_ADMIN_MASK);
 		if (r < 0)
-			return session_error(s, -r, INTX_MSG_ADMIN, strerror(-r));
+			return control_error(s, -r, INTX_MSG_ADMIN, strerror(-r));
 		log_full(LOG_NOTICE, dev->name, dev->line->name, NULL, "%s by pid %d",
 			 m->op == INTX_ADMIN_MASK ? "masked" : "unmasked",
 			 (int)s->cred.pid);
 		return send_done(s, INTX_MSG_ADMIN);
 	}
-	return session_error(s, ENOENT, INTX_MSG_ADMIN, "no such device");
+	return control_error(s, ENOENT, INTX_MSG_ADMIN, "no such device");
 }
 
 void control_notify_ready(struct daemon *d)

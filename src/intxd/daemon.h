@@ -51,6 +51,7 @@ struct daemon {
 	unsigned retry_ms;        /* its back-off; 0 when nothing failed */
 	struct linewatch *linewatch; /* line health (linewatch.h) */
 	struct placement *placement; /* the loop's CPUs (placement.h) */
+	bool loop_busy; /* loop.c's: this wakeup served work (loop_busy()) */
 
 	uint64_t start_ns;
 	/* rate limits for what peers can make us log */

@@ -18,6 +18,7 @@
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
+#include "loop.h"
 #include "session.h"
 
 static void device_log(int level, const struct device *dev, const char *fmt,
@@ -83,6 +84,7 @@ static void on_irq_fd(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	loop_busy(dev->daemon);
 	line_fd_event(dev->line, dev);
 }
 
@@ -138,19 +140,20 @@ int device_start(struct device *dev)
 		device_fail(dev, "event_add", -ENOMEM);
 		return -ENOMEM;
 	}
+	/* reopened by a reload, or carried over a restart (fdstore.h),
+	 * while masked by the administrator: masked it stays, asserting or
+	 * not, until intxctl unmask */
+	if (dev->admin_masked) {
+		r = dev->ops->mask(dev);
+		if (r < 0)
+			device_fail(dev, "mask", r);
+		return r;
+	}
 	/* An earlier driver (or intxd before a restart) may have left the
 	 * device masked by its kernel driver; nobody else will unmask it. */
 	r = dev->ops->cfg_read(dev, PCI_COMMAND, &cmd);
 	if (r < 0) {
 		device_fail(dev, "read Command", r);
-		return r;
-	}
-	/* masked by the administrator before a restart: held so, and what
-	 * it asserts stays pending until intxctl unmask */
-	if (dev->admin_masked) {
-		r = cmd & PCI_COMMAND_INTX_DISABLE ? 0 : dev->ops->mask(dev);
-		if (r < 0)
-			device_fail(dev, "mask", r);
 		return r;
 	}
 	if (!(cmd & PCI_COMMAND_INTX_DISABLE))
@@ -200,6 +203,10 @@ void device_offer(struct device *dev, uint64_t now)
 {
 	const struct line *l = dev->line;
 	unsigned i, k;
+
+	/* masked by the administrator: pending until intxctl unmask */
+	if (dev->admin_masked)
+		return;
 
 	if (!l || !l->broadcast) {
 		for (k = 0; k < dev->nsubs; k++)
@@ -348,9 +355,9 @@ int device_subscribe(struct device *dev, struct session *s)
 		unsigned i;
 
 		for (i = 0; i < l->ndevs; i++)
-			if (l->devs[i]->state == DEV_PENDING)
+			if (l->devs[i]->state == DEV_PENDING && !l->devs[i]->admin_masked)
 				ledger_deliver(l->devs[i], dev, s, now);
-	} else if (dev->state == DEV_PENDING) {
+	} else if (dev->state == DEV_PENDING && !dev->admin_masked) {
 		ledger_deliver(dev, dev, s, now_ns());
 	}
 	return 0;
@@ -396,6 +403,8 @@ int device_admin_mask(struct device *dev, bool mask)
 	}
 	if (dev->state == DEV_IDLE)
 		device_unmask(dev);
+	else if (dev->state == DEV_PENDING)
+		device_offer(dev, now_ns()); /* held back while masked */
 	return 0;
 }
 

@@ -151,8 +151,9 @@ static int read_unhandled(int irq, uint64_t *out)
 	return 0;
 }
 
-/* Set or clear Command bit 10 of a function through sysfs. */
-static int cmd_intx(const char *bdf, bool disable)
+/* Set or clear Command bit 10 of a function through sysfs; *was (if
+ * given): whether it was set. */
+static int cmd_intx(const char *bdf, bool disable, bool *was)
 {
 	uint16_t cmd, want;
 	int fd, r;
@@ -164,6 +165,8 @@ static int cmd_intx(const char *bdf, bool disable)
 	if (r == 0 && cmd == 0xffff)
 		r = -ENODEV;
 	if (r == 0) {
+		if (was)
+			*was = cmd & PCI_COMMAND_INTX_DISABLE;
 		want = disable ? cmd | PCI_COMMAND_INTX_DISABLE : cmd & ~PCI_COMMAND_INTX_DISABLE;
 		if (want != cmd)
 			r = pcidev_cfg_write16(fd, 0, PCI_COMMAND, want);
@@ -182,6 +185,23 @@ static void kmsg_say(const char *text)
 	if (write(fd, text, strlen(text)) < 0)
 		log_debug("linewatch: cannot write to /dev/kmsg: %s", strerror(errno));
 	close(fd);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg);
+
+/* The periodic look, if it is not running yet: with a served line of
+ * host functions, or a quarantine to end when a driver binds. */
+static int arm(struct linewatch *w)
+{
+	struct timeval tv = { 0, LINEWATCH_PERIOD_MS * 1000 };
+
+	if (!w->timer)
+		w->timer = event_new(w->d->base, -1, EV_PERSIST, on_tick, w);
+	if (!w->timer)
+		return -ENOMEM;
+	if (event_pending(w->timer, EV_TIMEOUT, NULL))
+		return 0;
+	return event_add(w->timer, &tv) < 0 ? -ENOMEM : 0;
 }
 
 int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why)
@@ -203,7 +223,7 @@ int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why)
 		return -EBUSY;
 	if (!quar_find(w, bdf) && w->nq >= LW_QUAR)
 		return -ENOSPC;
-	r = cmd_intx(bdf, true);
+	r = cmd_intx(bdf, true, NULL);
 	if (r < 0)
 		return r;
 	irq = pcidev_irq(bdf);
@@ -211,6 +231,11 @@ int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why)
 		snprintf(w->q[w->nq].bdf, sizeof(w->q[0].bdf), "%s", bdf);
 		w->q[w->nq++].irq = irq;
 	}
+	/* a daemon without lines of host functions does not look yet;
+	 * the quarantine ends when a driver binds all the same */
+	if (arm(w) < 0)
+		log_warn("linewatch: cannot arm its timer: the quarantine of %s "
+			 "ends by intxctl release only", bdf);
 	log_full(LOG_WARNING, bdf, NULL, NULL,
 		 "quarantine %s (irq %d): INTx Disable set (%s)", bdf, irq, why);
 	events_emit(d, INTX_EV_QUARANTINE, 0, irq < 0 ? 0 : (uint64_t)irq, bdf, "");
@@ -233,11 +258,32 @@ int linewatch_release(struct daemon *d, const char *bdf, const char *why)
 	if (pcidev_check_bdf(bdf) < 0)
 		return -EINVAL;
 	q = quar_find(w, bdf);
-	if (!q)
-		return -EALREADY;
-	irq = q->irq;
-	quar_drop(w, q);
-	r = cmd_intx(bdf, false);
+	if (q) {
+		irq = q->irq;
+		quar_drop(w, q);
+		r = cmd_intx(bdf, false, NULL);
+	} else {
+		/*
+		 * Not quarantined by this process: the list is its own, and
+		 * the INTx Disable of a quarantine outlives intxd (a restart,
+		 * an exit).  By hand, it is cleared all the same on a function
+		 * that nothing else could own: no driver, not served.
+		 */
+		char drv[64];
+		bool was = false;
+
+		r = pcidev_driver(bdf, drv, sizeof(drv));
+		if (r < 0)
+			return r;
+		if (served_pci(d, bdf))
+			return -EEXIST;
+		if (drv[0])
+			return -EBUSY;
+		irq = pcidev_irq(bdf);
+		r = cmd_intx(bdf, false, &was);
+		if (r == 0 && !was)
+			return -EALREADY;
+	}
 	log_full(LOG_NOTICE, bdf, NULL, NULL, "release %s (irq %d): INTx Disable %s (%s)",
 		 bdf, irq, r < 0 ? "could not be cleared" : "cleared", why);
 	events_emit(d, INTX_EV_RELEASE, 0, irq < 0 ? 0 : (uint64_t)irq, bdf, "");
@@ -496,6 +542,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	for (k = 0; k < n; k++)
 		check_line(w, todo[k], intr[k]);
 	check_quarantine(w);
+	/* armed for a quarantine alone (no line of host functions): done */
+	if (!n && !w->nq)
+		event_del(w->timer);
 }
 
 /* One kmsg record: "pri,seq,usec,flags;text". */
@@ -559,7 +608,6 @@ static void on_kmsg(evutil_socket_t fd, short what, void *arg)
 
 int linewatch_start(struct daemon *d)
 {
-	struct timeval tv = { 0, LINEWATCH_PERIOD_MS * 1000 };
 	struct linewatch *w = calloc(1, sizeof(*w));
 	unsigned i;
 	bool pci = false;
@@ -584,8 +632,7 @@ int linewatch_start(struct daemon *d)
 		if (!w->kmsg_ev || event_add(w->kmsg_ev, NULL) < 0)
 			log_warn("linewatch: cannot watch /dev/kmsg");
 	}
-	w->timer = event_new(d->base, -1, EV_PERSIST, on_tick, w);
-	if (!w->timer || event_add(w->timer, &tv) < 0) {
+	if (arm(w) < 0) {
 		log_err("linewatch: cannot arm its timer");
 		return -ENOMEM;
 	}

@@ -20,7 +20,9 @@
  *    monitors and written to the kernel log as "intxd: irq N: revived".
  * Only lines with uio or vfio devices are watched: a sim device's IRQ is
  * not the host's.  The watchdog runs when such a line exists at start; a
- * reload that brings the first one is watched from the next start.  All
+ * reload that brings the first one is watched from the next start.  Without
+ * one, it runs while a function is quarantined (to end that when a driver
+ * binds).  All
  * the state here is the watchdog's own; lines and devices are looked up
  * through the daemon each time.
  */
@@ -49,8 +51,9 @@ void linewatch_line_info(const struct daemon *d, const struct line *l,
 			 uint32_t *rogues, uint32_t *flags);
 
 /* intxctl quarantine/release BDF: 0, -EINVAL (not a PCI address), -ENOENT
- * (no such function), -EBUSY (a driver is bound: not ours to mask),
- * -EEXIST (served by intxd), -EALREADY (release: not quarantined), -errno. */
+ * (no such function), -EBUSY (a driver is bound: not ours to mask or, for
+ * one not quarantined by this process, unmask), -EEXIST (served by intxd),
+ * -EALREADY (release: INTx Disable is clear), -errno. */
 int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why);
 int linewatch_release(struct daemon *d, const char *bdf, const char *why);
 

@@ -65,14 +65,25 @@ const char *log_level_name(int level)
 void log_full(int level, const char *device, const char *line,
 	      const char *client, const char *fmt, ...)
 {
-	char msg[512];
+	char buf[512], *msg = buf, *big = NULL;
 	va_list ap;
+	int n;
 
 	if (level > log_cfg.max_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* a longer message whole (a large host's CPU list): cut, it would
+	 * tell of fewer CPUs */
+	if (n >= (int)sizeof(buf)) {
+		va_start(ap, fmt);
+		if (vasprintf(&big, fmt, ap) >= 0)
+			msg = big;
+		else
+			big = NULL;
+		va_end(ap);
+	}
 
 	if (log_cfg.journal) {
 		/* empty fields are kept: they make journalctl filters simple */
@@ -81,12 +92,13 @@ void log_full(int level, const char *device, const char *line,
 				"INTX_DEVICE=%s", device ? device : "",
 				"INTX_LINE=%s", line ? line : "",
 				"INTX_CLIENT=%s", client ? client : "", NULL);
-		return;
+	} else {
+		fprintf(stderr, "intxd: %s: %s%s%s%s%s%s%s\n", level_word(level),
+			device ? "device=" : "", device ? device : "",
+			device ? " " : "", client ? "client=" : "",
+			client ? client : "", client ? " " : "", msg);
 	}
-	fprintf(stderr, "intxd: %s: %s%s%s%s%s%s%s\n", level_word(level),
-		device ? "device=" : "", device ? device : "", device ? " " : "",
-		client ? "client=" : "", client ? client : "", client ? " " : "",
-		msg);
+	free(big);
 	(void)line;
 }
 

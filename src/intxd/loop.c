@@ -14,6 +14,11 @@ static bool stopped(struct event_base *base)
 	return event_base_got_exit(base) || event_base_got_break(base);
 }
 
+void loop_busy(struct daemon *d)
+{
+	d->loop_busy = true;
+}
+
 int loop_run(struct daemon *d)
 {
 	struct event_base *base = d->base;
@@ -24,17 +29,22 @@ int loop_run(struct daemon *d)
 		/* block until a wakeup, and handle its events: without
 		 * spin-us, one epoll_wait per wakeup as
 		 * event_base_dispatch() would */
+		d->loop_busy = false;
 		r = event_base_loop(base, EVLOOP_ONCE);
 		if (r != 0 || stopped(base))
 			return r;
-		if (d->conf->spin_us == 0)
-			continue;
-		/* the events of this wakeup are handled: poll for more */
-		until = now_ns() + (uint64_t)d->conf->spin_us * 1000u;
-		while (now_ns() < until) {
-			r = event_base_loop(base, EVLOOP_NONBLOCK);
-			if (r != 0 || stopped(base))
-				return r;
+		/* Poll for more only after a burst's work (loop_busy()), and
+		 * for spin-us after the last of it: a wakeup for a timer
+		 * alone (the watchdog, linewatch, placement) goes back to
+		 * sleep, or an idle daemon would spin after every tick. */
+		while (d->loop_busy && d->conf->spin_us > 0) {
+			until = now_ns() + (uint64_t)d->conf->spin_us * 1000u;
+			d->loop_busy = false;
+			while (!d->loop_busy && now_ns() < until) {
+				r = event_base_loop(base, EVLOOP_NONBLOCK);
+				if (r != 0 || stopped(base))
+					return r;
+			}
 		}
 	}
 }

@@ -19,6 +19,8 @@
 struct placement {
 	cpu_set_t orig;    /* the affinity intxd was started with */
 	cpu_set_t applied; /* what we set last (valid when pinned) */
+	cpu_set_t got;     /* what the kernel gave for it: its CPUs that are
+			    * online and in our cpuset (valid when pinned) */
 	bool pinned;
 	bool told_no_irq;  /* "cpu = irq: no host IRQ" said */
 	cpu_set_t refused; /* the last set sched_setaffinity refused, said */
@@ -67,14 +69,26 @@ static void unpin(struct placement *p)
 	p->pinned = false;
 }
 
+/* After sched_setaffinity(cpus): the kernel kept those of cpus that are
+ * online and allowed, silently.  They, not cpus, are where intxd runs, the
+ * clients' hint and what the log says (list: their text, when fewer). */
+static void gave(struct placement *p, const cpu_set_t *cpus, char *list, size_t size)
+{
+	if (placement_current(&p->got) < 0 || CPU_COUNT(&p->got) == 0) {
+		p->got = *cpus;
+		return;
+	}
+	if (!CPU_EQUAL(&p->got, cpus))
+		cpulist_format(&p->got, list, size); /* CPULIST_MAX: it fits */
+}
+
 static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
 {
-	char list[256];
+	char list[CPULIST_MAX];
 
 	if (p->pinned && CPU_EQUAL(cpus, &p->applied))
 		return;
-	if (cpulist_format(cpus, list, sizeof(list)) < 0)
-		snprintf(list, sizeof(list), "(%d, too many to list)", CPU_COUNT(cpus));
+	cpulist_format(cpus, list, sizeof(list));
 	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0) {
 		/* once per set: the follow timer would say it every second */
 		if (!p->told_refused || !CPU_EQUAL(cpus, &p->refused))
@@ -89,6 +103,7 @@ static void set(struct placement *p, const cpu_set_t *cpus, const char *why)
 	p->told_refused = false;
 	p->applied = *cpus;
 	p->pinned = true;
+	gave(p, cpus, list, sizeof(list));
 	log_info("running on CPU(s) %s (%s)", list, why);
 }
 
@@ -176,7 +191,7 @@ void placement_unpin(struct daemon *d)
 int placement_hint(const struct daemon *d, const struct device *dev, cpu_set_t *out)
 {
 	if (d->placement && d->placement->pinned) {
-		*out = d->placement->applied;
+		*out = d->placement->got;
 		return 0;
 	}
 	if (dev->line && placement_line_cpus(dev->line, out) == 0 && CPU_COUNT(out) > 0)

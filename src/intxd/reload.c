@@ -149,6 +149,9 @@ static int replace_device(struct daemon *d, struct device *old,
 	dev->id = old->id;
 	dev->seq = old->seq;
 	dev->n = old->n;
+	/* the administrator masked the name, not the object: device_start()
+	 * masks the reopened device */
+	dev->admin_masked = old->admin_masked;
 	ledger_drop_device(d, old);
 	/* the subscribers move over; old is closed before the new one opens
 	 * (a vfio group or a sim socket can be held once only) */

@@ -16,13 +16,14 @@
 #include "client.h"
 #include "conf.h"
 #include "control.h"
-#include "cpulist.h"
+#include "cpuset.h"
 #include "daemon.h"
 #include "device.h"
 #include "hoptrace.h"
 #include "ledger.h"
 #include "line.h"
 #include "log.h"
+#include "loop.h"
 #include "placement.h"
 #include "session.h"
 #include "wire.h"
@@ -30,6 +31,10 @@
 /* Messages handled per wakeup, so one busy peer cannot starve the others. */
 #define SESSION_BATCH 64
 #define SESSION_GROUPS_MAX 64
+/* A peer says HELLO at once (libintx, intxctl); one that does not would
+ * hold a place under max-sessions and max-sessions-per-uid for ever.  As
+ * long as libintx waits for a reply. */
+#define SESSION_HELLO_S 10
 
 static const char *session_who(const struct session *s)
 {
@@ -90,6 +95,17 @@ static void on_write(evutil_socket_t fd, short what, void *arg);
 static void on_kill(evutil_socket_t fd, short what, void *arg)
 {
 	session_free(arg);
+}
+
+static void on_hello_late(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->role || s->dead)
+		return;
+	session_refuse(s, ETIMEDOUT, 0, "no HELLO within %d s of connecting",
+		       SESSION_HELLO_S);
+	session_kill(s, "no HELLO");
 }
 
 void session_kill(struct session *s, const char *why)
@@ -268,7 +284,7 @@ static int on_subscribe(struct session *s, const struct intx_msg_subscribe *m)
 	r.flags = dev->line->broadcast ? INTX_SUB_BROADCAST : 0;
 	memcpy(r.device, dev->name, sizeof(r.device));
 	if (placement_hint(s->daemon, dev, &cpus) == 0)
-		cpulist_format(&cpus, r.cpus, sizeof(r.cpus));
+		cpuset_to_wire(&cpus, r.cpus);
 	fd = dev->ops->client_fd ? dev->ops->client_fd(dev) : -1;
 	ret = session_send(s, &r, sizeof(r), fd);
 	if (ret < 0)
@@ -432,7 +448,10 @@ static int ack_pipe_drain(struct session *s, bool all)
 
 static void on_ack_ready(evutil_socket_t fd, short what, void *arg)
 {
-	(void)ack_pipe_drain(arg, false);
+	struct session *s = arg;
+
+	loop_busy(s->daemon);
+	(void)ack_pipe_drain(s, false);
 }
 
 /* Give the session an ACK pipe: its read end stays here, private (the
@@ -526,6 +545,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	unsigned char buf[INTX_MSG_MAX];
 	int k;
 
+	loop_busy(s->daemon);
 	for (k = 0; k < SESSION_BATCH && !s->dead && !control_busy(s); k++) {
 		unsigned nfds = 0;
 		long n = wire_recv(fd, buf, sizeof(buf), NULL, &nfds, MSG_DONTWAIT);
@@ -755,9 +775,11 @@ int session_new(struct daemon *d, int fd)
 	s->ev_read = event_new(d->base, fd, EV_READ | EV_PERSIST, on_read, s);
 	s->ev_write = event_new(d->base, fd, EV_WRITE, on_write, s);
 	s->ev_kill = event_new(d->base, -1, 0, on_kill, s);
+	s->ev_hello = evtimer_new(d->base, on_hello_late, s);
 	r = -ENOMEM;
 	if (!s->subscribed || !s->ev_read || !s->ev_write ||
-	    !s->ev_kill || event_add(s->ev_read, NULL) < 0)
+	    !s->ev_kill || !s->ev_hello || event_add(s->ev_read, NULL) < 0 ||
+	    event_add(s->ev_hello, &(struct timeval){ SESSION_HELLO_S, 0 }) < 0)
 		goto fail;
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->nsessions++;
@@ -815,6 +837,8 @@ void session_free(struct session *s)
 		event_free(s->ev_write);
 	if (s->ev_kill)
 		event_free(s->ev_kill);
+	if (s->ev_hello)
+		event_free(s->ev_hello);
 	close(s->fd);
 	if (s->ev_ack)
 		ack_pipe_close(s);

@@ -41,8 +41,10 @@ struct session {
 	unsigned ack_ncarry;
 	struct ucred cred;
 	struct event *ev_kill;
+	struct event *ev_hello; /* ends a session that never says HELLO */
 	int role; /* 0 until HELLO */
 	bool monitor;
+	uint64_t missed; /* monitor: events not sent since the last one (events.c) */
 	bool dead;   /* killed; freed from the loop */
 	bool linked; /* on the daemon's list */
 	struct client *client;

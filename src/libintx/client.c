@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "intx.h"
-#include "cpulist.h"
+#include "cpuset.h"
 #include "monotime.h"
 #include "proto.h"
 #include "request.h"
@@ -67,7 +67,7 @@ struct sub {
 	char name[INTX_NAME_MAX];
 	uint32_t device_id; /* valid while live */
 	uint32_t flags;     /* SUBSCRIBED.flags */
-	char cpus[INTX_CPUS_MAX]; /* SUBSCRIBED.cpus: intx_cpu()'s answer */
+	uint8_t cpus[INTX_CPUSET_BYTES]; /* SUBSCRIBED.cpus: intx_cpu()'s */
 	bool live;          /* subscribed on the current connection */
 	int dev_fd;         /* came with SUBSCRIBED (vfio device), or -1 */
 	int dma_fd;         /* came with DMA_FD (the VFIO container), or -1 */
@@ -871,6 +871,7 @@ int intx_set_spin(struct intx_client *c, unsigned usec)
 
 int intx_cpu(struct intx_client *c, const char *device, cpu_set_t *cpus)
 {
+	cpu_set_t set;
 	struct sub *s;
 
 	if (!c || !device || !cpus)
@@ -878,11 +879,11 @@ int intx_cpu(struct intx_client *c, const char *device, cpu_set_t *cpus)
 	s = sub_by_name(c, device);
 	if (!s)
 		return -ENOENT;
-	if (!s->cpus[0])
+	/* *cpus is left alone when there is no hint */
+	if (cpuset_from_wire(s->cpus, &set) == 0)
 		return -ENODATA;
-	/* the daemon wrote it with cpulist_format(): anything else is a
-	 * broken daemon */
-	return cpulist_parse(s->cpus, cpus) < 0 ? -EPROTO : 0;
+	*cpus = set;
+	return 0;
 }
 
 static int dma_fd(struct intx_client *c, const char *device)
@@ -1008,20 +1009,26 @@ static int run_queue(struct intx_client *c, int *done)
 	return 0;
 }
 
-/* Spin-before-block: poll fd without waiting for up to us microseconds.
- * 1 when it became readable, 0 when the time ran out, -errno. */
-static int spin(int fd, unsigned us)
+/* Spin-before-block (intx_set_spin()), before a wait until deadline (-1:
+ * none): poll fd without waiting for up to spin-us, never past the
+ * deadline.  1 when fd became readable, 0 when the time ran out (or
+ * there is no spin), -errno. */
+static int spin(const struct intx_client *c, int fd, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int64_t until = mono_ns() + (int64_t)us * 1000;
+	int64_t until = mono_ns() + (int64_t)c->spin_us * 1000;
 	int r;
 
+	if (c->spin_us == 0)
+		return 0;
+	if (deadline >= 0 && deadline * 1000000 < until)
+		until = deadline * 1000000;
 	for (;;) {
+		if (mono_ns() >= until)
+			return 0;
 		r = poll(&p, 1, 0);
 		if (r != 0)
 			return r < 0 ? -errno : 1;
-		if (mono_ns() >= until)
-			return 0;
 	}
 }
 
@@ -1038,22 +1045,11 @@ static int read_pipe(struct intx_client *c, int64_t deadline)
 	unsigned char *buf = c->pipe_buf;
 	size_t have, off = 0;
 	ssize_t n;
-	unsigned spin_us;
-	int k = 0, r = 0;
+	int k = 0, r;
 
-	/* a caller that may wait: spin first (intx_set_spin()), never past
-	 * its deadline */
-	spin_us = c->spin_us;
-	if (spin_us && deadline >= 0) {
-		int64_t left_us = deadline * 1000 - mono_ns() / 1000;
-
-		spin_us = left_us <= 0 ? 0 : left_us < spin_us ? (unsigned)left_us : spin_us;
-	}
-	if (spin_us) {
-		r = spin(c->nfd, spin_us);
-		if (r < 0)
-			return r;
-	}
+	r = spin(c, c->nfd, deadline);
+	if (r < 0)
+		return r;
 	if (deadline >= 0 && r == 0) {
 		struct pollfd p = { .fd = c->nfd, .events = POLLIN };
 
@@ -1155,6 +1151,13 @@ static int dispatch(struct intx_client *c, int timeout_ms)
 		if (done > 0)
 			return done;
 
+		/* no notification pipe (the daemon was out of fds): spin
+		 * on the socket */
+		r = spin(c, c->rq.fd, deadline);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
 		if (deadline < 0) {
 			/* No time-out: wait in the read itself, one system
 			 * call fewer than poll() then read. */

@@ -25,7 +25,9 @@
  *      answers ERROR EPERM.  For the client role: DMA, answered by DMA_FD
  *      carrying the VFIO container fd of a vfio device (IOMMU mappings).
  *      Placement (issue 11): STATUS.cpus, LINE.cpus and SUBSCRIBED.cpus,
- *      CPU lists as taskset -c writes them.
+ *      CPU sets as bitmaps of INTX_CPUSET_BYTES (cpuset.h), room for any
+ *      cpu_set_t (before release they were text lists in 64 bytes, which
+ *      held no list on a host with many CPUs).
  *      ACK_PIPE, answered by ACK_PIPE_FD carrying the write end of a
  *      pipe on which the client may write its ACKs as fixed 32-byte
  *      records (struct intx_msg_ack, header included): a pipe write costs
@@ -48,7 +50,9 @@
 #define INTX_TEXT_MAX 160 /* human-readable error text, incl. NUL */
 #define INTX_MSG_MAX 512  /* no valid message is longer */
 #define INTX_FDS_MAX 1    /* no valid message carries more fds */
-#define INTX_CPUS_MAX 64  /* a CPU list ("0,2-3") incl. NUL; "" = none */
+/* A CPU set: CPU i is bit i % 8 of byte i / 8 (cpuset.h); all zero =
+ * none known.  1024 CPUs, glibc's CPU_SETSIZE. */
+#define INTX_CPUSET_BYTES 128
 
 enum intx_msg_type {
 	/* 0x01..0x3f: client -> daemon */
@@ -128,8 +132,8 @@ struct intx_msg_subscribed {
 	char device[INTX_NAME_MAX];
 	/* where a driver of this device runs best (intx_cpu()): the
 	 * daemon's CPUs when it is pinned (cpu =), else the CPUs of the
-	 * device's IRQ; "" for no hint (sim devices of an unpinned daemon) */
-	char cpus[INTX_CPUS_MAX];
+	 * device's IRQ; none for no hint (sim devices of an unpinned daemon) */
+	uint8_t cpus[INTX_CPUSET_BYTES];
 };
 
 struct intx_msg_unsubscribe {
@@ -309,7 +313,7 @@ struct intx_msg_status {
 	uint32_t pid;
 	uint32_t lines, devices, clients, sessions; /* sessions: drivers' */
 	uint64_t raised, delivered, acked, spurious;
-	char cpus[INTX_CPUS_MAX]; /* the CPUs the daemon may run on now */
+	uint8_t cpus[INTX_CPUSET_BYTES]; /* the CPUs the daemon may run on now */
 };
 
 /* LINE/DEVICE.flags */
@@ -336,7 +340,7 @@ struct intx_msg_line {
 	uint64_t spurious; /* events where no device asserted */
 	uint64_t status_reads;
 	uint64_t merged; /* wakeups of a device intxd holds masked (uio re-signals) */
-	char cpus[INTX_CPUS_MAX]; /* the IRQ's effective affinity; "" none */
+	uint8_t cpus[INTX_CPUSET_BYTES]; /* the IRQ's effective affinity */
 };
 
 struct intx_msg_device {
@@ -406,6 +410,9 @@ enum intx_event_kind {
 	INTX_EV_RELEASE = 22,    /* and cleared again */
 	INTX_EV_LINE_DEAD = 23,  /* the kernel disabled a served line */
 	INTX_EV_REVIVED = 24,    /* it serves again */
+	/* seq: how many events this monitor missed just before this one (its
+	 * socket was full); device and client "" */
+	INTX_EV_MISSED = 30,
 };
 
 struct intx_msg_event {
@@ -423,7 +430,7 @@ _Static_assert(sizeof(struct intx_hdr) == 8, "hdr");
 _Static_assert(sizeof(struct intx_msg_hello) == 80, "hello");
 _Static_assert(sizeof(struct intx_msg_welcome) == 80, "welcome");
 _Static_assert(sizeof(struct intx_msg_subscribe) == 72, "subscribe");
-_Static_assert(sizeof(struct intx_msg_subscribed) == 144, "subscribed");
+_Static_assert(sizeof(struct intx_msg_subscribed) == 208, "subscribed");
 _Static_assert(sizeof(struct intx_msg_unsubscribe) == 16, "unsubscribe");
 _Static_assert(sizeof(struct intx_msg_notify) == 32, "notify");
 _Static_assert(sizeof(struct intx_msg_ack) == 32, "ack");
@@ -431,8 +438,8 @@ _Static_assert(sizeof(struct intx_msg_revoked) == 176, "revoked");
 _Static_assert(sizeof(struct intx_msg_error) == 176, "error");
 _Static_assert(sizeof(struct intx_msg_query) == 16, "query");
 _Static_assert(sizeof(struct intx_msg_admin) == 80, "admin");
-_Static_assert(sizeof(struct intx_msg_status) == 168, "status");
-_Static_assert(sizeof(struct intx_msg_line) == 184, "line");
+_Static_assert(sizeof(struct intx_msg_status) == 232, "status");
+_Static_assert(sizeof(struct intx_msg_line) == 248, "line");
 _Static_assert(sizeof(struct intx_msg_device) == 272, "device");
 _Static_assert(sizeof(struct intx_msg_client) == 128, "client");
 _Static_assert(sizeof(struct intx_msg_event) == 160, "event");

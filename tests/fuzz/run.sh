@@ -13,6 +13,13 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 	-D_GNU_SOURCE -DSYSCONFDIR=\"/etc\" -DPKGVERSION=\"fuzz\"
 	-I"$top/src/shared" -I"$top/src/intxd")
 clang "${cflags[@]}" -o "$out/fuzz-proto" "$top/tests/fuzz/fuzz-proto.c" "$top/src/shared/proto.c"
+# the protocol's seeds come from its own table: one valid message per type
+clang -g -O1 -D_GNU_SOURCE -I"$top/src/shared" -o "$out/mkseeds" \
+	"$top/tests/fuzz/mkseeds.c" "$top/src/shared/proto.c"
+rm -rf "$out/corpus-proto"
+mkdir -p "$out/corpus-proto"
+"$out/mkseeds" "$out/corpus-proto"
+cp "$top/tests/fuzz/corpus-proto/"* "$out/corpus-proto/"
 clang "${cflags[@]}" $(pkg-config --cflags inih) -o "$out/fuzz-conf" \
 	"$top/tests/fuzz/fuzz-conf.c" "$top/src/intxd/conf.c" "$top/src/shared/proto.c" \
 	"$top/src/shared/cpulist.c" \
@@ -21,10 +28,12 @@ clang "${cflags[@]}" $(pkg-config --cflags inih) -o "$out/fuzz-conf" \
 status=0
 for t in proto conf; do
 	mkdir -p "$out/new-$t"
+	corpus=$top/tests/fuzz/corpus-$t
+	[ "$t" = proto ] && corpus=$out/corpus-proto
 	echo "=== fuzz-$t: $secs s"
 	if ! "$out/fuzz-$t" -max_total_time="$secs" -max_len=4096 -timeout=10 \
 		-artifact_prefix="$out/crash-$t-" \
-		"$out/new-$t" "$top/tests/fuzz/corpus-$t" 2>"$out/fuzz-$t.log"; then
+		"$out/new-$t" "$corpus" 2>"$out/fuzz-$t.log"; then
 		echo "fuzz-$t: FAILED, see $out/fuzz-$t.log and $out/crash-$t-*"
 		tail -30 "$out/fuzz-$t.log"
 		status=1

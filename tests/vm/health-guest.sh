@@ -15,6 +15,10 @@
 #        by hand (intxctl's ADMIN op) and intxd brings the line back.
 #     2. quarantine = yes (reload), the culprit released: intxd masks it by
 #        itself and brings the line back if the kernel disabled it first.
+#     3. intxd exits, the culprit stays masked; a new intxd releases it by
+#        hand (the list of what it quarantined was the old one's).
+#     4. an intxd with no line of its own quarantines the culprit by hand,
+#        and ends the quarantine when a driver binds to it.
 #     Every raise on the three must be delivered in both.  Then doctor.
 # Figures on stdout ("RESULT health ..."); exit 0 only if every check passed.
 set -u
@@ -161,6 +165,47 @@ grep -q "quarantine $X (irq $IRQ): INTx Disable set (quarantine = yes)" /tmp/int
     || failed "intxd did not quarantine the culprit by itself"
 "$INTXCTL" --socket $SOCK lines
 doctor_check quarantined false
+kill -TERM $dpid
+wait $dpid || failed "intxd exited $?"
+
+echo "== 3. the quarantine outlives intxd; a new one releases it by hand"
+# Command bit 10 of $1, from its config space
+intx_disable() {
+    python3 -c 'import sys; c = open(sys.argv[1], "rb").read(6); print(c[5] >> 2 & 1)' \
+        /sys/bus/pci/devices/$1/config
+}
+[ "$(intx_disable $X)" = 1 ] || failed "the culprit's INTx Disable did not outlive intxd"
+conf vfio no
+"$INTXD" -c /tmp/intxd.conf 2> /tmp/intxd3.log &
+dpid=$!
+i=0; until "$INTXCTL" --socket $SOCK status > /dev/null 2>&1 || [ $i -ge 100 ]; do
+    sleep 0.1; i=$((i + 1)); done
+"$INTXCTL" --socket $SOCK release $X || failed "a new intxd did not release the culprit"
+[ "$(intx_disable $X)" = 0 ] || failed "INTx Disable still set after release"
+"$INTXCTL" --socket $SOCK release $X 2> /tmp/release.err && failed "a second release succeeded"
+grep -q "Operation already in progress" /tmp/release.err \
+    || failed "second release: $(cat /tmp/release.err)"
+# and calm again (it still asserts)
+"$INTXCTL" --socket $SOCK quarantine $X || failed "quarantine again"
+[ "$(intx_disable $X)" = 1 ] || failed "INTx Disable not set by quarantine"
+grep -E "release|quarantine" /tmp/intxd3.log
+kill -TERM $dpid
+wait $dpid || failed "intxd exited $?"
+
+echo "== 4. an intxd serving no line of its own ends its quarantine when a driver binds"
+printf '[intxd]\nsocket = %s\n' $SOCK > /tmp/intxd-empty.conf
+"$INTXD" -c /tmp/intxd-empty.conf 2> /tmp/intxd4.log &
+dpid=$!
+i=0; until "$INTXCTL" --socket $SOCK status > /dev/null 2>&1 || [ $i -ge 100 ]; do
+    sleep 0.1; i=$((i + 1)); done
+"$INTXCTL" --socket $SOCK quarantine $X || failed "quarantine by an intxd without lines"
+bind uio_pci_generic $X
+# its watchdog looks every 50 ms: 10 s is plenty
+i=0; until grep -q "release $X .*driver uio_pci_generic bound to it" /tmp/intxd4.log \
+    || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q "release $X .*driver uio_pci_generic bound to it" /tmp/intxd4.log \
+    || failed "intxd without lines did not end the quarantine when a driver bound"
+grep -E "release|quarantine" /tmp/intxd4.log
 kill -TERM $dpid
 wait $dpid || failed "intxd exited $?"
 echo "== intxd log (line health)"
