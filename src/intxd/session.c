@@ -64,11 +64,7 @@ int session_error(struct session *s, int err, unsigned req_type,
 {
 	struct intx_msg_error m;
 
-	memset(&m, 0, sizeof(m));
-	proto_hdr(&m.hdr, INTX_MSG_ERROR, sizeof(m));
-	m.error = err;
-	m.req_type = (uint16_t)req_type;
-	snprintf(m.text, sizeof(m.text), "%s", text);
+	proto_error(&m, err, req_type, text);
 	return session_send(s, &m, sizeof(m), -1);
 }
 
