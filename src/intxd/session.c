@@ -217,6 +217,8 @@ static int on_hello(struct session *s, const struct intx_msg_hello *m)
 		session_refuse(s, EPROTO, INTX_MSG_HELLO, "HELLO sent twice");
 		return -EPROTO;
 	}
+	/* it came: no wakeup for the deadline (a refused one ends anyway) */
+	event_del(s->ev_hello);
 	if (m->role == INTX_ROLE_CLIENT)
 		return admit_client(s, m);
 	if (m->role != INTX_ROLE_CONTROL) {
