@@ -109,12 +109,20 @@ static int recv_msg(struct ctl *ctl, union msgbuf *m, int timeout_ms)
 	return r;
 }
 
+/* HELLO as a control session (a session before is closed).  Hung up on
+ * before the answer: that intxd was executing itself again (intxctl
+ * restart), and the new one answers on the same socket; asked again, a
+ * few times, as restarts can follow one another. */
 static int ctl_connect(struct ctl *ctl)
 {
 	union msgbuf m;
+	int r, tries = 0;
 
-	return req_hello(&ctl->rq, ctl->socket, INTX_ROLE_CONTROL, "",
-			 REPLY_TIMEOUT_MS, NULL, NULL, &m);
+	do
+		r = req_hello(&ctl->rq, ctl->socket, INTX_ROLE_CONTROL, "",
+			      REPLY_TIMEOUT_MS, NULL, NULL, &m);
+	while ((r == -ECONNRESET || r == -EPIPE) && ++tries < 3);
+	return r;
 }
 
 /* QUERY what; the records must be of rectype (size recsize) and end with
@@ -362,7 +370,6 @@ static int admin(struct ctl *ctl, uint32_t op, const char *device)
 		/* the session ended before the answer: an intxd executing
 		 * itself again (intxctl restart) keeps its socket, and the
 		 * new one answers; a stopped one does not */
-		req_close(&ctl->rq);
 		r = ctl_connect(ctl);
 		if (r == 0)
 			r = ask(ctl, &a, &m);
@@ -455,7 +462,6 @@ static int cmd_monitor(struct ctl *ctl, char **argv)
 			/* an intxd executing itself again (intxctl restart)
 			 * keeps its socket, and the new one answers a connection
 			 * made now; a stopped one does not */
-			req_close(&ctl->rq);
 			if (ctl_connect(ctl) < 0 ||
 			    send_req(ctl, &mon, sizeof(mon)) < 0)
 				return r;
@@ -686,7 +692,7 @@ int main(int argc, char **argv)
 	struct ctl ctl = { 0 };
 	const struct cmd *cmd;
 	char **args;
-	int c, nargs = 0, r, tries;
+	int c, nargs = 0, r;
 
 	ctl.socket = getenv("INTXD_SOCKET");
 	if (!ctl.socket || !*ctl.socket)
@@ -778,15 +784,7 @@ int main(int argc, char **argv)
 	}
 
 	if (!cmd->offline) {
-		/* hung up on before the answer to HELLO: that intxd was
-		 * executing itself again (intxctl restart); the new one
-		 * answers on the same socket */
-		for (tries = 0; tries < 3; tries++) {
-			r = ctl_connect(&ctl);
-			if (r != -ECONNRESET && r != -EPIPE)
-				break;
-			req_close(&ctl.rq);
-		}
+		r = ctl_connect(&ctl);
 		if (r < 0) {
 			char why[256];
 

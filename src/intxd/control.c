@@ -316,11 +316,7 @@ static int control_error(struct session *s, int err, unsigned req_type,
 {
 	struct intx_msg_error m;
 
-	memset(&m, 0, sizeof(m));
-	proto_hdr(&m.hdr, INTX_MSG_ERROR, sizeof(m));
-	m.error = err;
-	m.req_type = (uint16_t)req_type;
-	snprintf(m.text, sizeof(m.text), "%s", text);
+	proto_error(&m, err, req_type, text);
 	return reply(s->ctl, &m, sizeof(m));
 }
 
@@ -482,10 +478,7 @@ static int refuse(struct session *s, int r, char *msg, bool report)
 	for (const char *p = msg; *p; p++)
 		n += *p == '\n';
 	n += msg[0] != 0;
-	memset(&m, 0, sizeof(m));
-	proto_hdr(&m.hdr, INTX_MSG_ERROR, sizeof(m));
-	m.error = -r;
-	m.req_type = INTX_MSG_ADMIN;
+	proto_error(&m, -r, INTX_MSG_ADMIN, "");
 	/* lines: every problem as TEXT, unless one fits the ERROR itself */
 	if (report && (n > 1 || strlen(msg) >= sizeof(m.text))) {
 		snprintf(m.text, sizeof(m.text),

@@ -113,8 +113,10 @@ int daemon_new(struct event_base *base, struct conf *conf, const char *conf_path
 		/* A device that does not open is failed and reported; the
 		 * others are served all the same. */
 		(void)device_open(d, dev, &conf->devices[i]);
-		/* masked by intxctl mask before a restart: still so */
-		if (!dev->failed && fdstore_admin_masked(dev->name)) {
+		/* masked by intxctl mask before a restart: still so, also
+		 * when it fails to open (as over a reload: the reopening,
+		 * replace_device(), masks it) */
+		if (fdstore_admin_masked(dev->name)) {
 			dev->admin_masked = true;
 			log_full(LOG_NOTICE, dev->name, NULL, NULL,
 				 "restart: still masked by the administrator");

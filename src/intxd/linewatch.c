@@ -131,6 +131,21 @@ static bool served_pci(struct daemon *d, const char *bdf)
 	return false;
 }
 
+/* Is bdf's INTx Disable intxctl's to set or clear: a function intxd does
+ * not serve (-EEXIST) with no driver bound (-EBUSY)?  0, or -errno
+ * (-ENOENT: no such function). */
+static int unowned(struct daemon *d, const char *bdf)
+{
+	char drv[64];
+	int r = pcidev_driver(bdf, drv, sizeof(drv));
+
+	if (r < 0)
+		return r;
+	if (served_pci(d, bdf))
+		return -EEXIST;
+	return drv[0] ? -EBUSY : 0;
+}
+
 static struct lw_quar *quar_find(struct linewatch *w, const char *bdf)
 {
 	unsigned i;
@@ -207,20 +222,15 @@ static int arm(struct linewatch *w)
 int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why)
 {
 	struct linewatch *w = d->linewatch;
-	char drv[64];
 	int irq, r;
 
 	if (!w)
 		return -ENOTCONN;
 	if (pcidev_check_bdf(bdf) < 0)
 		return -EINVAL;
-	r = pcidev_driver(bdf, drv, sizeof(drv));
+	r = unowned(d, bdf);
 	if (r < 0)
 		return r;
-	if (served_pci(d, bdf))
-		return -EEXIST;
-	if (drv[0])
-		return -EBUSY;
 	if (!quar_find(w, bdf) && w->nq >= LW_QUAR)
 		return -ENOSPC;
 	r = cmd_intx(bdf, true, NULL);
@@ -269,16 +279,11 @@ int linewatch_release(struct daemon *d, const char *bdf, const char *why)
 		 * an exit).  By hand, it is cleared all the same on a function
 		 * that nothing else could own: no driver, not served.
 		 */
-		char drv[64];
 		bool was = false;
 
-		r = pcidev_driver(bdf, drv, sizeof(drv));
+		r = unowned(d, bdf);
 		if (r < 0)
 			return r;
-		if (served_pci(d, bdf))
-			return -EEXIST;
-		if (drv[0])
-			return -EBUSY;
 		irq = pcidev_irq(bdf);
 		r = cmd_intx(bdf, false, &was);
 		if (r == 0 && !was)

@@ -412,9 +412,12 @@ static void report_failed(const struct daemon *d, char *msg, size_t msgsize)
 	}
 }
 
-int daemon_check_config(struct daemon *d, char *msg, size_t msgsize)
+/* The config file, for what ("reload", "restart"): 0 and *out, or -errno
+ * with every problem logged and in msg (report_errors()), or the file's
+ * own error when it named none. */
+static int load(struct daemon *d, const char *what, struct conf **out, char *msg,
+		size_t msgsize)
 {
-	struct conf *c = NULL;
 	char *errbuf = NULL;
 	size_t errlen = 0;
 	FILE *errs;
@@ -424,13 +427,24 @@ int daemon_check_config(struct daemon *d, char *msg, size_t msgsize)
 	errs = open_memstream(&errbuf, &errlen);
 	if (!errs)
 		return -ENOMEM;
-	r = conf_load(d->conf_path, errs, &c);
+	r = conf_load(d->conf_path, errs, out);
 	fclose(errs);
 	if (r < 0) {
-		report_errors("restart", errbuf, msg, msgsize);
+		report_errors(what, errbuf, msg, msgsize);
 		if (!msg[0])
 			snprintf(msg, msgsize, "%s: %s", d->conf_path, strerror(-r));
-	} else if (geteuid() != 0 && c->run_uid >= 0 && (uid_t)c->run_uid != geteuid()) {
+	}
+	free(errbuf);
+	return r;
+}
+
+int daemon_check_config(struct daemon *d, char *msg, size_t msgsize)
+{
+	struct conf *c = NULL;
+	int r;
+
+	r = load(d, "restart", &c, msg, msgsize);
+	if (r == 0 && geteuid() != 0 && c->run_uid >= 0 && (uid_t)c->run_uid != geteuid()) {
 		/* privileges dropped: the new image could not take another
 		 * user, and would exit */
 		snprintf(msg, msgsize, "%s: user: intxd runs as uid %u and cannot "
@@ -439,7 +453,6 @@ int daemon_check_config(struct daemon *d, char *msg, size_t msgsize)
 		log_err("restart: %s", msg);
 		r = -EINVAL;
 	}
-	free(errbuf);
 	conf_free(c);
 	return r;
 }
@@ -450,28 +463,15 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 	struct client **cl = NULL;
 	struct nameidx nx = { 0 }, ox = { 0 }, dx = { 0 }, clx = { 0 };
 	unsigned i, added = 0, removed = 0, kept = 0, redefined = 0, first_new;
-	char *errbuf = NULL;
-	size_t errlen = 0;
-	FILE *errs;
 	int r;
 
-	msg[0] = 0;
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
-	errs = open_memstream(&errbuf, &errlen);
-	if (!errs)
-		return -ENOMEM;
-	r = conf_load(d->conf_path, errs, &nc);
-	fclose(errs);
+	r = load(d, "reload", &nc, msg, msgsize);
 	if (r < 0) {
 		sd_notify(0, "READY=1\nSTATUS=reload failed; the previous configuration runs");
-		report_errors("reload", errbuf, msg, msgsize);
-		if (!msg[0])
-			snprintf(msg, msgsize, "%s: %s", d->conf_path, strerror(-r));
 		log_err("reload failed; the running configuration stays");
-		free(errbuf);
 		return r;
 	}
-	free(errbuf);
 	if (strcmp(nc->socket, oc->socket) != 0)
 		log_warn("reload: the socket moves to %s when intxd is next started "
 			 "(intxctl restart keeps the one it has)", nc->socket);

@@ -64,11 +64,7 @@ int session_error(struct session *s, int err, unsigned req_type,
 {
 	struct intx_msg_error m;
 
-	memset(&m, 0, sizeof(m));
-	proto_hdr(&m.hdr, INTX_MSG_ERROR, sizeof(m));
-	m.error = err;
-	m.req_type = (uint16_t)req_type;
-	snprintf(m.text, sizeof(m.text), "%s", text);
+	proto_error(&m, err, req_type, text);
 	return session_send(s, &m, sizeof(m), -1);
 }
 
@@ -221,6 +217,8 @@ static int on_hello(struct session *s, const struct intx_msg_hello *m)
 		session_refuse(s, EPROTO, INTX_MSG_HELLO, "HELLO sent twice");
 		return -EPROTO;
 	}
+	/* it came: no wakeup for the deadline (a refused one ends anyway) */
+	event_del(s->ev_hello);
 	if (m->role == INTX_ROLE_CLIENT)
 		return admit_client(s, m);
 	if (m->role != INTX_ROLE_CONTROL) {

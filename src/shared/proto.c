@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* proto.c - the table every received message is checked against. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "proto.h"
@@ -160,6 +161,16 @@ void proto_hdr(struct intx_hdr *h, enum intx_msg_type type, size_t len)
 	h->version = INTX_PROTO_VERSION;
 	h->type = (uint16_t)type;
 	h->len = (uint32_t)len;
+}
+
+void proto_error(struct intx_msg_error *m, int err, unsigned req_type,
+		 const char *text)
+{
+	memset(m, 0, sizeof(*m));
+	proto_hdr(&m->hdr, INTX_MSG_ERROR, sizeof(*m));
+	m->error = err;
+	m->req_type = (uint16_t)req_type;
+	snprintf(m->text, sizeof(m->text), "%s", text);
 }
 
 int proto_strset(char *field, size_t size, const char *s)

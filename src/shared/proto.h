@@ -469,6 +469,11 @@ int proto_check(const void *buf, size_t len, unsigned nfds, enum intx_side from)
 /* Fill a header; len is the whole message size. */
 void proto_hdr(struct intx_hdr *h, enum intx_msg_type type, size_t len);
 
+/* Fill an ERROR: a positive errno, the request type it answers (0: none)
+ * and a text, cut to fit. */
+void proto_error(struct intx_msg_error *m, int err, unsigned req_type,
+		 const char *text);
+
 /* Copy a string into a fixed field; -ENAMETOOLONG if it does not fit. */
 int proto_strset(char *field, size_t size, const char *s);
 

@@ -934,6 +934,48 @@ START_TEST(sighup_storm)
 }
 END_TEST
 
+/* The configuration with d0 alone at path (a path with no sim: it fails
+ * to open), bound to client a. */
+static void conf_d0(const char *path)
+{
+	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\n"
+		     "[client a]\nuid = %d\ndevices = d0\n", path, H_UID_A);
+}
+
+/*
+ * intxctl mask holds across a reload and a restart alike (intxctl(8)),
+ * also for a device that failed to open meanwhile: a reload keeps the
+ * mask of the failed device for when it opens again, and so must a
+ * restart, which carries the masks over the exec.
+ */
+START_TEST(admin_mask_of_failed_device_across_restart)
+{
+	const char *d0 = h_sim(&env, "d0", 11);
+	struct intx_msg_device d;
+	char out[1024], missing[200];
+
+	snprintf(missing, sizeof(missing), "%s/sim/nowhere", env.dir);
+	conf_d0(d0);
+	h_daemon_start(&env);
+	ck_assert_msg(ctl(out, sizeof(out), "mask", "d0") == 0, "%s", out);
+	conf_d0(missing);
+	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	h_device(&env, "d0", &d);
+	ck_assert_msg((d.flags & (INTX_F_FAILED | INTX_F_ADMIN)) ==
+			      (INTX_F_FAILED | INTX_F_ADMIN),
+		      "d0 not failed and masked after the reload: flags 0x%x", d.flags);
+	restart_ok();
+	conf_d0(d0);
+	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	h_device(&env, "d0", &d);
+	ck_assert_msg(!(d.flags & INTX_F_FAILED), "d0 did not open again: flags 0x%x",
+		      d.flags);
+	ck_assert_msg(d.flags & INTX_F_ADMIN, "d0 lost its mask: flags 0x%x", d.flags);
+	ck_assert(sim_masked(d0));
+	h_daemon_stop(&env);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("restart");
@@ -957,6 +999,11 @@ static Suite *suite(void)
 	tcase_add_test(t, subscribe_while_away);
 	tcase_add_test(t, sigterm_before_exec_stops);
 	tcase_add_test(t, sighup_storm);
+	suite_add_tcase(s, t);
+	t = tcase_create("masks");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, admin_mask_of_failed_device_across_restart);
 	suite_add_tcase(s, t);
 	return s;
 }
