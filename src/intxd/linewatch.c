@@ -71,6 +71,7 @@ struct linewatch {
 	struct event *timer;
 	struct event *kmsg_ev;
 	int kmsg_fd;
+	bool kmsg_tried; /* opened once, at the first line of host functions */
 	struct lw_line lines[LW_LINES];
 	unsigned nlines;
 	struct lw_quar q[LW_QUAR];
@@ -611,39 +612,62 @@ static void on_kmsg(evutil_socket_t fd, short what, void *arg)
 	kmsg_read(arg, false);
 }
 
+/* Watch the served lines of host functions, if there are any now: the
+ * kernel log from its start (a line may have died before we came) and the
+ * periodic look.  At start, and after each reload: a reload may bring the
+ * first such line, or bring one back after on_tick() stopped the timer. */
+static int watch(struct linewatch *w)
+{
+	struct daemon *d = w->d;
+	bool pci = false, armed;
+	unsigned i;
+
+	for (i = 0; i < d->nlines; i++)
+		pci |= linewatch_hw_line(d->lines[i]);
+	if (!pci)
+		return 0; /* sim lines only: nothing the kernel could disable */
+	if (!w->kmsg_tried) {
+		w->kmsg_tried = true;
+		w->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (w->kmsg_fd < 0) {
+			log_warn("linewatch: cannot read /dev/kmsg (%s): a disabled line "
+				 "is found only by its frozen /proc/interrupts count",
+				 strerror(errno));
+		} else {
+			kmsg_read(w, true);
+			w->kmsg_ev = event_new(d->base, w->kmsg_fd, EV_READ | EV_PERSIST,
+					       on_kmsg, w);
+			if (!w->kmsg_ev || event_add(w->kmsg_ev, NULL) < 0)
+				log_warn("linewatch: cannot watch /dev/kmsg");
+		}
+	}
+	armed = w->timer && event_pending(w->timer, EV_TIMEOUT, NULL);
+	if (arm(w) < 0) {
+		log_err("linewatch: cannot arm its timer");
+		return -ENOMEM;
+	}
+	if (!armed)
+		log_info("linewatch: every %d ms; quarantine %s", LINEWATCH_PERIOD_MS,
+			 d->conf->quarantine ? "yes" : "no");
+	return 0;
+}
+
 int linewatch_start(struct daemon *d)
 {
 	struct linewatch *w = calloc(1, sizeof(*w));
-	unsigned i;
-	bool pci = false;
 
 	if (!w)
 		return -ENOMEM;
 	w->d = d;
 	w->kmsg_fd = -1;
 	d->linewatch = w;
-	for (i = 0; i < d->nlines; i++)
-		pci |= linewatch_hw_line(d->lines[i]);
-	if (!pci)
-		return 0; /* sim lines only: nothing the kernel could disable */
-	w->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (w->kmsg_fd < 0) {
-		log_warn("linewatch: cannot read /dev/kmsg (%s): a disabled line is found "
-			 "only by its frozen /proc/interrupts count", strerror(errno));
-	} else {
-		/* from the start: a line may have died before we came */
-		kmsg_read(w, true);
-		w->kmsg_ev = event_new(d->base, w->kmsg_fd, EV_READ | EV_PERSIST, on_kmsg, w);
-		if (!w->kmsg_ev || event_add(w->kmsg_ev, NULL) < 0)
-			log_warn("linewatch: cannot watch /dev/kmsg");
-	}
-	if (arm(w) < 0) {
-		log_err("linewatch: cannot arm its timer");
-		return -ENOMEM;
-	}
-	log_info("linewatch: every %d ms; quarantine %s", LINEWATCH_PERIOD_MS,
-		 d->conf->quarantine ? "yes" : "no");
-	return 0;
+	return watch(w);
+}
+
+void linewatch_lines_changed(struct daemon *d)
+{
+	if (d->linewatch)
+		(void)watch(d->linewatch); /* logs its own trouble */
 }
 
 void linewatch_free(struct daemon *d)

@@ -42,6 +42,9 @@ struct line;
 int linewatch_start(struct daemon *d);
 void linewatch_free(struct daemon *d);
 
+/* After a reload changed the lines: watch the new ones (logs its trouble). */
+void linewatch_lines_changed(struct daemon *d);
+
 /* l is a line of host PCI functions with an IRQ number (not only sim
  * devices, whose IRQ is a number in their config image). */
 bool linewatch_hw_line(const struct line *l);

@@ -29,6 +29,7 @@
 #include "device.h"
 #include "ledger.h"
 #include "line.h"
+#include "linewatch.h"
 #include "log.h"
 #include "nameidx.h"
 #include "placement.h"
@@ -554,6 +555,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msgsize)
 	if (r < 0)
 		goto fail_applied;
 	daemon_schedule_retry(d);
+	linewatch_lines_changed(d);
 	conf_free(oc);
 	report_failed(d, msg, msgsize);
 	control_notify_ready(d);

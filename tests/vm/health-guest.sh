@@ -18,7 +18,8 @@
 #     3. intxd exits, the culprit stays masked; a new intxd releases it by
 #        hand (the list of what it quarantined was the old one's).
 #     4. an intxd with no line of its own quarantines the culprit by hand,
-#        and ends the quarantine when a driver binds to it.
+#        and ends the quarantine when a driver binds to it; a reload that
+#        brings it lines starts its watchdog again.
 #     Every raise on the three must be delivered in both.  Then doctor.
 # Figures on stdout ("RESULT health ..."); exit 0 only if every check passed.
 set -u
@@ -206,6 +207,15 @@ i=0; until grep -q "release $X .*driver uio_pci_generic bound to it" /tmp/intxd4
 grep -q "release $X .*driver uio_pci_generic bound to it" /tmp/intxd4.log \
     || failed "intxd without lines did not end the quarantine when a driver bound"
 grep -E "release|quarantine" /tmp/intxd4.log
+# with the quarantine over and no line of its own, its watchdog stopped;
+# a reload that brings lines of host functions must start it again
+grep -q "linewatch: every" /tmp/intxd4.log && failed "intxd without lines watched lines"
+conf vfio no
+cp /tmp/intxd.conf /tmp/intxd-empty.conf
+"$INTXCTL" --socket $SOCK reload || failed "reload to three vfio lines"
+grep -q "linewatch: every 50 ms" /tmp/intxd4.log \
+    || failed "the watchdog did not start again for the lines a reload brought"
+"$INTXCTL" --socket $SOCK lines
 kill -TERM $dpid
 wait $dpid || failed "intxd exited $?"
 echo "== intxd log (line health)"
