@@ -543,7 +543,10 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	unsigned char buf[INTX_MSG_MAX];
 	int k;
 
-	loop_busy(s->daemon);
+	/* a driver's message (an ACK, a SUBSCRIBE) is work of a burst that
+	 * spin-us = waits for; a control request or a monitor is not */
+	if (s->role == INTX_ROLE_CLIENT)
+		loop_busy(s->daemon);
 	for (k = 0; k < SESSION_BATCH && !s->dead && !control_busy(s); k++) {
 		unsigned nfds = 0;
 		long n = wire_recv(fd, buf, sizeof(buf), NULL, &nfds, MSG_DONTWAIT);

@@ -200,6 +200,45 @@ START_TEST(idle_does_not_spin)
 }
 END_TEST
 
+/*
+ * spin-us = waits for a driver's burst: a control session asking (intxctl
+ * status in a loop, a dashboard polling stats) is no reason to keep a CPU
+ * busy.  50 STATUS queries 3 ms apart (a gap that is the scenario, a
+ * dashboard polling, not a wait for anything): a daemon that spun 1000 us
+ * after each ran about 50 ms; one that does not, about 1.
+ */
+START_TEST(control_does_not_spin)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	uint64_t before, used;
+	int fd, i;
+
+	conf("spin-us = 1000", "");
+	h_daemon_start(&env);
+	fd = h_connect(&env);
+	ck_assert_int_eq(h_hello(fd, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
+	before = runtime_ns(env.daemon);
+	for (i = 0; i < 50; i++) {
+		struct timespec gap = { 0, 3000000 };
+
+		(void)nanosleep(&gap, NULL);
+		h_query(fd, INTX_Q_STATUS);
+		ck_assert_int_gt(h_recv(fd, buf, sizeof(buf), 5000), 0);
+		ck_assert_int_eq(((struct intx_hdr *)buf)->type, INTX_MSG_STATUS);
+		ck_assert_int_gt(h_recv(fd, buf, sizeof(buf), 5000), 0);
+		ck_assert_int_eq(((struct intx_hdr *)buf)->type, INTX_MSG_LIST_END);
+	}
+	used = runtime_ns(env.daemon) - before;
+	printf("control_does_not_spin: %llu us on a CPU for 50 STATUS queries\n",
+	       (unsigned long long)(used / 1000));
+	ck_assert_msg(getenv("INTXD_REAL") || used < 25000000ull,
+		      "a spin-us = 1000 daemon ran %llu us for 50 control requests",
+		      (unsigned long long)(used / 1000));
+	close(fd);
+	h_daemon_stop(&env);
+}
+END_TEST
+
 /* The burst: a child that raises d0 again as soon as it has handled it,
  * as client "burst" spinning 1000 us, until stop is closed.  It keeps a
  * spinning daemon from ever blocking (loop.h: it spins until spin-us
@@ -614,6 +653,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, idle_does_not_spin);
+	tcase_add_test(t, control_does_not_spin);
 	tcase_add_test(t, serves_while_spinning);
 	tcase_add_test(t, spin_us_bounds);
 	suite_add_tcase(s, t);
