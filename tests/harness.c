@@ -35,7 +35,7 @@ static const char *env_or_fail(const char *name)
 	return v;
 }
 
-static int64_t mono_ms(void)
+int64_t h_now_ms(void)
 {
 	struct timespec ts;
 
@@ -132,10 +132,33 @@ void h_conf(struct h_env *e, const char *fmt, ...)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+bool h_notified(struct h_env *e, const char *text, int timeout_ms)
+{
+	int64_t deadline = h_now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd p = { .fd = e->notify_fd, .events = POLLIN };
+		int left = (int)(deadline - h_now_ms()), st;
+		ssize_t n;
+
+		if (left <= 0)
+			return false;
+		if (poll(&p, 1, left < 100 ? left : 100) == 0) {
+			/* not a synchronisation sleep: notice an exit */
+			ck_assert_msg(waitpid(e->daemon, &st, WNOHANG) == 0,
+				      "intxd exited (status 0x%x)", st);
+			continue;
+		}
+		n = recv(e->notify_fd, e->ready, sizeof(e->ready) - 1, 0);
+		ck_assert_int_gt(n, 0);
+		e->ready[n] = 0;
+		if (strstr(e->ready, text))
+			return true;
+	}
+}
+
 void h_daemon_start(struct h_env *e)
 {
-	char *buf = e->ready;
-	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
 	pid_t pid;
 
 	pid = fork();
@@ -160,25 +183,7 @@ void h_daemon_start(struct h_env *e)
 		_exit(127);
 	}
 	e->daemon = pid;
-	for (;;) {
-		struct pollfd p = { .fd = e->notify_fd, .events = POLLIN };
-		int left = (int)(deadline - mono_ms());
-		ssize_t n;
-		int st;
-
-		ck_assert_msg(left > 0, "intxd did not send READY=1");
-		if (poll(&p, 1, left < 100 ? left : 100) == 0) {
-			/* not a synchronisation sleep: notice an early exit */
-			ck_assert_msg(waitpid(pid, &st, WNOHANG) == 0,
-				      "intxd exited before READY=1 (status %d)", st);
-			continue;
-		}
-		n = recv(e->notify_fd, buf, sizeof(e->ready) - 1, 0);
-		ck_assert_int_gt(n, 0);
-		buf[n] = 0;
-		if (strstr(buf, "READY=1"))
-			return;
-	}
+	ck_assert_msg(h_notified(e, "READY=1", H_TIMEOUT_MS), "intxd did not send READY=1");
 }
 
 unsigned h_count_fds(pid_t pid)
@@ -357,7 +362,7 @@ void h_exec_staged(struct h_env *e, const char *staged, char *const argv[])
 static bool client_fill(struct h_client *c, int64_t deadline)
 {
 	struct pollfd p = { .fd = c->out, .events = POLLIN };
-	int left = (int)(deadline - mono_ms());
+	int left = (int)(deadline - h_now_ms());
 	ssize_t n;
 
 	if (left <= 0 || poll(&p, 1, left) <= 0)
@@ -394,7 +399,7 @@ bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,
 	const char *argv[32];
 	int pipefd[2], n = 0;
 	char line[256];
-	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
+	int64_t deadline = h_now_ms() + H_TIMEOUT_MS;
 	va_list ap;
 
 	memset(c, 0, sizeof(*c));
@@ -443,7 +448,7 @@ bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,
 
 bool h_client_line(struct h_client *c, char *line, size_t size, int timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = h_now_ms() + timeout_ms;
 
 	for (;;) {
 		while (client_take(c, line, size)) {
@@ -467,7 +472,7 @@ bool h_client_line(struct h_client *c, char *line, size_t size, int timeout_ms)
 
 bool h_client_wait_text(struct h_client *c, const char *text, int timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = h_now_ms() + timeout_ms;
 	char line[256];
 
 	for (;;) {
@@ -609,7 +614,7 @@ static int monitor_open(struct h_env *e)
 void h_settle(struct h_env *e, const char *name, uint64_t acked,
 	      struct intx_msg_device *out)
 {
-	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
+	int64_t deadline = h_now_ms() + H_TIMEOUT_MS;
 	unsigned char buf[INTX_MSG_MAX];
 
 	if (e->settle < 0)
@@ -621,7 +626,7 @@ void h_settle(struct h_env *e, const char *name, uint64_t acked,
 		h_device(e, name, out);
 		if (out->acked >= acked && !(out->flags & INTX_F_INFLIGHT))
 			return;
-		left = (int)(deadline - mono_ms());
+		left = (int)(deadline - h_now_ms());
 		ck_assert_msg(left > 0, "%s: %llu of %llu acks", name,
 			      (unsigned long long)out->acked, (unsigned long long)acked);
 		(void)h_recv(e->settle, buf, sizeof(buf), left);
@@ -651,12 +656,12 @@ void h_monitor(struct h_env *e)
 bool h_monitor_wait(struct h_env *e, uint32_t kind, const char *device,
 		    int timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = h_now_ms() + timeout_ms;
 	unsigned char buf[INTX_MSG_MAX];
 
 	for (;;) {
 		struct intx_msg_event ev;
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - h_now_ms());
 		long n;
 
 		if (left <= 0)

@@ -62,6 +62,12 @@ void h_teardown(struct h_env *e);
 const char *h_sim(struct h_env *e, const char *name, int irq);
 /* Write the config (printf-style). */
 void h_conf(struct h_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+int64_t h_now_ms(void);
+/* Wait for a message to the daemon's NOTIFY_SOCKET containing text (the
+ * last message read is left in e->ready); false on time-out.  Fails the
+ * test if the daemon exits meanwhile. */
+bool h_notified(struct h_env *e, const char *text, int timeout_ms);
 /* Start intxd on the config and wait for READY=1. */
 void h_daemon_start(struct h_env *e);
 /* Does the daemon's log (its stderr) contain text? */

@@ -45,14 +45,6 @@ static void teardown(void)
 	h_teardown(&env);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int ctl(char *out, size_t size, const char *cmd, const char *arg)
 {
 	return h_run(out, size, getenv("INTXCTL"), "--socket", env.sock, cmd, arg,
@@ -72,27 +64,7 @@ static void notify_drain(void)
  * daemon exits instead. */
 static void wait_ready(void)
 {
-	int64_t deadline = mono_ms() + T_MS;
-	char buf[512];
-
-	for (;;) {
-		struct pollfd p = { .fd = env.notify_fd, .events = POLLIN };
-		int left = (int)(deadline - mono_ms()), st;
-		ssize_t n;
-
-		ck_assert_msg(left > 0, "intxd did not send READY=1");
-		if (poll(&p, 1, left < 100 ? left : 100) == 0) {
-			/* not a synchronisation sleep: notice an exit */
-			ck_assert_msg(waitpid(env.daemon, &st, WNOHANG) == 0,
-				      "intxd exited (status 0x%x)", st);
-			continue;
-		}
-		n = recv(env.notify_fd, buf, sizeof(buf) - 1, 0);
-		ck_assert_int_gt(n, 0);
-		buf[n] = 0;
-		if (strstr(buf, "READY=1"))
-			return;
-	}
+	ck_assert_msg(h_notified(&env, "READY=1", T_MS), "intxd did not send READY=1");
 }
 
 static void assert_alive(void)
@@ -246,7 +218,7 @@ static int fifo_open_writer(const char *fifo)
  * open is then the next reader's, never the same reader's again. */
 static void fifo_feed(int ino, int fd, const char *text)
 {
-	int64_t deadline = mono_ms() + T_MS;
+	int64_t deadline = h_now_ms() + T_MS;
 	ssize_t n = write(fd, text, strlen(text));
 
 	close(fd);
@@ -254,7 +226,7 @@ static void fifo_feed(int ino, int fd, const char *text)
 	for (;;) {
 		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 		struct pollfd p = { .fd = ino, .events = POLLIN };
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - h_now_ms());
 		ssize_t k;
 		char *at;
 
