@@ -665,27 +665,26 @@ static pid_t ctl_start(const char *cmd)
 }
 
 /*
- * Two intxctl restart at once, a few times: the second is answered by the
- * old image (DONE), or finds it gone at the exec before its answer came,
- * or is answered by the new one; it succeeds in every case, as the daemon
- * did restart.  The client is served after.
+ * intxctl restart and intxctl CMD at once, rounds times: both succeed
+ * every time and the daemon is the same process; the client is served
+ * after.
  */
-START_TEST(two_restarts_at_once)
+static void restart_with(const char *cmd, unsigned rounds)
 {
 	struct h_client a;
 	unsigned i;
 
 	h_world(&env, "");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	for (i = 0; i < 4; i++) {
-		pid_t p1 = ctl_start("restart"), p2 = ctl_start("restart");
+	for (i = 0; i < rounds; i++) {
+		pid_t p1 = ctl_start("restart"), p2 = ctl_start(cmd);
 		int s1, s2;
 
 		ck_assert_int_eq(waitpid(p1, &s1, 0), p1);
 		ck_assert_int_eq(waitpid(p2, &s2, 0), p2);
 		ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) &&
-			      WEXITSTATUS(s2) == 0, "round %u: intxctl restart 0x%x, 0x%x",
-			      i, s1, s2);
+			      WEXITSTATUS(s2) == 0, "round %u: intxctl restart 0x%x, %s 0x%x",
+			      i, s1, cmd, s2);
 		assert_alive();
 	}
 	h_raise(env.dev[0]);
@@ -693,36 +692,28 @@ START_TEST(two_restarts_at_once)
 	h_client_stop(&a);
 	h_daemon_stop(&env);
 }
+
+/*
+ * Two intxctl restart at once, a few times: the second is answered by the
+ * old image (DONE), or finds it gone at the exec before its answer came,
+ * or is answered by the new one; it succeeds in every case, as the daemon
+ * did restart.
+ */
+START_TEST(two_restarts_at_once)
+{
+	restart_with("restart", 4);
+}
 END_TEST
 
 /*
  * intxctl reload while intxctl restart runs, a few times: the reload is
  * answered by the old image, or by the new one, or its session ends with
  * the exec before the answer; in that case it asks the new image (a
- * reload is the same whoever does it).  Both succeed every time.
+ * reload is the same whoever does it).
  */
 START_TEST(reload_during_restart)
 {
-	struct h_client a;
-	unsigned i;
-
-	h_world(&env, "");
-	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	for (i = 0; i < 6; i++) {
-		pid_t p1 = ctl_start("restart"), p2 = ctl_start("reload");
-		int s1, s2;
-
-		ck_assert_int_eq(waitpid(p1, &s1, 0), p1);
-		ck_assert_int_eq(waitpid(p2, &s2, 0), p2);
-		ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) &&
-			      WEXITSTATUS(s2) == 0, "round %u: intxctl restart 0x%x, reload 0x%x",
-			      i, s1, s2);
-		assert_alive();
-	}
-	h_raise(env.dev[0]);
-	ck_assert(h_client_wait_handled(&a, 1, T_MS));
-	h_client_stop(&a);
-	h_daemon_stop(&env);
+	restart_with("reload", 6);
 }
 END_TEST
 
