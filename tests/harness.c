@@ -633,24 +633,26 @@ void h_settle(struct h_env *e, const char *name, uint64_t acked,
 	}
 }
 
-void h_monitor(struct h_env *e)
+int h_monitor_open(struct h_env *e)
 {
-	e->monitor = monitor_open(e);
+	unsigned char buf[INTX_MSG_MAX];
+	int fd = monitor_open(e);
+
 	/* MONITOR has no reply; a status query round trip proves it is in
 	 * effect before the caller acts */
-	{
-		unsigned char buf[INTX_MSG_MAX];
+	h_query(fd, INTX_Q_STATUS);
+	for (;;) {
+		long n = h_recv(fd, buf, sizeof(buf), H_TIMEOUT_MS);
 
-		h_query(e->monitor, INTX_Q_STATUS);
-		for (;;) {
-			long n = h_recv(e->monitor, buf, sizeof(buf), H_TIMEOUT_MS);
-
-			ck_assert_int_gt(n, 0);
-			if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) ==
-			    INTX_MSG_LIST_END)
-				break;
-		}
+		ck_assert_int_gt(n, 0);
+		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) == INTX_MSG_LIST_END)
+			return fd;
 	}
+}
+
+void h_monitor(struct h_env *e)
+{
+	e->monitor = h_monitor_open(e);
 }
 
 bool h_monitor_wait(struct h_env *e, uint32_t kind, const char *device,

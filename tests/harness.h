@@ -125,7 +125,9 @@ void h_client_rec(struct h_env *e, const char *name, struct intx_msg_client *out
 void h_settle(struct h_env *e, const char *name, uint64_t acked,
 	      struct intx_msg_device *out);
 
-/* Open a MONITOR session (before the action), then wait for an event of
+/* A MONITOR session, in effect once this returns; the caller's to close. */
+int h_monitor_open(struct h_env *e);
+/* Open e->monitor (before the action), then wait for an event of
  * that kind for that device ("" = any). */
 void h_monitor(struct h_env *e);
 bool h_monitor_wait(struct h_env *e, uint32_t kind, const char *device,

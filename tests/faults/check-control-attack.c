@@ -371,7 +371,6 @@ static unsigned long rss_kb(pid_t pid)
 START_TEST(slow_monitor)
 {
 	struct h_client a;
-	struct intx_msg_monitor mon;
 	struct intx_msg_device d;
 	unsigned char buf[INTX_MSG_MAX];
 	unsigned long before = 0, after;
@@ -381,19 +380,8 @@ START_TEST(slow_monitor)
 
 	h_world(&env, "ack-timeout-ms = 0");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	fd = control_open();
-	memset(&mon, 0, sizeof(mon));
-	proto_hdr(&mon.hdr, INTX_MSG_MONITOR, sizeof(mon));
-	ck_assert_int_eq(wire_send(fd, &mon, sizeof(mon), -1, 0), 0);
-	/* a query round trip: MONITOR is in effect before the flood */
-	h_query(fd, INTX_Q_STATUS);
-	for (;;) {
-		long n = h_recv(fd, buf, sizeof(buf), T_MS);
-
-		ck_assert_int_gt(n, 0);
-		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) == INTX_MSG_LIST_END)
-			break;
-	}
+	/* MONITOR is in effect before the flood */
+	fd = h_monitor_open(&env);
 	for (i = 0; i < FLOOD; i++) {
 		/* measured once the interrupt path ran (and the socket is
 		 * full): valgrind's code cache is in RSS too */
@@ -463,7 +451,6 @@ END_TEST
 START_TEST(monitor_full_then_ask)
 {
 	unsigned char buf[INTX_MSG_MAX];
-	struct intx_msg_monitor mon;
 	struct intx_msg_admin a;
 	struct h_client c;
 	unsigned i, done = 0, ends = 0, events = 0;
@@ -471,18 +458,7 @@ START_TEST(monitor_full_then_ask)
 
 	h_world(&env, "ack-timeout-ms = 0");
 	ck_assert(h_client_start(&env, &c, H_UID_A, "a", env.arg[0], NULL));
-	fd = control_open();
-	memset(&mon, 0, sizeof(mon));
-	proto_hdr(&mon.hdr, INTX_MSG_MONITOR, sizeof(mon));
-	ck_assert_int_eq(wire_send(fd, &mon, sizeof(mon), -1, 0), 0);
-	h_query(fd, INTX_Q_STATUS);
-	for (;;) {
-		long n = h_recv(fd, buf, sizeof(buf), T_MS);
-
-		ck_assert_int_gt(n, 0);
-		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) == INTX_MSG_LIST_END)
-			break;
-	}
+	fd = h_monitor_open(&env);
 	/* more events than the socket holds (4 an interrupt) */
 	for (i = 0; i < 500; i++) {
 		h_raise(env.dev[0]);
