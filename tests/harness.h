@@ -35,7 +35,7 @@ struct h_env {
 	pid_t daemon;
 	int notify_fd;
 	char notify_path[128];
-	char ready[512]; /* h_daemon_start: what came with READY=1 (STATUS=) */
+	char ready[512]; /* what came with READY=1 (STATUS=), or h_notified's text */
 	char bin[96];    /* the staged driver and libintx, once a client ran */
 	char driver[128];
 	int monitor; /* a MONITOR session, or -1 */
