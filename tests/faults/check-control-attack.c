@@ -504,12 +504,6 @@ START_TEST(monitor_full_then_ask)
 }
 END_TEST
 
-/*
- * 3c. intxctl --json monitor behind a pipe nobody reads: intxctl blocks,
- * intxd does not, and once the pipe is read what comes is whole JSON
- * lines, with a "missed" one counting what intxctl never got, and events
- * after it.
- */
 #define FLOOD2 1000
 struct lines {
 	int fd;

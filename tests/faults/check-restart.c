@@ -399,10 +399,10 @@ static void raw_restart_done(int fd)
  * An interrupt in flight at the exec: the client's handler made the
  * device stop asserting, the restart was asked on another connection, and
  * only then the handler wrote its ACK to the old image's ACK pipe, which
- * the exec closed (an ACK written just before it may die unread alike).  The new image must find the device quiet and
- * unmask it: not masked for ever, and no notification for an interrupt
- * that was handled.  The next raise is delivered once, to the client
- * that subscribed again.
+ * the exec closed (an ACK written just before it may die unread alike).
+ * The new image must find the device quiet and unmask it: not masked for
+ * ever, and no notification for an interrupt that was handled.  The next
+ * raise is delivered once, to the client that subscribed again.
  */
 START_TEST(ack_in_flight_at_exec)
 {

@@ -164,8 +164,9 @@ START_TEST(idle_does_not_spin)
 	/* the watchdog did tick: this measured something */
 	ck_assert_uint_ge(ticks, 10);
 	/* (under valgrind, INTXD_REAL, the ticks cost what they cost there) */
-	ck_assert_msg(getenv("INTXD_REAL") ||used < 100000000ull, "an idle spin-us = 1000 daemon ran %llu us "
-		      "of an idle second", (unsigned long long)(used / 1000));
+	ck_assert_msg(getenv("INTXD_REAL") || used < 100000000ull,
+		      "an idle spin-us = 1000 daemon ran %llu us of an idle second",
+		      (unsigned long long)(used / 1000));
 	h_daemon_stop(&env);
 }
 END_TEST
