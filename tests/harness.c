@@ -247,19 +247,16 @@ static int wait_status(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int h_run(char *out, size_t outsize, const char *prog, ...)
+/* Run argv[0] with argv[0..n) and the arguments in ap (NULL-terminated;
+ * argv has room for 32); see h_run(). */
+static int run_va(char *out, size_t outsize, const char *argv[], int n, va_list ap)
 {
-	const char *argv[32];
-	int pipefd[2], n = 0;
+	int pipefd[2];
 	size_t len = 0;
-	va_list ap;
 	pid_t pid;
 
-	argv[n++] = prog;
-	va_start(ap, prog);
 	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
 		n++;
-	va_end(ap);
 	argv[n] = NULL;
 	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
 	pid = fork();
@@ -267,7 +264,7 @@ int h_run(char *out, size_t outsize, const char *prog, ...)
 	if (pid == 0) {
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
-		execv(prog, (char *const *)argv);
+		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -288,6 +285,30 @@ int h_run(char *out, size_t outsize, const char *prog, ...)
 		out[len] = 0;
 	close(pipefd[0]);
 	return wait_status(pid);
+}
+
+int h_run(char *out, size_t outsize, const char *prog, ...)
+{
+	const char *argv[32] = { prog };
+	va_list ap;
+	int st;
+
+	va_start(ap, prog);
+	st = run_va(out, outsize, argv, 1, ap);
+	va_end(ap);
+	return st;
+}
+
+int h_ctl(struct h_env *e, char *out, size_t outsize, ...)
+{
+	const char *argv[32] = { env_or_fail("INTXCTL"), "--socket", e->sock };
+	va_list ap;
+	int st;
+
+	va_start(ap, outsize);
+	st = run_va(out, outsize, argv, 3, ap);
+	va_end(ap);
+	return st;
 }
 
 /* Copy the file src (symlinks followed) to dst with mode. */

@@ -80,6 +80,8 @@ void h_daemon_stop(struct h_env *e);
 /* Run a program to completion; returns its exit status (or 128+signal).
  * out, if given, receives up to outsize-1 bytes of stdout+stderr. */
 int h_run(char *out, size_t outsize, const char *prog, ...);
+/* The same for intxctl --socket e->sock and the arguments (NULL-terminated). */
+int h_ctl(struct h_env *e, char *out, size_t outsize, ...);
 
 /* Copy prog into the test's directory, where another uid can run it, with
  * the libintx it loads; out receives the copy's path.  h_exec_staged()

@@ -45,12 +45,6 @@ static void teardown(void)
 	h_teardown(&env);
 }
 
-static int ctl(char *out, size_t size, const char *cmd, const char *arg)
-{
-	return h_run(out, size, getenv("INTXCTL"), "--socket", env.sock, cmd, arg,
-		     NULL);
-}
-
 /* Forget what the daemon told the notify socket so far. */
 static void notify_drain(void)
 {
@@ -80,7 +74,7 @@ static void restart_ok(void)
 {
 	char out[2048];
 
-	ck_assert_msg(ctl(out, sizeof(out), "restart", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "restart", NULL) == 0, "%s", out);
 	assert_alive();
 }
 
@@ -143,7 +137,7 @@ START_TEST(bad_config_refused)
 	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\nno-such-key = 1\n"
 		     "[client a]\nuid = %d\ndevices = d0, nowhere\n",
 	       env.dev[0], H_UID_A);
-	ck_assert_int_eq(ctl(out, sizeof(out), "restart", NULL), 1);
+	ck_assert_int_eq(h_ctl(&env, out, sizeof(out), "restart", NULL), 1);
 	ck_assert_msg(strstr(out, "no-such-key") && strstr(out, "nowhere"),
 		      "intxctl restart did not say every problem: %s", out);
 	assert_alive();
@@ -178,7 +172,7 @@ START_TEST(exec_fails_goes_on)
 	setenv("INTXD", bin, 1); /* this test's process only */
 	h_world(&env, "user = nobody");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	ck_assert_int_eq(ctl(out, sizeof(out), "restart", NULL), 1);
+	ck_assert_int_eq(h_ctl(&env, out, sizeof(out), "restart", NULL), 1);
 	ck_assert_msg(strstr(out, "Permission denied") && strstr(out, "exec"),
 		      "intxctl restart did not say the exec failed: %s", out);
 	assert_alive();
@@ -186,7 +180,7 @@ START_TEST(exec_fails_goes_on)
 	h_raise(env.dev[0]);
 	ck_assert(h_client_wait_handled(&a, 1, T_MS));
 	/* and it answers requests as before */
-	ck_assert_msg(ctl(out, sizeof(out), "status", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "status", NULL) == 0, "%s", out);
 	h_client_stop(&a);
 	h_daemon_stop(&env);
 }
@@ -500,7 +494,7 @@ START_TEST(admin_mask_across_restart)
 
 	h_world(&env, "");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	ck_assert_msg(ctl(out, sizeof(out), "mask", "d0") == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "mask", "d0", NULL) == 0, "%s", out);
 	h_raise(env.dev[0]); /* pending in the device, masked */
 	restart_ok();
 	h_device(&env, "d0", &d);
@@ -508,7 +502,7 @@ START_TEST(admin_mask_across_restart)
 	ck_assert(sim_masked(env.dev[0]));
 	ck_assert_uint_eq(d.raised, 0);
 	ck_assert(h_log_has(&env, "still masked by the administrator"));
-	ck_assert_msg(ctl(out, sizeof(out), "unmask", "d0") == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "unmask", "d0", NULL) == 0, "%s", out);
 	ck_assert(h_client_wait_handled(&a, 1, T_MS));
 	h_client_stop(&a);
 	h_daemon_stop(&env);
@@ -540,7 +534,7 @@ START_TEST(user_change_refused)
 	fprintf(f, "%.*suser = daemon%s", (int)(at - text), text, at + strlen("user = nobody"));
 	ck_assert_int_eq(fclose(f), 0);
 	free(text);
-	ck_assert_int_eq(ctl(out, sizeof(out), "restart", NULL), 1);
+	ck_assert_int_eq(h_ctl(&env, out, sizeof(out), "restart", NULL), 1);
 	ck_assert_msg(strstr(out, "user"), "intxctl restart did not say why: %s", out);
 	assert_alive();
 	h_raise(env.dev[0]);
@@ -632,13 +626,13 @@ START_TEST(reload_reports_unopened_device)
 		   "[device d9]\nbackend = sim\npath = %s\n"
 		   "[client a]\nuid = %d\ndevices = d0, d6, d9\n", d6, missing, H_UID_A);
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(ctl(out, sizeof(out), "reload", NULL), 0);
+	ck_assert_int_eq(h_ctl(&env, out, sizeof(out), "reload", NULL), 0);
 	ck_assert_msg(strstr(out, "d9") && strstr(out, missing),
 		      "intxctl reload did not say d9 did not open: '%s'", out);
 	ck_assert_msg(!strstr(out, "'d6'"), "d6 opened, but: '%s'", out);
 	/* the rest is applied: d6 is served, a's session lives */
-	ck_assert_msg(ctl(out, sizeof(out), "devices", NULL) == 0 && strstr(out, "\nd6 "),
-		      "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "devices", NULL) == 0 &&
+		      strstr(out, "\nd6 "), "%s", out);
 	h_raise(env.dev[0]);
 	ck_assert(h_client_wait_handled(&a, 1, T_MS));
 	h_client_stop(&a);

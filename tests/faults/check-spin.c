@@ -52,14 +52,6 @@ static void teardown(void)
 	h_teardown(&env);
 }
 
-static int ctl(char *out, size_t size, const char *a1, const char *a2)
-{
-	const char *p = getenv("INTXCTL");
-
-	ck_assert_msg(p && *p, "INTXCTL is not set (run through make check)");
-	return h_run(out, size, p, "-s", env.sock, a1, a2, (char *)NULL);
-}
-
 /* d0 (IRQ 11) for client "burst", d1 (IRQ 10) for client "stuck"; keys
  * go into [intxd], stuck_keys into [client stuck]; then extra. */
 static void conf(const char *keys, const char *stuck_keys)
@@ -288,9 +280,9 @@ START_TEST(serves_while_spinning)
 	ck_assert(h_log_has(&env, "ends: acknowledgement time-out"));
 
 	/* control requests are answered, a reload is applied */
-	ck_assert_msg(ctl(out, sizeof(out), "status", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "status", NULL) == 0, "%s", out);
 	conf("spin-us = 500", "");
-	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "reload", NULL) == 0, "%s", out);
 	/* a new session is let in */
 	late = intx_open(env.sock, "stuck");
 	ck_assert_ptr_nonnull(late);
@@ -487,7 +479,7 @@ START_TEST(revoked_while_waiting)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(ctl(out, sizeof(out), "reload", NULL));
+		_exit(h_ctl(&env, out, sizeof(out), "reload", NULL));
 	ck_assert_int_eq(intx_dispatch(c, 60000), -ENODEV);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
