@@ -247,12 +247,35 @@ static int wait_status(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Read fd to its end, keeping up to outsize-1 bytes in out (if any), and
+ * close it: a child writing more than that never blocks. */
+static void read_all(int fd, char *out, size_t outsize)
+{
+	size_t len = 0;
+
+	for (;;) {
+		char tmp[1024];
+		ssize_t k = read(fd, tmp, sizeof(tmp));
+
+		if (k <= 0)
+			break;
+		if (out && len + 1 < outsize) {
+			size_t c = (size_t)k < outsize - 1 - len ? (size_t)k : outsize - 1 - len;
+
+			memcpy(out + len, tmp, c);
+			len += c;
+		}
+	}
+	if (out && outsize)
+		out[len] = 0;
+	close(fd);
+}
+
 /* Run argv[0] with argv[0..n) and the arguments in ap (NULL-terminated;
  * argv has room for 32); see h_run(). */
 static int run_va(char *out, size_t outsize, const char *argv[], int n, va_list ap)
 {
 	int pipefd[2];
-	size_t len = 0;
 	pid_t pid;
 
 	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
@@ -268,22 +291,7 @@ static int run_va(char *out, size_t outsize, const char *argv[], int n, va_list 
 		_exit(127);
 	}
 	close(pipefd[1]);
-	for (;;) {
-		char tmp[1024];
-		ssize_t k = read(pipefd[0], tmp, sizeof(tmp));
-
-		if (k <= 0)
-			break;
-		if (out && len + 1 < outsize) {
-			size_t c = (size_t)k < outsize - 1 - len ? (size_t)k : outsize - 1 - len;
-
-			memcpy(out + len, tmp, c);
-			len += c;
-		}
-	}
-	if (out && outsize)
-		out[len] = 0;
-	close(pipefd[0]);
+	read_all(pipefd[0], out, outsize);
 	return wait_status(pid);
 }
 
@@ -309,6 +317,29 @@ int h_ctl(struct h_env *e, char *out, size_t outsize, ...)
 	st = run_va(out, outsize, argv, 3, ap);
 	va_end(ap);
 	return st;
+}
+
+int h_as_user(struct h_env *e, uid_t uid, const gid_t *groups, int ngroups,
+	      void (*fn)(struct h_env *, int, const char *), const char *arg,
+	      char *out, size_t size)
+{
+	int p[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (setgroups((size_t)ngroups, groups) < 0 || setgid(uid) < 0 ||
+		    setuid(uid) < 0)
+			_exit(126);
+		fn(e, p[1], arg);
+		_exit(0);
+	}
+	close(p[1]);
+	read_all(p[0], out, size);
+	return wait_status(pid);
 }
 
 /* Copy the file src (symlinks followed) to dst with mode. */

@@ -82,6 +82,13 @@ void h_daemon_stop(struct h_env *e);
 int h_run(char *out, size_t outsize, const char *prog, ...);
 /* The same for intxctl --socket e->sock and the arguments (NULL-terminated). */
 int h_ctl(struct h_env *e, char *out, size_t outsize, ...);
+/* Run fn(e, fd, arg) in a child with uid (gid = uid, an unused one too)
+ * and the supplementary groups given; what it writes to fd comes back in
+ * out.  Its exit status (0 once fn returns).  No exec: nothing of the
+ * checkout needs to be readable by that uid. */
+int h_as_user(struct h_env *e, uid_t uid, const gid_t *groups, int ngroups,
+	      void (*fn)(struct h_env *, int, const char *), const char *arg,
+	      char *out, size_t size);
 
 /* Copy prog into the test's directory, where another uid can run it, with
  * the libintx it loads; out receives the copy's path.  h_exec_staged()

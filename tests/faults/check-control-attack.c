@@ -174,7 +174,7 @@ END_TEST
 
 /* In a child of uid U_READER, group G_SOCKET: every ADMIN op in turn,
  * one line per reply on out. */
-static void reader_child(int out)
+static void reader_child(struct h_env *e, int out, const char *arg)
 {
 	static const struct {
 		uint32_t op;
@@ -191,9 +191,10 @@ static void reader_child(int out)
 		{ 99, "" },
 	};
 	char text[INTX_TEXT_MAX];
-	int fd = wire_connect(env.sock), err;
+	int fd = wire_connect(e->sock), err;
 	unsigned i;
 
+	(void)arg;
 	if (fd < 0 || h_hello(fd, INTX_ROLE_CONTROL, "") != INTX_MSG_WELCOME) {
 		dprintf(out, "no session\n");
 		return;
@@ -235,37 +236,14 @@ START_TEST(readonly_refused_everything)
 	static const gid_t groups[] = { G_SOCKET };
 	struct intx_msg_device d;
 	char out[4096], want[200];
-	int p[2], st;
-	size_t len = 0;
 	unsigned i;
-	pid_t pid;
+	int st;
 
 	ck_assert_ptr_null(getgrgid(G_SOCKET));
 	ck_assert_ptr_null(getgrgid(G_ADMIN));
 	h_world(&env, "socket-group = 61100\nadmin-group = 61101\nlog-level = info\n");
-	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(p[0]);
-		if (setgroups(1, groups) < 0 || setgid(U_READER) < 0 ||
-		    setuid(U_READER) < 0)
-			_exit(126);
-		reader_child(p[1]);
-		_exit(0);
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t n = read(p[0], out + len, sizeof(out) - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	out[len] = 0;
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %d", st);
+	st = h_as_user(&env, U_READER, groups, 1, reader_child, "", out, sizeof(out));
+	ck_assert_msg(st == 0, "child: %d", st);
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		snprintf(want, sizeof(want), "%u=ERROR %d %s needs root or group "
 			 "61101 (admin-group); uid %u is read-only\n", refused[i],
