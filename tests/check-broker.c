@@ -755,6 +755,12 @@ static unsigned fds_after_exec(void)
 	return n;
 }
 
+/*
+ * A libintx client that forks and execs passes none of its connection on:
+ * the socket, the notification pipe, the ACK pipe's write end and the read
+ * end it holds are all close-on-exec (a program run from a driver would
+ * otherwise keep the ACK pipe open after the driver is gone).
+ */
 START_TEST(exec_inherits_no_session_fd)
 {
 	struct intx_client *c;

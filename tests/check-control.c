@@ -358,44 +358,6 @@ START_TEST(at_the_limits)
 }
 END_TEST
 
-/*
- * Run fn in a child with uid and the supplementary groups given (gid =
- * uid, an unused one too); what it writes to fd comes back in out.  No
- * exec: nothing of the checkout needs to be readable by that uid.
- */
-static int as_user(uid_t uid, const gid_t *groups, int ngroups,
-		   void (*fn)(struct h_env *, int, const char *), struct h_env *e,
-		   const char *arg, char *out, size_t size)
-{
-	int p[2], st;
-	size_t len = 0;
-	pid_t pid;
-
-	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(p[0]);
-		if (setgroups((size_t)ngroups, groups) < 0 || setgid(uid) < 0 ||
-		    setuid(uid) < 0)
-			_exit(126);
-		fn(e, p[1], arg);
-		_exit(0);
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t n = read(p[0], out + len, size - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	out[len] = 0;
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* In the child: the reply's name, with errno and text for an ERROR. */
 static void say_reply(int out, const char *what, const unsigned char *buf, long n)
 {
@@ -502,8 +464,8 @@ START_TEST(rights_by_group)
 	copy_intxctl(&e);
 
 	/* the socket's group: reads and monitors, may not administer */
-	ck_assert_int_eq(as_user(U_READER, reader, 1, child_control, &e, "",
-				 out, sizeof(out)), 0);
+	ck_assert_int_eq(h_as_user(&e, U_READER, reader, 1, child_control, "",
+				   out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "hello=WELCOME\n"), "%s", out);
 	ck_assert_msg(strstr(out, "status=STATUS\n"), "%s", out);
 	ck_assert_msg(strstr(out, "end=LIST_END\n"), "%s", out);
@@ -513,28 +475,28 @@ START_TEST(rights_by_group)
 	ck_assert_msg(strstr(out, "monitor=STATUS\n"), "%s", out);
 
 	/* admin-group: everything */
-	ck_assert_int_eq(as_user(U_ADMIN, admin, 1, child_control, &e, "",
-				 out, sizeof(out)), 0);
+	ck_assert_int_eq(h_as_user(&e, U_ADMIN, admin, 1, child_control, "",
+				   out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "hello=WELCOME\n"), "%s", out);
 	ck_assert_msg(strstr(out, "mask=DONE\n"), "%s", out);
 	ck_assert_msg(strstr(out, "unmask=DONE\n"), "%s", out);
 
 	/* neither: refused at HELLO, saying what would do */
-	ck_assert_int_eq(as_user(U_STRANGER, NULL, 0, child_control, &e, "",
-				 out, sizeof(out)), 0);
+	ck_assert_int_eq(h_as_user(&e, U_STRANGER, NULL, 0, child_control, "",
+				   out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "hello=ERROR 1 control needs root or group 61100"),
 		      "%s", out);
 
 	/* and intxctl says so */
-	ck_assert_int_eq(as_user(U_READER, reader, 1, child_intxctl, &e, "devices",
-				 out, sizeof(out)), 0);
+	ck_assert_int_eq(h_as_user(&e, U_READER, reader, 1, child_intxctl, "devices",
+				   out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "d0") && strstr(out, "d5"), "%s", out);
-	ck_assert_int_eq(as_user(U_READER, reader, 1, child_intxctl, &e, "mask d0",
-				 out, sizeof(out)), 1);
+	ck_assert_int_eq(h_as_user(&e, U_READER, reader, 1, child_intxctl, "mask d0",
+				   out, sizeof(out)), 1);
 	ck_assert_msg(strstr(out, "intxctl: mask d0: Operation not permitted "
 			      "(intxd: mask needs root or group 61101"), "%s", out);
-	ck_assert_int_eq(as_user(U_STRANGER, NULL, 0, child_intxctl, &e, "status",
-				 out, sizeof(out)), 1);
+	ck_assert_int_eq(h_as_user(&e, U_STRANGER, NULL, 0, child_intxctl, "status",
+				   out, sizeof(out)), 1);
 	snprintf(want, sizeof(want), "intxctl: refused by intxd: control "
 		 "needs root or group 61100");
 	ck_assert_msg(strstr(out, want), "%s", out);
@@ -551,8 +513,8 @@ START_TEST(root_only_without_groups)
 
 	h_setup(&e);
 	h_world(&e, ""); /* no socket-group: the socket's group is root's */
-	ck_assert_int_eq(as_user(U_READER, some, 1, child_control, &e, "",
-				 out, sizeof(out)), 0);
+	ck_assert_int_eq(h_as_user(&e, U_READER, some, 1, child_control, "",
+				   out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "hello=ERROR 1 control needs root"), "%s", out);
 	h_daemon_stop(&e);
 	h_teardown(&e);

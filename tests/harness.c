@@ -35,7 +35,7 @@ static const char *env_or_fail(const char *name)
 	return v;
 }
 
-static int64_t mono_ms(void)
+int64_t h_now_ms(void)
 {
 	struct timespec ts;
 
@@ -132,10 +132,33 @@ void h_conf(struct h_env *e, const char *fmt, ...)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+bool h_notified(struct h_env *e, const char *text, int timeout_ms)
+{
+	int64_t deadline = h_now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd p = { .fd = e->notify_fd, .events = POLLIN };
+		int left = (int)(deadline - h_now_ms()), st;
+		ssize_t n;
+
+		if (left <= 0)
+			return false;
+		if (poll(&p, 1, left < 100 ? left : 100) == 0) {
+			/* not a synchronisation sleep: notice an exit */
+			ck_assert_msg(waitpid(e->daemon, &st, WNOHANG) == 0,
+				      "intxd exited (status 0x%x)", st);
+			continue;
+		}
+		n = recv(e->notify_fd, e->ready, sizeof(e->ready) - 1, 0);
+		ck_assert_int_gt(n, 0);
+		e->ready[n] = 0;
+		if (strstr(e->ready, text))
+			return true;
+	}
+}
+
 void h_daemon_start(struct h_env *e)
 {
-	char *buf = e->ready;
-	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
 	pid_t pid;
 
 	pid = fork();
@@ -160,25 +183,7 @@ void h_daemon_start(struct h_env *e)
 		_exit(127);
 	}
 	e->daemon = pid;
-	for (;;) {
-		struct pollfd p = { .fd = e->notify_fd, .events = POLLIN };
-		int left = (int)(deadline - mono_ms());
-		ssize_t n;
-		int st;
-
-		ck_assert_msg(left > 0, "intxd did not send READY=1");
-		if (poll(&p, 1, left < 100 ? left : 100) == 0) {
-			/* not a synchronisation sleep: notice an early exit */
-			ck_assert_msg(waitpid(pid, &st, WNOHANG) == 0,
-				      "intxd exited before READY=1 (status %d)", st);
-			continue;
-		}
-		n = recv(e->notify_fd, buf, sizeof(e->ready) - 1, 0);
-		ck_assert_int_gt(n, 0);
-		buf[n] = 0;
-		if (strstr(buf, "READY=1"))
-			return;
-	}
+	ck_assert_msg(h_notified(e, "READY=1", H_TIMEOUT_MS), "intxd did not send READY=1");
 }
 
 unsigned h_count_fds(pid_t pid)
@@ -242,33 +247,15 @@ static int wait_status(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int h_run(char *out, size_t outsize, const char *prog, ...)
+/* Read fd to its end, keeping up to outsize-1 bytes in out (if any), and
+ * close it: a child writing more than that never blocks. */
+static void read_all(int fd, char *out, size_t outsize)
 {
-	const char *argv[32];
-	int pipefd[2], n = 0;
 	size_t len = 0;
-	va_list ap;
-	pid_t pid;
 
-	argv[n++] = prog;
-	va_start(ap, prog);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		execv(prog, (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
 	for (;;) {
 		char tmp[1024];
-		ssize_t k = read(pipefd[0], tmp, sizeof(tmp));
+		ssize_t k = read(fd, tmp, sizeof(tmp));
 
 		if (k <= 0)
 			break;
@@ -281,7 +268,77 @@ int h_run(char *out, size_t outsize, const char *prog, ...)
 	}
 	if (out && outsize)
 		out[len] = 0;
-	close(pipefd[0]);
+	close(fd);
+}
+
+/* Run argv[0] with argv[0..n) and the arguments in ap (NULL-terminated;
+ * argv has room for 32); see h_run(). */
+static int run_va(char *out, size_t outsize, const char *argv[], int n, va_list ap)
+{
+	int pipefd[2];
+	pid_t pid;
+
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	read_all(pipefd[0], out, outsize);
+	return wait_status(pid);
+}
+
+int h_run(char *out, size_t outsize, const char *prog, ...)
+{
+	const char *argv[32] = { prog };
+	va_list ap;
+	int st;
+
+	va_start(ap, prog);
+	st = run_va(out, outsize, argv, 1, ap);
+	va_end(ap);
+	return st;
+}
+
+int h_ctl(struct h_env *e, char *out, size_t outsize, ...)
+{
+	const char *argv[32] = { env_or_fail("INTXCTL"), "--socket", e->sock };
+	va_list ap;
+	int st;
+
+	va_start(ap, outsize);
+	st = run_va(out, outsize, argv, 3, ap);
+	va_end(ap);
+	return st;
+}
+
+int h_as_user(struct h_env *e, uid_t uid, const gid_t *groups, int ngroups,
+	      void (*fn)(struct h_env *, int, const char *), const char *arg,
+	      char *out, size_t size)
+{
+	int p[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (setgroups((size_t)ngroups, groups) < 0 || setgid(uid) < 0 ||
+		    setuid(uid) < 0)
+			_exit(126);
+		fn(e, p[1], arg);
+		_exit(0);
+	}
+	close(p[1]);
+	read_all(p[0], out, size);
 	return wait_status(pid);
 }
 
@@ -357,7 +414,7 @@ void h_exec_staged(struct h_env *e, const char *staged, char *const argv[])
 static bool client_fill(struct h_client *c, int64_t deadline)
 {
 	struct pollfd p = { .fd = c->out, .events = POLLIN };
-	int left = (int)(deadline - mono_ms());
+	int left = (int)(deadline - h_now_ms());
 	ssize_t n;
 
 	if (left <= 0 || poll(&p, 1, left) <= 0)
@@ -394,7 +451,7 @@ bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,
 	const char *argv[32];
 	int pipefd[2], n = 0;
 	char line[256];
-	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
+	int64_t deadline = h_now_ms() + H_TIMEOUT_MS;
 	va_list ap;
 
 	memset(c, 0, sizeof(*c));
@@ -443,7 +500,7 @@ bool h_client_start(struct h_env *e, struct h_client *c, uid_t uid,
 
 bool h_client_line(struct h_client *c, char *line, size_t size, int timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = h_now_ms() + timeout_ms;
 
 	for (;;) {
 		while (client_take(c, line, size)) {
@@ -467,7 +524,7 @@ bool h_client_line(struct h_client *c, char *line, size_t size, int timeout_ms)
 
 bool h_client_wait_text(struct h_client *c, const char *text, int timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = h_now_ms() + timeout_ms;
 	char line[256];
 
 	for (;;) {
@@ -609,7 +666,7 @@ static int monitor_open(struct h_env *e)
 void h_settle(struct h_env *e, const char *name, uint64_t acked,
 	      struct intx_msg_device *out)
 {
-	int64_t deadline = mono_ms() + H_TIMEOUT_MS;
+	int64_t deadline = h_now_ms() + H_TIMEOUT_MS;
 	unsigned char buf[INTX_MSG_MAX];
 
 	if (e->settle < 0)
@@ -621,42 +678,44 @@ void h_settle(struct h_env *e, const char *name, uint64_t acked,
 		h_device(e, name, out);
 		if (out->acked >= acked && !(out->flags & INTX_F_INFLIGHT))
 			return;
-		left = (int)(deadline - mono_ms());
+		left = (int)(deadline - h_now_ms());
 		ck_assert_msg(left > 0, "%s: %llu of %llu acks", name,
 			      (unsigned long long)out->acked, (unsigned long long)acked);
 		(void)h_recv(e->settle, buf, sizeof(buf), left);
 	}
 }
 
-void h_monitor(struct h_env *e)
+int h_monitor_open(struct h_env *e)
 {
-	e->monitor = monitor_open(e);
+	unsigned char buf[INTX_MSG_MAX];
+	int fd = monitor_open(e);
+
 	/* MONITOR has no reply; a status query round trip proves it is in
 	 * effect before the caller acts */
-	{
-		unsigned char buf[INTX_MSG_MAX];
+	h_query(fd, INTX_Q_STATUS);
+	for (;;) {
+		long n = h_recv(fd, buf, sizeof(buf), H_TIMEOUT_MS);
 
-		h_query(e->monitor, INTX_Q_STATUS);
-		for (;;) {
-			long n = h_recv(e->monitor, buf, sizeof(buf), H_TIMEOUT_MS);
-
-			ck_assert_int_gt(n, 0);
-			if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) ==
-			    INTX_MSG_LIST_END)
-				break;
-		}
+		ck_assert_int_gt(n, 0);
+		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) == INTX_MSG_LIST_END)
+			return fd;
 	}
+}
+
+void h_monitor(struct h_env *e)
+{
+	e->monitor = h_monitor_open(e);
 }
 
 bool h_monitor_wait(struct h_env *e, uint32_t kind, const char *device,
 		    int timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = h_now_ms() + timeout_ms;
 	unsigned char buf[INTX_MSG_MAX];
 
 	for (;;) {
 		struct intx_msg_event ev;
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - h_now_ms());
 		long n;
 
 		if (left <= 0)

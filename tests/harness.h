@@ -35,7 +35,7 @@ struct h_env {
 	pid_t daemon;
 	int notify_fd;
 	char notify_path[128];
-	char ready[512]; /* h_daemon_start: what came with READY=1 (STATUS=) */
+	char ready[512]; /* what came with READY=1 (STATUS=), or h_notified's text */
 	char bin[96];    /* the staged driver and libintx, once a client ran */
 	char driver[128];
 	int monitor; /* a MONITOR session, or -1 */
@@ -62,6 +62,12 @@ void h_teardown(struct h_env *e);
 const char *h_sim(struct h_env *e, const char *name, int irq);
 /* Write the config (printf-style). */
 void h_conf(struct h_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+int64_t h_now_ms(void);
+/* Wait for a message to the daemon's NOTIFY_SOCKET containing text (the
+ * last message read is left in e->ready); false on time-out.  Fails the
+ * test if the daemon exits meanwhile. */
+bool h_notified(struct h_env *e, const char *text, int timeout_ms);
 /* Start intxd on the config and wait for READY=1. */
 void h_daemon_start(struct h_env *e);
 /* Does the daemon's log (its stderr) contain text? */
@@ -74,6 +80,15 @@ void h_daemon_stop(struct h_env *e);
 /* Run a program to completion; returns its exit status (or 128+signal).
  * out, if given, receives up to outsize-1 bytes of stdout+stderr. */
 int h_run(char *out, size_t outsize, const char *prog, ...);
+/* The same for intxctl --socket e->sock and the arguments (NULL-terminated). */
+int h_ctl(struct h_env *e, char *out, size_t outsize, ...);
+/* Run fn(e, fd, arg) in a child with uid (gid = uid, an unused one too)
+ * and the supplementary groups given; what it writes to fd comes back in
+ * out.  Its exit status (0 once fn returns).  No exec: nothing of the
+ * checkout needs to be readable by that uid. */
+int h_as_user(struct h_env *e, uid_t uid, const gid_t *groups, int ngroups,
+	      void (*fn)(struct h_env *, int, const char *), const char *arg,
+	      char *out, size_t size);
 
 /* Copy prog into the test's directory, where another uid can run it, with
  * the libintx it loads; out receives the copy's path.  h_exec_staged()
@@ -119,7 +134,9 @@ void h_client_rec(struct h_env *e, const char *name, struct intx_msg_client *out
 void h_settle(struct h_env *e, const char *name, uint64_t acked,
 	      struct intx_msg_device *out);
 
-/* Open a MONITOR session (before the action), then wait for an event of
+/* A MONITOR session, in effect once this returns; the caller's to close. */
+int h_monitor_open(struct h_env *e);
+/* Open e->monitor (before the action), then wait for an event of
  * that kind for that device ("" = any). */
 void h_monitor(struct h_env *e);
 bool h_monitor_wait(struct h_env *e, uint32_t kind, const char *device,

@@ -174,7 +174,7 @@ END_TEST
 
 /* In a child of uid U_READER, group G_SOCKET: every ADMIN op in turn,
  * one line per reply on out. */
-static void reader_child(int out)
+static void reader_child(struct h_env *e, int out, const char *arg)
 {
 	static const struct {
 		uint32_t op;
@@ -191,9 +191,10 @@ static void reader_child(int out)
 		{ 99, "" },
 	};
 	char text[INTX_TEXT_MAX];
-	int fd = wire_connect(env.sock), err;
+	int fd = wire_connect(e->sock), err;
 	unsigned i;
 
+	(void)arg;
 	if (fd < 0 || h_hello(fd, INTX_ROLE_CONTROL, "") != INTX_MSG_WELCOME) {
 		dprintf(out, "no session\n");
 		return;
@@ -235,37 +236,14 @@ START_TEST(readonly_refused_everything)
 	static const gid_t groups[] = { G_SOCKET };
 	struct intx_msg_device d;
 	char out[4096], want[200];
-	int p[2], st;
-	size_t len = 0;
 	unsigned i;
-	pid_t pid;
+	int st;
 
 	ck_assert_ptr_null(getgrgid(G_SOCKET));
 	ck_assert_ptr_null(getgrgid(G_ADMIN));
 	h_world(&env, "socket-group = 61100\nadmin-group = 61101\nlog-level = info\n");
-	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(p[0]);
-		if (setgroups(1, groups) < 0 || setgid(U_READER) < 0 ||
-		    setuid(U_READER) < 0)
-			_exit(126);
-		reader_child(p[1]);
-		_exit(0);
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t n = read(p[0], out + len, sizeof(out) - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	out[len] = 0;
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %d", st);
+	st = h_as_user(&env, U_READER, groups, 1, reader_child, "", out, sizeof(out));
+	ck_assert_msg(st == 0, "child: %d", st);
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		snprintf(want, sizeof(want), "%u=ERROR %d %s needs root or group "
 			 "61101 (admin-group); uid %u is read-only\n", refused[i],
@@ -371,7 +349,6 @@ static unsigned long rss_kb(pid_t pid)
 START_TEST(slow_monitor)
 {
 	struct h_client a;
-	struct intx_msg_monitor mon;
 	struct intx_msg_device d;
 	unsigned char buf[INTX_MSG_MAX];
 	unsigned long before = 0, after;
@@ -381,19 +358,8 @@ START_TEST(slow_monitor)
 
 	h_world(&env, "ack-timeout-ms = 0");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	fd = control_open();
-	memset(&mon, 0, sizeof(mon));
-	proto_hdr(&mon.hdr, INTX_MSG_MONITOR, sizeof(mon));
-	ck_assert_int_eq(wire_send(fd, &mon, sizeof(mon), -1, 0), 0);
-	/* a query round trip: MONITOR is in effect before the flood */
-	h_query(fd, INTX_Q_STATUS);
-	for (;;) {
-		long n = h_recv(fd, buf, sizeof(buf), T_MS);
-
-		ck_assert_int_gt(n, 0);
-		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) == INTX_MSG_LIST_END)
-			break;
-	}
+	/* MONITOR is in effect before the flood */
+	fd = h_monitor_open(&env);
 	for (i = 0; i < FLOOD; i++) {
 		/* measured once the interrupt path ran (and the socket is
 		 * full): valgrind's code cache is in RSS too */
@@ -463,7 +429,6 @@ END_TEST
 START_TEST(monitor_full_then_ask)
 {
 	unsigned char buf[INTX_MSG_MAX];
-	struct intx_msg_monitor mon;
 	struct intx_msg_admin a;
 	struct h_client c;
 	unsigned i, done = 0, ends = 0, events = 0;
@@ -471,18 +436,7 @@ START_TEST(monitor_full_then_ask)
 
 	h_world(&env, "ack-timeout-ms = 0");
 	ck_assert(h_client_start(&env, &c, H_UID_A, "a", env.arg[0], NULL));
-	fd = control_open();
-	memset(&mon, 0, sizeof(mon));
-	proto_hdr(&mon.hdr, INTX_MSG_MONITOR, sizeof(mon));
-	ck_assert_int_eq(wire_send(fd, &mon, sizeof(mon), -1, 0), 0);
-	h_query(fd, INTX_Q_STATUS);
-	for (;;) {
-		long n = h_recv(fd, buf, sizeof(buf), T_MS);
-
-		ck_assert_int_gt(n, 0);
-		if (proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON) == INTX_MSG_LIST_END)
-			break;
-	}
+	fd = h_monitor_open(&env);
 	/* more events than the socket holds (4 an interrupt) */
 	for (i = 0; i < 500; i++) {
 		h_raise(env.dev[0]);
@@ -528,12 +482,6 @@ START_TEST(monitor_full_then_ask)
 }
 END_TEST
 
-/*
- * 3c. intxctl --json monitor behind a pipe nobody reads: intxctl blocks,
- * intxd does not, and once the pipe is read what comes is whole JSON
- * lines, with a "missed" one counting what intxctl never got, and events
- * after it.
- */
 #define FLOOD2 1000
 struct lines {
 	int fd;

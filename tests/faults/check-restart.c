@@ -45,20 +45,6 @@ static void teardown(void)
 	h_teardown(&env);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int ctl(char *out, size_t size, const char *cmd, const char *arg)
-{
-	return h_run(out, size, getenv("INTXCTL"), "--socket", env.sock, cmd, arg,
-		     NULL);
-}
-
 /* Forget what the daemon told the notify socket so far. */
 static void notify_drain(void)
 {
@@ -72,27 +58,7 @@ static void notify_drain(void)
  * daemon exits instead. */
 static void wait_ready(void)
 {
-	int64_t deadline = mono_ms() + T_MS;
-	char buf[512];
-
-	for (;;) {
-		struct pollfd p = { .fd = env.notify_fd, .events = POLLIN };
-		int left = (int)(deadline - mono_ms()), st;
-		ssize_t n;
-
-		ck_assert_msg(left > 0, "intxd did not send READY=1");
-		if (poll(&p, 1, left < 100 ? left : 100) == 0) {
-			/* not a synchronisation sleep: notice an exit */
-			ck_assert_msg(waitpid(env.daemon, &st, WNOHANG) == 0,
-				      "intxd exited (status 0x%x)", st);
-			continue;
-		}
-		n = recv(env.notify_fd, buf, sizeof(buf) - 1, 0);
-		ck_assert_int_gt(n, 0);
-		buf[n] = 0;
-		if (strstr(buf, "READY=1"))
-			return;
-	}
+	ck_assert_msg(h_notified(&env, "READY=1", T_MS), "intxd did not send READY=1");
 }
 
 static void assert_alive(void)
@@ -108,7 +74,7 @@ static void restart_ok(void)
 {
 	char out[2048];
 
-	ck_assert_msg(ctl(out, sizeof(out), "restart", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "restart", NULL) == 0, "%s", out);
 	assert_alive();
 }
 
@@ -171,7 +137,7 @@ START_TEST(bad_config_refused)
 	h_conf(&env, "[device d0]\nbackend = sim\npath = %s\nno-such-key = 1\n"
 		     "[client a]\nuid = %d\ndevices = d0, nowhere\n",
 	       env.dev[0], H_UID_A);
-	ck_assert_int_eq(ctl(out, sizeof(out), "restart", NULL), 1);
+	ck_assert_int_eq(h_ctl(&env, out, sizeof(out), "restart", NULL), 1);
 	ck_assert_msg(strstr(out, "no-such-key") && strstr(out, "nowhere"),
 		      "intxctl restart did not say every problem: %s", out);
 	assert_alive();
@@ -206,7 +172,7 @@ START_TEST(exec_fails_goes_on)
 	setenv("INTXD", bin, 1); /* this test's process only */
 	h_world(&env, "user = nobody");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	ck_assert_int_eq(ctl(out, sizeof(out), "restart", NULL), 1);
+	ck_assert_int_eq(h_ctl(&env, out, sizeof(out), "restart", NULL), 1);
 	ck_assert_msg(strstr(out, "Permission denied") && strstr(out, "exec"),
 		      "intxctl restart did not say the exec failed: %s", out);
 	assert_alive();
@@ -214,7 +180,7 @@ START_TEST(exec_fails_goes_on)
 	h_raise(env.dev[0]);
 	ck_assert(h_client_wait_handled(&a, 1, T_MS));
 	/* and it answers requests as before */
-	ck_assert_msg(ctl(out, sizeof(out), "status", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "status", NULL) == 0, "%s", out);
 	h_client_stop(&a);
 	h_daemon_stop(&env);
 }
@@ -246,7 +212,7 @@ static int fifo_open_writer(const char *fifo)
  * open is then the next reader's, never the same reader's again. */
 static void fifo_feed(int ino, int fd, const char *text)
 {
-	int64_t deadline = mono_ms() + T_MS;
+	int64_t deadline = h_now_ms() + T_MS;
 	ssize_t n = write(fd, text, strlen(text));
 
 	close(fd);
@@ -254,7 +220,7 @@ static void fifo_feed(int ino, int fd, const char *text)
 	for (;;) {
 		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 		struct pollfd p = { .fd = ino, .events = POLLIN };
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - h_now_ms());
 		ssize_t k;
 		char *at;
 
@@ -423,14 +389,31 @@ static void raw_restart_done(int fd)
 	close(fd);
 }
 
+/* The new image's first interrupt of d5 reaches c once: c lowers and
+ * acknowledges it, the daemon counts the ACK and unmasks d5, and tells c
+ * nothing more.  Closes c. */
+static void served_once(struct rc *c)
+{
+	struct intx_msg_notify n;
+	struct intx_msg_device d;
+
+	ck_assert(rc_notify(c, &n, T_MS));
+	rc_lower(env.dev[5]);
+	rc_ack(c, &n, n.seq, true);
+	h_settle(&env, "d5", 1, &d);
+	ck_assert(!(d.flags & INTX_F_MASKED));
+	ck_assert(!rc_notify(c, &n, 0));
+	rc_close(c);
+}
+
 /*
  * An interrupt in flight at the exec: the client's handler made the
  * device stop asserting, the restart was asked on another connection, and
  * only then the handler wrote its ACK to the old image's ACK pipe, which
- * the exec closed (an ACK written just before it may die unread alike).  The new image must find the device quiet and
- * unmask it: not masked for ever, and no notification for an interrupt
- * that was handled.  The next raise is delivered once, to the client
- * that subscribed again.
+ * the exec closed (an ACK written just before it may die unread alike).
+ * The new image must find the device quiet and unmask it: not masked for
+ * ever, and no notification for an interrupt that was handled.  The next
+ * raise is delivered once, to the client that subscribed again.
  */
 START_TEST(ack_in_flight_at_exec)
 {
@@ -468,13 +451,7 @@ START_TEST(ack_in_flight_at_exec)
 	rc_sub(&c, "d5");
 	ck_assert(!rc_notify(&c, &n2, 0));
 	h_raise(env.dev[5]);
-	ck_assert(rc_notify(&c, &n2, T_MS));
-	rc_lower(env.dev[5]);
-	rc_ack(&c, &n2, n2.seq, true);
-	h_settle(&env, "d5", 1, &d);
-	ck_assert(!(d.flags & INTX_F_MASKED));
-	ck_assert(!rc_notify(&c, &n2, 0));
-	rc_close(&c);
+	served_once(&c);
 	h_daemon_stop(&env);
 }
 END_TEST
@@ -504,13 +481,7 @@ START_TEST(unacked_at_exec_redelivered)
 	rc_close(&c);
 	rc_open(&env, &c, "root");
 	rc_sub(&c, "d5");
-	ck_assert(rc_notify(&c, &n, T_MS));
-	rc_lower(env.dev[5]);
-	rc_ack(&c, &n, n.seq, true);
-	h_settle(&env, "d5", 1, &d);
-	ck_assert(!(d.flags & INTX_F_MASKED));
-	ck_assert(!rc_notify(&c, &n, 0));
-	rc_close(&c);
+	served_once(&c);
 	h_daemon_stop(&env);
 }
 END_TEST
@@ -528,7 +499,7 @@ START_TEST(admin_mask_across_restart)
 
 	h_world(&env, "");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	ck_assert_msg(ctl(out, sizeof(out), "mask", "d0") == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "mask", "d0", NULL) == 0, "%s", out);
 	h_raise(env.dev[0]); /* pending in the device, masked */
 	restart_ok();
 	h_device(&env, "d0", &d);
@@ -536,7 +507,7 @@ START_TEST(admin_mask_across_restart)
 	ck_assert(sim_masked(env.dev[0]));
 	ck_assert_uint_eq(d.raised, 0);
 	ck_assert(h_log_has(&env, "still masked by the administrator"));
-	ck_assert_msg(ctl(out, sizeof(out), "unmask", "d0") == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "unmask", "d0", NULL) == 0, "%s", out);
 	ck_assert(h_client_wait_handled(&a, 1, T_MS));
 	h_client_stop(&a);
 	h_daemon_stop(&env);
@@ -568,7 +539,7 @@ START_TEST(user_change_refused)
 	fprintf(f, "%.*suser = daemon%s", (int)(at - text), text, at + strlen("user = nobody"));
 	ck_assert_int_eq(fclose(f), 0);
 	free(text);
-	ck_assert_int_eq(ctl(out, sizeof(out), "restart", NULL), 1);
+	ck_assert_int_eq(h_ctl(&env, out, sizeof(out), "restart", NULL), 1);
 	ck_assert_msg(strstr(out, "user"), "intxctl restart did not say why: %s", out);
 	assert_alive();
 	h_raise(env.dev[0]);
@@ -660,13 +631,13 @@ START_TEST(reload_reports_unopened_device)
 		   "[device d9]\nbackend = sim\npath = %s\n"
 		   "[client a]\nuid = %d\ndevices = d0, d6, d9\n", d6, missing, H_UID_A);
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(ctl(out, sizeof(out), "reload", NULL), 0);
+	ck_assert_int_eq(h_ctl(&env, out, sizeof(out), "reload", NULL), 0);
 	ck_assert_msg(strstr(out, "d9") && strstr(out, missing),
 		      "intxctl reload did not say d9 did not open: '%s'", out);
 	ck_assert_msg(!strstr(out, "'d6'"), "d6 opened, but: '%s'", out);
 	/* the rest is applied: d6 is served, a's session lives */
-	ck_assert_msg(ctl(out, sizeof(out), "devices", NULL) == 0 && strstr(out, "\nd6 "),
-		      "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "devices", NULL) == 0 &&
+		      strstr(out, "\nd6 "), "%s", out);
 	h_raise(env.dev[0]);
 	ck_assert(h_client_wait_handled(&a, 1, T_MS));
 	h_client_stop(&a);
@@ -693,27 +664,26 @@ static pid_t ctl_start(const char *cmd)
 }
 
 /*
- * Two intxctl restart at once, a few times: the second is answered by the
- * old image (DONE), or finds it gone at the exec before its answer came,
- * or is answered by the new one; it succeeds in every case, as the daemon
- * did restart.  The client is served after.
+ * intxctl restart and intxctl CMD at once, rounds times: both succeed
+ * every time and the daemon is the same process; the client is served
+ * after.
  */
-START_TEST(two_restarts_at_once)
+static void restart_with(const char *cmd, unsigned rounds)
 {
 	struct h_client a;
 	unsigned i;
 
 	h_world(&env, "");
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	for (i = 0; i < 4; i++) {
-		pid_t p1 = ctl_start("restart"), p2 = ctl_start("restart");
+	for (i = 0; i < rounds; i++) {
+		pid_t p1 = ctl_start("restart"), p2 = ctl_start(cmd);
 		int s1, s2;
 
 		ck_assert_int_eq(waitpid(p1, &s1, 0), p1);
 		ck_assert_int_eq(waitpid(p2, &s2, 0), p2);
 		ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) &&
-			      WEXITSTATUS(s2) == 0, "round %u: intxctl restart 0x%x, 0x%x",
-			      i, s1, s2);
+			      WEXITSTATUS(s2) == 0, "round %u: intxctl restart 0x%x, %s 0x%x",
+			      i, s1, cmd, s2);
 		assert_alive();
 	}
 	h_raise(env.dev[0]);
@@ -721,36 +691,28 @@ START_TEST(two_restarts_at_once)
 	h_client_stop(&a);
 	h_daemon_stop(&env);
 }
+
+/*
+ * Two intxctl restart at once, a few times: the second is answered by the
+ * old image (DONE), or finds it gone at the exec before its answer came,
+ * or is answered by the new one; it succeeds in every case, as the daemon
+ * did restart.
+ */
+START_TEST(two_restarts_at_once)
+{
+	restart_with("restart", 4);
+}
 END_TEST
 
 /*
  * intxctl reload while intxctl restart runs, a few times: the reload is
  * answered by the old image, or by the new one, or its session ends with
  * the exec before the answer; in that case it asks the new image (a
- * reload is the same whoever does it).  Both succeed every time.
+ * reload is the same whoever does it).
  */
 START_TEST(reload_during_restart)
 {
-	struct h_client a;
-	unsigned i;
-
-	h_world(&env, "");
-	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
-	for (i = 0; i < 6; i++) {
-		pid_t p1 = ctl_start("restart"), p2 = ctl_start("reload");
-		int s1, s2;
-
-		ck_assert_int_eq(waitpid(p1, &s1, 0), p1);
-		ck_assert_int_eq(waitpid(p2, &s2, 0), p2);
-		ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) &&
-			      WEXITSTATUS(s2) == 0, "round %u: intxctl restart 0x%x, reload 0x%x",
-			      i, s1, s2);
-		assert_alive();
-	}
-	h_raise(env.dev[0]);
-	ck_assert(h_client_wait_handled(&a, 1, T_MS));
-	h_client_stop(&a);
-	h_daemon_stop(&env);
+	restart_with("reload", 6);
 }
 END_TEST
 
@@ -825,6 +787,7 @@ START_TEST(subscribe_while_away)
 {
 	struct intx_client *c;
 	int ran = 0;
+	int64_t end;
 
 	h_world(&env, "ack-timeout-ms = 0");
 	c = intx_open(env.sock, "root");
@@ -834,8 +797,12 @@ START_TEST(subscribe_while_away)
 	ck_assert_int_eq(intx_subscribe(c, "d5", h_lower_d5, &ran), 0);
 	h_daemon_start(&env);
 	h_raise(env.dev[5]);
-	while (!ran)
+	/* (a guard: without it a lost interrupt hangs until Check's time-out) */
+	end = h_now_ms() + T_MS;
+	while (!ran) {
+		ck_assert_msg(h_now_ms() < end, "d5's interrupt never reached the handler");
 		ck_assert_int_ge(intx_dispatch(c, T_MS), 0);
+	}
 	ck_assert_int_eq(ran, 1);
 	intx_close(c);
 	h_daemon_stop(&env);
@@ -957,16 +924,16 @@ START_TEST(admin_mask_of_failed_device_across_restart)
 	snprintf(missing, sizeof(missing), "%s/sim/nowhere", env.dir);
 	conf_d0(d0);
 	h_daemon_start(&env);
-	ck_assert_msg(ctl(out, sizeof(out), "mask", "d0") == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "mask", "d0", NULL) == 0, "%s", out);
 	conf_d0(missing);
-	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "reload", NULL) == 0, "%s", out);
 	h_device(&env, "d0", &d);
 	ck_assert_msg((d.flags & (INTX_F_FAILED | INTX_F_ADMIN)) ==
 			      (INTX_F_FAILED | INTX_F_ADMIN),
 		      "d0 not failed and masked after the reload: flags 0x%x", d.flags);
 	restart_ok();
 	conf_d0(d0);
-	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "reload", NULL) == 0, "%s", out);
 	h_device(&env, "d0", &d);
 	ck_assert_msg(!(d.flags & INTX_F_FAILED), "d0 did not open again: flags 0x%x",
 		      d.flags);

@@ -52,14 +52,6 @@ static void teardown(void)
 	h_teardown(&env);
 }
 
-static int ctl(char *out, size_t size, const char *a1, const char *a2)
-{
-	const char *p = getenv("INTXCTL");
-
-	ck_assert_msg(p && *p, "INTXCTL is not set (run through make check)");
-	return h_run(out, size, p, "-s", env.sock, a1, a2, (char *)NULL);
-}
-
 /* d0 (IRQ 11) for client "burst", d1 (IRQ 10) for client "stuck"; keys
  * go into [intxd], stuck_keys into [client stuck]; then extra. */
 static void conf(const char *keys, const char *stuck_keys)
@@ -69,36 +61,6 @@ static void conf(const char *keys, const char *stuck_keys)
 	       "[client burst]\nuid = 0\ndevices = d0\n"
 	       "[client stuck]\nuid = 0\ndevices = d1\n%s\n%s",
 	       keys, dev0, dev1, stuck_keys, extra);
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for a message to our NOTIFY_SOCKET that contains text. */
-static bool notified_text(const char *text, int timeout_ms)
-{
-	int64_t end = mono_ms() + timeout_ms;
-	char buf[512];
-
-	for (;;) {
-		struct pollfd p = { .fd = env.notify_fd, .events = POLLIN };
-		int64_t left = end - mono_ms();
-		ssize_t n;
-
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return false;
-		n = recv(env.notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-		if (n <= 0)
-			continue;
-		buf[n] = 0;
-		if (strstr(buf, text))
-			return true;
-	}
 }
 
 /* The daemon's time on a CPU so far, in ns (schedstat's first field). */
@@ -121,13 +83,13 @@ static uint64_t runtime_ns(pid_t pid)
  * which would look like a daemon that does not spin.  Returns how many. */
 static unsigned drain_notify(int ms)
 {
-	int64_t end = mono_ms() + ms;
+	int64_t end = h_now_ms() + ms;
 	unsigned n = 0;
 	char buf[512];
 
 	for (;;) {
 		struct pollfd p = { .fd = env.notify_fd, .events = POLLIN };
-		int64_t left = end - mono_ms();
+		int64_t left = end - h_now_ms();
 
 		if (left <= 0)
 			return n;
@@ -194,8 +156,9 @@ START_TEST(idle_does_not_spin)
 	/* the watchdog did tick: this measured something */
 	ck_assert_uint_ge(ticks, 10);
 	/* (under valgrind, INTXD_REAL, the ticks cost what they cost there) */
-	ck_assert_msg(getenv("INTXD_REAL") ||used < 100000000ull, "an idle spin-us = 1000 daemon ran %llu us "
-		      "of an idle second", (unsigned long long)(used / 1000));
+	ck_assert_msg(getenv("INTXD_REAL") || used < 100000000ull,
+		      "an idle spin-us = 1000 daemon ran %llu us of an idle second",
+		      (unsigned long long)(used / 1000));
 	h_daemon_stop(&env);
 }
 END_TEST
@@ -295,12 +258,12 @@ static void burst_stop(pid_t pid, int stop_w)
 static bool hung_up(struct intx_client *c, int timeout_ms, bool *notified)
 {
 	struct pollfd p = { .fd = intx_fd(c), .events = POLLIN };
-	int64_t end = mono_ms() + timeout_ms;
+	int64_t end = h_now_ms() + timeout_ms;
 
 	ck_assert_int_ge(p.fd, 0);
 	*notified = false;
-	while (mono_ms() < end) {
-		if (poll(&p, 1, (int)(end - mono_ms())) < 0)
+	while (h_now_ms() < end) {
+		if (poll(&p, 1, (int)(end - h_now_ms())) < 0)
 			return false;
 		if (p.revents & (POLLHUP | POLLERR))
 			return true;
@@ -356,9 +319,9 @@ START_TEST(serves_while_spinning)
 	ck_assert(h_log_has(&env, "ends: acknowledgement time-out"));
 
 	/* control requests are answered, a reload is applied */
-	ck_assert_msg(ctl(out, sizeof(out), "status", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "status", NULL) == 0, "%s", out);
 	conf("spin-us = 500", "");
-	ck_assert_msg(ctl(out, sizeof(out), "reload", NULL) == 0, "%s", out);
+	ck_assert_msg(h_ctl(&env, out, sizeof(out), "reload", NULL) == 0, "%s", out);
 	/* a new session is let in */
 	late = intx_open(env.sock, "stuck");
 	ck_assert_ptr_nonnull(late);
@@ -367,13 +330,13 @@ START_TEST(serves_while_spinning)
 
 	/* the failed device is opened again by the retry timer */
 	h_sim(&env, "d2", 12);
-	ck_assert_msg(notified_text("STATUS=serving 3 device(s)", 30000),
+	ck_assert_msg(h_notified(&env, "STATUS=serving 3 device(s)", 30000),
 		      "d2 was not opened again while spinning");
 	/* SIGHUP reloads, here to a config without d2 */
 	extra[0] = 0;
 	conf("spin-us = 1000", "");
 	ck_assert_int_eq(kill(env.daemon, SIGHUP), 0);
-	ck_assert_msg(notified_text("STATUS=serving 2 device(s)", T_MS),
+	ck_assert_msg(h_notified(&env, "STATUS=serving 2 device(s)", T_MS),
 		      "no reload on SIGHUP while spinning");
 
 	/* the burst went on all along */
@@ -555,7 +518,7 @@ START_TEST(revoked_while_waiting)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(ctl(out, sizeof(out), "reload", NULL));
+		_exit(h_ctl(&env, out, sizeof(out), "reload", NULL));
 	ck_assert_int_eq(intx_dispatch(c, 60000), -ENODEV);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
