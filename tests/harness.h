@@ -79,9 +79,11 @@ void h_daemon_stop(struct h_env *e);
 
 /* Run a program to completion; returns its exit status (or 128+signal).
  * out, if given, receives up to outsize-1 bytes of stdout+stderr. */
-int h_run(char *out, size_t outsize, const char *prog, ...);
+int h_run(char *out, size_t outsize, const char *prog, ...)
+	__attribute__((sentinel));
 /* The same for intxctl --socket e->sock and the arguments (NULL-terminated). */
-int h_ctl(struct h_env *e, char *out, size_t outsize, ...);
+int h_ctl(struct h_env *e, char *out, size_t outsize, ...)
+	__attribute__((sentinel));
 /* Run fn(e, fd, arg) in a child with uid (gid = uid, an unused one too)
  * and the supplementary groups given; what it writes to fd comes back in
  * out.  Its exit status (0 once fn returns).  No exec: nothing of the
