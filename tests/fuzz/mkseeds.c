@@ -50,46 +50,53 @@ static void fill(unsigned char *msg, size_t len, unsigned nfds, int side)
 	}
 }
 
+/* The shortest all-zero message of type that proto_check() accepts, with
+ * the most fds its rule allows: its length, or 0 if there is none. */
+static size_t smallest(unsigned type, unsigned char *msg, unsigned *nfds, int *side)
+{
+	size_t len;
+	int k, d;
+
+	for (len = sizeof(struct intx_hdr); len <= INTX_MSG_MAX; len++) {
+		memset(msg, 0, len);
+		proto_hdr((struct intx_hdr *)msg, (enum intx_msg_type)type, len);
+		for (k = INTX_FDS_MAX; k >= 0; k--)
+			for (d = INTX_FROM_CLIENT; d <= INTX_FROM_DAEMON; d++)
+				if (proto_check(msg, len, (unsigned)k,
+						(enum intx_side)d) == (int)type) {
+					*nfds = (unsigned)k;
+					*side = d;
+					return len;
+				}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static unsigned char msg[INTX_MSG_MAX];
-	unsigned type, n = 0;
+	unsigned type, nfds, n = 0;
+	size_t len;
+	int side;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: mkseeds DIR\n");
 		return 2;
 	}
 	for (type = 0; type < 256; type++) {
-		size_t len;
-		int found = 0;
-
 		if (!strcmp(proto_type_name(type), "UNKNOWN"))
 			continue;
-		for (len = sizeof(struct intx_hdr); len <= INTX_MSG_MAX && !found; len++) {
-			int nfds, side;
-
-			memset(msg, 0, len);
-			proto_hdr((struct intx_hdr *)msg, (enum intx_msg_type)type, len);
-			for (nfds = INTX_FDS_MAX; nfds >= 0 && !found; nfds--)
-				for (side = INTX_FROM_CLIENT; side <= INTX_FROM_DAEMON; side++)
-					if (proto_check(msg, len, (unsigned)nfds,
-							(enum intx_side)side) == (int)type) {
-						if (write_seed(argv[1], type, "", (unsigned)nfds,
-							       msg, len) < 0)
-							return 1;
-						fill(msg, len, (unsigned)nfds, side);
-						if (write_seed(argv[1], type, "-full",
-							       (unsigned)nfds, msg, len) < 0)
-							return 1;
-						found = 1;
-						n++;
-						break;
-					}
-		}
-		if (!found) {
+		len = smallest(type, msg, &nfds, &side);
+		if (!len) {
 			fprintf(stderr, "mkseeds: no valid %s\n", proto_type_name(type));
 			return 1;
 		}
+		if (write_seed(argv[1], type, "", nfds, msg, len) < 0)
+			return 1;
+		fill(msg, len, nfds, side);
+		if (write_seed(argv[1], type, "-full", nfds, msg, len) < 0)
+			return 1;
+		n++;
 	}
 	printf("mkseeds: 2 seeds for each of %u message types in %s\n", n, argv[1]);
 	return 0;
