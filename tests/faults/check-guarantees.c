@@ -43,6 +43,24 @@ static void teardown(void)
 
 static const char *const policies[] = { "wait", "redeliver", "drop" };
 
+/* dev's UNMASK for seq has come (no TIMEOUT first), and dev counts acked
+ * acknowledgements; its record is left in *d for more checks. */
+static void unmasked_acked(const char *dev, uint64_t seq, uint64_t acked,
+			   struct intx_msg_device *d)
+{
+	rc_expect_event(&env, INTX_EV_UNMASK, dev, seq, 0);
+	h_device(&env, dev, d);
+	ck_assert_uint_eq(d->acked, acked);
+}
+
+/* The session lived through the test: close it, stop the daemon. */
+static void end_alive(struct rc *x)
+{
+	ck_assert(rc_alive(x));
+	rc_close(x);
+	h_daemon_stop(&env);
+}
+
 /*
  * Two clients on d0, the global deadline 100 ms: x keeps it, y waits
  * forever (ack-timeout-ms = 0).  x acknowledges; y's deadline must not be
@@ -391,9 +409,7 @@ START_TEST(pipe_ack_then_unsubscribe)
 	ck_assert_uint_eq(d.handled, 1);
 	ck_assert_uint_eq(d.timeouts, 0);
 	ck_assert_uint_eq(d.flags & (INTX_F_INFLIGHT | INTX_F_MASKED), 0);
-	ck_assert(rc_alive(&x));
-	rc_close(&x);
-	h_daemon_stop(&env);
+	end_alive(&x);
 }
 END_TEST
 
@@ -416,9 +432,7 @@ START_TEST(pipe_stale_seq_does_not_unmask)
 	rc_lower(d0);
 	rc_pack(&x, &n2, n2.seq, true);
 	rc_expect_event(&env, INTX_EV_UNMASK, "d0", 2, 0);
-	ck_assert(rc_alive(&x));
-	rc_close(&x);
-	h_daemon_stop(&env);
+	end_alive(&x);
 }
 END_TEST
 
@@ -492,9 +506,7 @@ START_TEST(pipe_record_split_across_writes)
 	rc_sub(&x, "d1");
 	ck_assert_int_eq(write(x.afd, (char *)&a[0] + cut, sizeof(a[0]) - cut),
 			 (ssize_t)(sizeof(a[0]) - cut));
-	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n0.seq, 0);
-	h_device(&env, "d0", &d);
-	ck_assert_uint_eq(d.acked, 1);
+	unmasked_acked("d0", n0.seq, 1, &d);
 	ck_assert_uint_eq(d.handled, 1);
 
 	h_raise(d1);
@@ -509,9 +521,7 @@ START_TEST(pipe_record_split_across_writes)
 			 (ssize_t)(sizeof(a[1]) - cut));
 	h_device(&env, "d1", &d);
 	ck_assert_uint_eq(d.acked, 1);
-	ck_assert(rc_alive(&x));
-	rc_close(&x);
-	h_daemon_stop(&env);
+	end_alive(&x);
 }
 END_TEST
 
@@ -632,12 +642,8 @@ START_TEST(pipe_ack_of_an_old_subscription)
 	ck_assert(d.flags & INTX_F_INFLIGHT);
 	rc_lower(d0);
 	rc_pack(&x, &n2, n2.seq, true);
-	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n2.seq, 0);
-	h_device(&env, "d0", &d);
-	ck_assert_uint_eq(d.acked, 1);
-	ck_assert(rc_alive(&x));
-	rc_close(&x);
-	h_daemon_stop(&env);
+	unmasked_acked("d0", n2.seq, 1, &d);
+	end_alive(&x);
 }
 END_TEST
 
@@ -660,12 +666,8 @@ START_TEST(pipe_closed_acks_by_socket)
 	ck_assert(rc_alive(&x));
 	rc_lower(d0);
 	rc_ack(&x, &n, n.seq, true);
-	rc_expect_event(&env, INTX_EV_UNMASK, "d0", n.seq, 0);
-	h_device(&env, "d0", &d);
-	ck_assert_uint_eq(d.acked, 1);
-	ck_assert(rc_alive(&x));
-	rc_close(&x);
-	h_daemon_stop(&env);
+	unmasked_acked("d0", n.seq, 1, &d);
+	end_alive(&x);
 }
 END_TEST
 
@@ -708,9 +710,7 @@ START_TEST(pipe_many_records_in_one_write)
 	h_device(&env, "d1", &d);
 	ck_assert_uint_eq(d.acked, 1);
 	ck_assert_uint_eq(d.handled, 0);
-	ck_assert(rc_alive(&x));
-	rc_close(&x);
-	h_daemon_stop(&env);
+	end_alive(&x);
 }
 END_TEST
 
