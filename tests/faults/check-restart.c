@@ -258,6 +258,24 @@ static char *slurp(const char *path)
  * reads it first, to check it) and signals it then: the daemon must live,
  * and the SIGHUP must still mean a reload.
  */
+/* Start intxctl CMD; its pid. */
+static pid_t ctl_start(const char *cmd)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			dup2(fd, 1);
+		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, cmd,
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
 /* The standard world's daemon, started again on its config through the
  * FIFO fifo (env.conf names it after); returns the config's text and an
  * inotify watch on the FIFO for fifo_feed(). */
@@ -299,13 +317,7 @@ START_TEST(sighup_while_exec)
 	ck_assert(h_client_start(&env, &a, H_UID_A, "a", env.arg[0], NULL));
 
 	notify_drain();
-	re = fork();
-	ck_assert_int_ge(re, 0);
-	if (re == 0) {
-		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, "restart",
-		      (char *)NULL);
-		_exit(127);
-	}
+	re = ctl_start("restart");
 	/* the old image checks the config it is to restart with */
 	fifo_feed(ino, fifo_open_writer(fifo), text);
 	fd = fifo_open_writer(fifo); /* the new image reads it */
@@ -325,13 +337,7 @@ START_TEST(sighup_while_exec)
 
 	/* SIGTERM in the same place stops it cleanly, not by the signal */
 	notify_drain();
-	re = fork();
-	ck_assert_int_ge(re, 0);
-	if (re == 0) {
-		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, "restart",
-		      (char *)NULL);
-		_exit(127);
-	}
+	re = ctl_start("restart");
 	fifo_feed(ino, fifo_open_writer(fifo), text);
 	fd = fifo_open_writer(fifo);
 	ck_assert_int_eq(kill(env.daemon, SIGTERM), 0);
@@ -644,24 +650,6 @@ START_TEST(reload_reports_unopened_device)
 	h_daemon_stop(&env);
 }
 END_TEST
-
-/* Start intxctl CMD; its pid. */
-static pid_t ctl_start(const char *cmd)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-		if (fd >= 0)
-			dup2(fd, 1);
-		execl(getenv("INTXCTL"), "intxctl", "--socket", env.sock, cmd,
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
 
 /*
  * intxctl restart and intxctl CMD at once, rounds times: both succeed
