@@ -278,6 +278,11 @@ uint64_t device_latency(const struct device *dev, double q)
 	}
 }
 
+bool device_offerable(const struct device *dev)
+{
+	return dev->state == DEV_PENDING && !dev->admin_masked;
+}
+
 bool device_held(const struct device *dev)
 {
 	return dev->state != DEV_IDLE || dev->admin_masked || dev->throttled ||
@@ -355,9 +360,9 @@ int device_subscribe(struct device *dev, struct session *s)
 		unsigned i;
 
 		for (i = 0; i < l->ndevs; i++)
-			if (l->devs[i]->state == DEV_PENDING && !l->devs[i]->admin_masked)
+			if (device_offerable(l->devs[i]))
 				ledger_deliver(l->devs[i], dev, s, now);
-	} else if (dev->state == DEV_PENDING && !dev->admin_masked) {
+	} else if (device_offerable(dev)) {
 		ledger_deliver(dev, dev, s, now_ns());
 	}
 	return 0;

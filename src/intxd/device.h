@@ -122,6 +122,8 @@ void device_offer(struct device *dev, uint64_t now);
 
 /* Does intxd hold the device masked (any reason)? */
 bool device_held(const struct device *dev);
+/* Pending and offered to who can hear it: not while intxctl mask holds it. */
+bool device_offerable(const struct device *dev);
 
 /* Unmask unless the administrator holds it masked; marks the device IDLE. */
 void device_unmask(struct device *dev);

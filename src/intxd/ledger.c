@@ -332,7 +332,7 @@ int ledger_check(const struct daemon *d, char *why, size_t n)
 		if ((tok->owed.n > 0) != (tok->state == DEV_INFLIGHT))
 			return bad(why, n, tok, "in flight %s debts", tok->owed.n ?
 				   "with no state to match its" : "without");
-		if (tok->state == DEV_PENDING && has_listener(tok) && !tok->admin_masked)
+		if (device_offerable(tok) && has_listener(tok))
 			return bad(why, n, tok, "pending while %s can hear it",
 				   "a subscriber");
 		for (k = 0; k < tok->owed.n; k++) {
