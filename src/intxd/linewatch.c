@@ -68,7 +68,7 @@ struct lw_quar {
 
 struct linewatch {
 	struct daemon *d;
-	struct event *timer;
+	struct itimer *timer; /* the periodic look, while armed */
 	struct event *kmsg_ev;
 	int kmsg_fd;
 	bool kmsg_tried; /* opened once, at the first line of host functions */
@@ -203,21 +203,19 @@ static void kmsg_say(const char *text)
 	close(fd);
 }
 
-static void on_tick(evutil_socket_t fd, short what, void *arg);
+static void on_tick(void *arg);
 
 /* The periodic look, if it is not running yet: with a served line of
  * host functions, or a quarantine to end when a driver binds. */
 static int arm(struct linewatch *w)
 {
-	struct timeval tv = { 0, LINEWATCH_PERIOD_MS * 1000 };
-
 	if (!w->timer)
-		w->timer = event_new(w->d->base, -1, EV_PERSIST, on_tick, w);
+		w->timer = itimer_new(w->d->base, on_tick, w);
 	if (!w->timer)
 		return -ENOMEM;
-	if (event_pending(w->timer, EV_TIMEOUT, NULL))
-		return 0;
-	return event_add(w->timer, &tv) < 0 ? -ENOMEM : 0;
+	if (!itimer_armed(w->timer))
+		itimer_arm(w->timer, now_ns() + LINEWATCH_PERIOD_MS * 1000000ull);
+	return 0;
 }
 
 int linewatch_quarantine(struct daemon *d, const char *bdf, const char *why)
@@ -519,7 +517,7 @@ static void check_quarantine(struct linewatch *w)
 	}
 }
 
-static void on_tick(evutil_socket_t fd, short what, void *arg)
+static void on_tick(void *arg)
 {
 	struct linewatch *w = arg;
 	struct daemon *d = w->d;
@@ -527,9 +525,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	int irqs[LW_LINES];
 	int64_t intr[LW_LINES];
 	unsigned i, k, n = 0;
+	uint64_t next;
 
-	(void)fd;
-	(void)what;
+	/* the next look a period after this one was due, not after it ran;
+	 * after a stall (SIGSTOP), a period from now rather than a burst */
+	next = itimer_when(w->timer) + LINEWATCH_PERIOD_MS * 1000000ull;
+	if (next <= now_ns())
+		next = now_ns() + LINEWATCH_PERIOD_MS * 1000000ull;
+	itimer_arm(w->timer, next);
 	for (i = 0; i < d->nlines && n < LW_LINES; i++) {
 		struct line *l = d->lines[i];
 		bool seen = false;
@@ -550,7 +553,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	check_quarantine(w);
 	/* armed for a quarantine alone (no line of host functions): done */
 	if (!n && !w->nq)
-		event_del(w->timer);
+		itimer_cancel(w->timer);
 }
 
 /* One kmsg record: "pri,seq,usec,flags;text". */
@@ -641,7 +644,7 @@ static int watch(struct linewatch *w)
 				log_warn("linewatch: cannot watch /dev/kmsg");
 		}
 	}
-	armed = w->timer && event_pending(w->timer, EV_TIMEOUT, NULL);
+	armed = w->timer && itimer_armed(w->timer);
 	if (arm(w) < 0) {
 		log_err("linewatch: cannot arm its timer");
 		return -ENOMEM;
@@ -676,8 +679,7 @@ void linewatch_free(struct daemon *d)
 
 	if (!w)
 		return;
-	if (w->timer)
-		event_free(w->timer);
+	itimer_free(w->timer);
 	if (w->kmsg_ev)
 		event_free(w->kmsg_ev);
 	if (w->kmsg_fd >= 0)

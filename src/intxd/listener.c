@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
@@ -18,7 +19,7 @@ struct listener {
 	struct daemon *daemon;
 	int fd;
 	struct event *ev;
-	struct event *resume;
+	struct itimer *resume;
 	struct log_limit log_pause;
 };
 
@@ -40,13 +41,11 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 		    errno == ENOMEM) {
 			/* The pending connection stays queued; try again later
 			 * rather than spin on a readable socket. */
-			struct timeval tv = { 0, 100000 };
-
 			if (log_allow(&l->log_pause, "accept"))
 				log_warn("accept: %s; not accepting for 100 ms",
 					 strerror(errno));
 			event_del(l->ev);
-			event_add(l->resume, &tv);
+			itimer_arm(l->resume, now_ns() + 100000000u);
 			return;
 		}
 		log_err("accept: %s", strerror(errno));
@@ -54,7 +53,7 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void on_resume(evutil_socket_t fd, short what, void *arg)
+static void on_resume(void *arg)
 {
 	struct listener *l = arg;
 
@@ -70,7 +69,7 @@ struct listener *listener_new(struct daemon *d, int fd)
 	l->daemon = d;
 	l->fd = fd;
 	l->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, on_accept, l);
-	l->resume = evtimer_new(d->base, on_resume, l);
+	l->resume = itimer_new(d->base, on_resume, l);
 	if (!l->ev || !l->resume || event_add(l->ev, NULL) < 0) {
 		listener_free(l);
 		return NULL;
@@ -89,8 +88,7 @@ void listener_free(struct listener *l)
 		return;
 	if (l->ev)
 		event_free(l->ev);
-	if (l->resume)
-		event_free(l->resume);
+	itimer_free(l->resume);
 	close(l->fd);
 	free(l);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "cpulist.h"
 #include "daemon.h"
@@ -25,7 +26,7 @@ struct placement {
 	bool told_no_irq;  /* "cpu = irq: no host IRQ" said */
 	cpu_set_t refused; /* the last set sched_setaffinity refused, said */
 	bool told_refused;
-	struct event *follow; /* cpu = irq: irqbalance may move an IRQ */
+	struct itimer *follow; /* cpu = irq: irqbalance may move an IRQ */
 };
 
 int placement_current(cpu_set_t *out)
@@ -124,21 +125,24 @@ static void follow_irq(struct daemon *d)
 	p->told_no_irq = true;
 }
 
-static void on_follow(evutil_socket_t fd, short what, void *arg)
+static void follow_again(struct placement *p)
+{
+	itimer_arm(p->follow, now_ns() + PLACEMENT_FOLLOW_MS * 1000000ull);
+}
+
+static void on_follow(void *arg)
 {
 	struct daemon *d = arg;
 
-	(void)fd;
-	(void)what;
-	if (d->conf->cpu == CONF_CPU_IRQ)
-		follow_irq(d);
+	if (d->conf->cpu != CONF_CPU_IRQ)
+		return;
+	follow_irq(d);
+	follow_again(d->placement);
 }
 
 int placement_apply(struct daemon *d)
 {
 	struct placement *p = d->placement;
-	const struct timeval tv = { PLACEMENT_FOLLOW_MS / 1000,
-				    (PLACEMENT_FOLLOW_MS % 1000) * 1000 };
 
 	if (!p) {
 		p = calloc(1, sizeof(*p));
@@ -149,7 +153,7 @@ int placement_apply(struct daemon *d)
 				 strerror(errno));
 			CPU_ZERO(&p->orig);
 		}
-		p->follow = event_new(d->base, -1, EV_PERSIST, on_follow, d);
+		p->follow = itimer_new(d->base, on_follow, d);
 		if (!p->follow) {
 			free(p);
 			return -ENOMEM;
@@ -158,15 +162,15 @@ int placement_apply(struct daemon *d)
 	}
 	switch (d->conf->cpu) {
 	case CONF_CPU_LIST:
-		event_del(p->follow);
+		itimer_cancel(p->follow);
 		set(p, &d->conf->cpus, "cpu =");
 		break;
 	case CONF_CPU_IRQ:
 		follow_irq(d);
-		event_add(p->follow, &tv);
+		follow_again(p);
 		break;
 	default:
-		event_del(p->follow);
+		itimer_cancel(p->follow);
 		unpin(p);
 		break;
 	}
@@ -177,7 +181,7 @@ void placement_free(struct daemon *d)
 {
 	if (!d->placement)
 		return;
-	event_free(d->placement->follow);
+	itimer_free(d->placement->follow);
 	free(d->placement);
 	d->placement = NULL;
 }

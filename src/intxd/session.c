@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "client.h"
+#include "clock.h"
 #include "conf.h"
 #include "control.h"
 #include "cpuset.h"
@@ -93,7 +94,7 @@ static void on_kill(evutil_socket_t fd, short what, void *arg)
 	session_free(arg);
 }
 
-static void on_hello_late(evutil_socket_t fd, short what, void *arg)
+static void on_hello_late(void *arg)
 {
 	struct session *s = arg;
 
@@ -218,7 +219,7 @@ static int on_hello(struct session *s, const struct intx_msg_hello *m)
 		return -EPROTO;
 	}
 	/* it came: no wakeup for the deadline (a refused one ends anyway) */
-	event_del(s->ev_hello);
+	itimer_cancel(s->hello);
 	if (m->role == INTX_ROLE_CLIENT)
 		return admit_client(s, m);
 	if (m->role != INTX_ROLE_CONTROL) {
@@ -776,12 +777,12 @@ int session_new(struct daemon *d, int fd)
 	s->ev_read = event_new(d->base, fd, EV_READ | EV_PERSIST, on_read, s);
 	s->ev_write = event_new(d->base, fd, EV_WRITE, on_write, s);
 	s->ev_kill = event_new(d->base, -1, 0, on_kill, s);
-	s->ev_hello = evtimer_new(d->base, on_hello_late, s);
+	s->hello = itimer_new(d->base, on_hello_late, s);
 	r = -ENOMEM;
 	if (!s->subscribed || !s->ev_read || !s->ev_write ||
-	    !s->ev_kill || !s->ev_hello || event_add(s->ev_read, NULL) < 0 ||
-	    event_add(s->ev_hello, &(struct timeval){ SESSION_HELLO_S, 0 }) < 0)
+	    !s->ev_kill || !s->hello || event_add(s->ev_read, NULL) < 0)
 		goto fail;
+	itimer_arm(s->hello, now_ns() + SESSION_HELLO_S * 1000000000ull);
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->nsessions++;
 	s->linked = true;
@@ -838,8 +839,7 @@ void session_free(struct session *s)
 		event_free(s->ev_write);
 	if (s->ev_kill)
 		event_free(s->ev_kill);
-	if (s->ev_hello)
-		event_free(s->ev_hello);
+	itimer_free(s->hello);
 	close(s->fd);
 	if (s->ev_ack)
 		ack_pipe_close(s);

@@ -18,6 +18,7 @@ struct control;
 struct daemon;
 struct device;
 struct event;
+struct itimer;
 
 /* What the daemon sends unasked, in order, down the notification pipe. */
 union session_unasked {
@@ -41,7 +42,7 @@ struct session {
 	unsigned ack_ncarry;
 	struct ucred cred;
 	struct event *ev_kill;
-	struct event *ev_hello; /* ends a session that never says HELLO */
+	struct itimer *hello; /* ends a session that never says HELLO */
 	int role; /* 0 until HELLO */
 	bool monitor;
 	uint64_t missed; /* monitor: events not sent since the last one (events.c) */
