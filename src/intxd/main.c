@@ -261,6 +261,7 @@ int main(int argc, char **argv)
 		       restart(d, argv) < 0);
 	}
 	fdstore_exiting();
+	watchdog_stop();
 	signals_free();
 	daemon_free(d);
 	event_base_free(base);

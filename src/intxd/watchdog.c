@@ -4,44 +4,32 @@
  *
  * The keep-alive is sent from a timer of the daemon's own event loop, not
  * from a thread: what the watchdog must catch is a loop that no longer
- * runs.  The timer is an event_base_once() one, re-armed on each firing;
- * libevent (2.1 and later) frees pending once-events with their base, so
- * nothing here needs tearing down.
+ * runs.  The timer is an itimer (clock.c), so that it puts no time-out in
+ * the loop's wait, re-armed on each firing.
  */
 #include <errno.h>
-#include <event2/event.h>
 #include <stdint.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "log.h"
 #include "watchdog.h"
 
-static struct timeval watchdog_period;
+/* This module's state: the keep-alive timer and its period (half of
+ * WATCHDOG_USEC), set by watchdog_start(), gone with watchdog_stop(). */
+static struct itimer *watchdog_timer;
+static uint64_t watchdog_period_ns;
 
-static int watchdog_arm(struct event_base *base);
-
-static void watchdog_fire(evutil_socket_t fd, short what, void *arg)
+static void watchdog_fire(void *arg)
 {
-	struct event_base *base = arg;
 	int r;
 
-	(void)fd;
-	(void)what;
+	(void)arg;
 	r = sd_notify(0, "WATCHDOG=1");
 	if (r < 0)
 		log_warn("watchdog: cannot notify the service manager: %s", strerror(-r));
-	/* a failure to re-arm is logged there; systemd will restart us */
-	watchdog_arm(base);
-}
-
-static int watchdog_arm(struct event_base *base)
-{
-	if (event_base_once(base, -1, EV_TIMEOUT, watchdog_fire, base, &watchdog_period) < 0) {
-		log_err("watchdog: cannot arm the keep-alive timer");
-		return -ENOMEM;
-	}
-	return 0;
+	itimer_arm(watchdog_timer, now_ns() + watchdog_period_ns);
 }
 
 int watchdog_start(struct event_base *base)
@@ -58,11 +46,22 @@ int watchdog_start(struct event_base *base)
 	if (r == 0 || usec == 0)
 		return 0;
 	half = usec / 2 ? usec / 2 : 1;
-	watchdog_period.tv_sec = (time_t)(half / 1000000);
-	watchdog_period.tv_usec = (suseconds_t)(half % 1000000);
+	watchdog_period_ns = half * 1000u;
+	watchdog_timer = itimer_new(base, watchdog_fire, NULL);
+	if (!watchdog_timer) {
+		log_err("watchdog: cannot arm the keep-alive timer");
+		return -ENOMEM;
+	}
 	log_debug("watchdog: keep-alive every %llu.%06llu s",
 		  (unsigned long long)(half / 1000000), (unsigned long long)(half % 1000000));
 	/* one now: the first period starts when systemd saw READY=1 */
 	sd_notify(0, "WATCHDOG=1");
-	return watchdog_arm(base);
+	itimer_arm(watchdog_timer, now_ns() + watchdog_period_ns);
+	return 0;
+}
+
+void watchdog_stop(void)
+{
+	itimer_free(watchdog_timer);
+	watchdog_timer = NULL;
 }
