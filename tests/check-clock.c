@@ -183,6 +183,40 @@ START_TEST(free_from_a_callback)
 }
 END_TEST
 
+static void on_free_all(void *arg)
+{
+	unsigned i;
+
+	on_timer(arg);
+	for (i = 0; i < NT; i++) {
+		itimer_free(tm[i]);
+		tm[i] = NULL;
+	}
+}
+
+/* The last timer of the loop freed from a callback: its timerfd and
+ * heap go, after the round that runs the callback (valgrind sees the rest). */
+START_TEST(free_everything_from_a_callback)
+{
+	uint64_t at = now_ns() + MS;
+	unsigned i;
+
+	for (i = 20; i <= 22; i++) {
+		itimer_free(tm[i]);
+		tm[i] = itimer_new(base, on_free_all, (void *)(uintptr_t)i);
+		arm(i, at);
+	}
+	run_until(1);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_uint_eq(nfired, 1);
+	/* timers made afterwards get a new timerfd and work */
+	tm[0] = itimer_new(base, on_timer, (void *)(uintptr_t)0);
+	ck_assert_ptr_nonnull(tm[0]);
+	arm(0, now_ns() + MS);
+	run_until(2);
+}
+END_TEST
+
 static int count_timeouts(const struct event_base *b, const struct event *ev, void *arg)
 {
 	(void)b;
@@ -249,6 +283,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, past_fires_at_once);
 	tcase_add_test(tc, callback_rearms_itself_for_the_past);
 	tcase_add_test(tc, free_from_a_callback);
+	tcase_add_test(tc, free_everything_from_a_callback);
 	tcase_add_test(tc, no_timeout_in_the_wait);
 	tcase_add_test(tc, random_against_a_list);
 	suite_add_tcase(s, tc);

@@ -133,6 +133,8 @@ static void program(struct itimers *s)
 	s->fd_at = at;
 }
 
+static void set_put(struct itimers *s);
+
 /*
  * The timerfd fired: run every timer due now that was armed before this
  * round.  One popped at a time, so a callback may arm, cancel or free any
@@ -149,6 +151,7 @@ static void on_fd(evutil_socket_t fd, short what, void *arg)
 	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_err("timerfd read: %s", strerror(errno));
 	s->fd_at = 0; /* a one-shot timerfd that fired is disarmed */
+	s->refs++; /* a callback may free every timer: s stays until the end */
 	while (s->n && s->heap[0]->at <= now && s->heap[0]->armseq <= limit) {
 		struct itimer *t = s->heap[0];
 
@@ -156,6 +159,7 @@ static void on_fd(evutil_socket_t fd, short what, void *arg)
 		t->cb(t->arg);
 	}
 	program(s);
+	set_put(s);
 }
 
 static struct itimers *set_of(struct event_base *base)
