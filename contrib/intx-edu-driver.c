@@ -379,7 +379,7 @@ static int run_direct(const char *kind, const char *bdf, bool relay, int relay_c
 		r = bench_raise(&d);
 	}
 	bench_end();
-	relay_stop(&rl);
+	relay_stop(&rl, &dd);
 	bench_source(&d, false);
 	munmap((void *)d.bar, EDU_MAP_SIZE);
 	direct_close(&dd);

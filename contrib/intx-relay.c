@@ -101,7 +101,7 @@ int relay_start(struct relay *r, struct direct *d, int cpu, int spin)
 fail:
 	e = -errno;
 	r->pid = -1;
-	relay_stop(r);
+	relay_stop(r, d);
 	return e;
 }
 
@@ -162,12 +162,17 @@ int relay_stats(const struct relay *r, long *csw, uint64_t *cpu_ns)
 	return 0;
 }
 
-void relay_stop(struct relay *r)
+void relay_stop(struct relay *r, struct direct *d)
 {
 	if (r->pid > 0) {
 		kill(r->pid, SIGKILL);
 		while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		/* The child may have died between the last ack and its
+		 * unmask (on one CPU it has not run since the ack); uio's
+		 * Command bit 10 would stay set and the device silent for
+		 * the next driver.  Unmasking twice is harmless. */
+		(void)direct_unmask(d);
 	}
 	if (r->notify >= 0)
 		close(r->notify);

@@ -44,7 +44,8 @@ int relay_ack(struct relay *r);
 /* The child's context switches (voluntary or not) and time on a CPU (ns)
  * so far, from /proc/PID/status and /proc/PID/schedstat.  0 or -errno. */
 int relay_stats(const struct relay *r, long *csw, uint64_t *cpu_ns);
-/* Kill and reap the child, close the eventfds; takes a stopped relay. */
-void relay_stop(struct relay *r);
+/* Kill and reap the child, unmask d as its last ack asked (it may have
+ * died before it did), close the eventfds; takes a stopped relay. */
+void relay_stop(struct relay *r, struct direct *d);
 
 #endif
