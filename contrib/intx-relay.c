@@ -14,6 +14,12 @@
 
 #include "intx-relay.h"
 
+/* What the child adds to notify as it dies: one notification is 1, and
+ * there is one in flight at most, so the sum says "gone" however it lands.
+ * The driver's blocking read would otherwise wait forever (a SIGCHLD that
+ * lands before the read is lost to it). */
+#define RELAY_DEAD (1ull << 32)
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -71,6 +77,8 @@ static void child(struct relay *r, struct direct *d, int cpu)
 	}
 fail:
 	fprintf(stderr, "intx-relay: %s: %s\n", what, strerror(-e));
+	v = RELAY_DEAD;
+	(void)!write(r->notify, &v, sizeof(v));
 	_exit(1);
 }
 
@@ -113,7 +121,7 @@ int relay_wait(struct relay *r, unsigned spin_us)
 
 	for (;;) {
 		if (read(r->notify, &v, sizeof(v)) == sizeof(v))
-			return 0;
+			return v >= RELAY_DEAD ? -ECHILD : 0;
 		if (errno != EAGAIN)
 			return -errno;
 		/* only a non-blocking notify (spin) gets here */

@@ -37,7 +37,8 @@ struct relay {
 int relay_start(struct relay *r, struct direct *d, int cpu, int spin);
 /* Wait for the child's notification and consume it, polling without
  * sleeping for up to spin_us first (only if started with spin): 0 or
- * -errno (-EINTR: a signal, e.g. SIGCHLD when the child died). */
+ * -errno (-ECHILD: the child gave up; -EINTR: a signal, e.g. SIGCHLD
+ * when something else killed it). */
 int relay_wait(struct relay *r, unsigned spin_us);
 /* The handler is done: the child may unmask.  0 or -errno. */
 int relay_ack(struct relay *r);
