@@ -9,6 +9,8 @@
  *                   [--quiet] [--bench N [--source self|fact] [--spin US]] DEV=BDF...
  *   intx-edu-driver --direct uio|vfio --bench N [--source self|fact] [--spin US]
  *                   [--quiet] BDF
+ *   intx-edu-driver --relay uio|vfio [--relay-cpu CPU] --bench N
+ *                   [--source self|fact] [--spin US] [--quiet] BDF
  *
  * BAR0 is reached through the device fd intxd passes with the subscription
  * when the device is a vfio one (intx_device_fd(): VFIO_DEVICE_GET_REGION_INFO,
@@ -24,7 +26,9 @@
  * counted (warm-up), N counted, it prints "bench interrupts=N seconds=S
  * rate=R/s p50=Xus p99=Yus csw=C cpu=U" (latency: the raise to the
  * handler's first instruction; C: the driver's context switches per
- * interrupt, U: its CPU time per interrupt, us, user + system) and exits.
+ * interrupt, U: its CPU time per interrupt, us, user + system; both
+ * over the counted run, from the first counted raise to the last handler)
+ * and exits.
  * One device only.
  *
  * --source self (default): the raise is edu's "raise interrupt" register,
@@ -44,6 +48,16 @@
  * /dev/uioN and Command bit 10 through sysfs config, or the VFIO INTx
  * eventfd and VFIO_DEVICE_SET_IRQS), calls the same handler and unmasks
  * after it - what intxd does for it otherwise.
+ *
+ * --relay uio|vfio: the zero-logic broker, the floor any broker that
+ * follows the spec's data path pays (contrib/intx-relay.h): the device is
+ * opened as with --direct, but a relay child (on CPU CPU with --relay-cpu)
+ * waits on its interrupt, notifies the driver through an eventfd, waits
+ * for its ack on another and unmasks; the driver waits for the
+ * notification (--spin: polling first), runs the same handler and acks.
+ * The bench line then ends with "daemon-csw=X daemon-cpu=Y": the relay
+ * child's context switches and CPU time (us) per counted interrupt (its
+ * /proc/PID/status and schedstat), as intxd's in tests/vm/bench-guest.sh.
  *
  * Prints "ready" once subscribed and mapped, then one line per handler
  * call: "<client> <device> <seq> handled|none|deferred" (unless --quiet),
@@ -70,6 +84,7 @@
 #include <intx.h>
 
 #include "intx-direct.h"
+#include "intx-relay.h"
 
 #define EDU_FACTORIAL 0x08
 #define EDU_STATUS 0x20
@@ -96,8 +111,12 @@ static unsigned bench_spin; /* --spin US */
 /* --bench: when the last raise was written, the latencies (ns) so far */
 static uint64_t bench_raised, bench_t0, *bench_lat;
 static unsigned long bench_n, bench_seen, bench_raises;
-static long bench_csw; /* context switches before the first counted raise */
-static uint64_t bench_cpu; /* CPU time (ns) before the first counted raise */
+/* context switches and CPU time (ns): [0] before the first counted raise,
+ * [1] after the last handler; the relay child's (--relay) beside them */
+static long bench_csw[2], bench_dcsw[2];
+static uint64_t bench_t1, bench_cpu[2], bench_dcpu[2];
+static struct relay *bench_relay; /* --relay: the child whose figures count */
+static bool bench_dok = true;     /* its figures could be read */
 
 static uint64_t now_ns(void)
 {
@@ -223,18 +242,37 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_usec * 1000u;
 }
 
+/* The counters at the first counted raise (0) or after the last handler
+ * (1); read before the clock at 0 and after it at 1, so the reads are out
+ * of the run's time. */
+static void bench_sample(int i)
+{
+	bench_csw[i] = csw();
+	bench_cpu[i] = cpu_ns();
+	if (bench_relay && relay_stats(bench_relay, &bench_dcsw[i], &bench_dcpu[i]) < 0)
+		bench_dok = false;
+}
+
+/* The run is over (or stopped): the end of its time and counters. */
+static void bench_end(void)
+{
+	bench_t1 = now_ns();
+	bench_sample(1);
+}
+
 /* Raise the next interrupt, unless the run is over: 1 raised, 0 done. */
 static int bench_raise(struct dev *d)
 {
+	bool first = bench_seen == BENCH_WARMUP && !bench_t0;
+
 	if (bench_seen >= BENCH_WARMUP + bench_n || stop)
 		return 0;
 	bench_raises++;
+	if (first)
+		bench_sample(0);
 	bench_raised = now_ns();
-	if (bench_seen == BENCH_WARMUP && !bench_t0) {
+	if (first)
 		bench_t0 = bench_raised; /* the first counted raise */
-		bench_csw = csw();
-		bench_cpu = cpu_ns();
-	}
 	/* 1! is done at once; edu ignores 0x08 while computing, but by the
 	 * handler it has finished (it clears "computing" before raising) */
 	wr(d, bench_fact ? EDU_FACTORIAL : EDU_IRQ_RAISE, 1);
@@ -250,9 +288,9 @@ static void bench_source(struct dev *d, bool on)
 
 static int bench_report(void)
 {
-	double secs = (double)(now_ns() - bench_t0) / 1e9;
-	long sw = csw() - bench_csw;
-	uint64_t cpu = cpu_ns() - bench_cpu;
+	double secs = (double)(bench_t1 - bench_t0) / 1e9;
+	long sw = bench_csw[1] - bench_csw[0];
+	uint64_t cpu = bench_cpu[1] - bench_cpu[0];
 
 	if (bench_seen < BENCH_WARMUP + bench_n) {
 		fprintf(stderr, "intx-edu-driver: bench: stopped after %lu interrupts\n",
@@ -261,23 +299,36 @@ static int bench_report(void)
 	}
 	qsort(bench_lat, bench_n, sizeof(*bench_lat), cmp_u64);
 	printf("bench interrupts=%lu seconds=%.3f rate=%.0f/s p50=%.1fus p99=%.1fus csw=%.2f "
-	       "cpu=%.1f\n",
+	       "cpu=%.1f",
 	       bench_n, secs, (double)bench_n / secs, bench_lat[bench_n / 2] / 1e3,
 	       bench_lat[bench_n * 99 / 100] / 1e3, (double)sw / (double)bench_n,
 	       (double)cpu / 1e3 / (double)bench_n);
+	if (bench_relay && bench_dok)
+		printf(" daemon-csw=%.2f daemon-cpu=%.1f",
+		       (double)(bench_dcsw[1] - bench_dcsw[0]) / (double)bench_n,
+		       (double)(bench_dcpu[1] - bench_dcpu[0]) / 1e3 / (double)bench_n);
+	printf("\n");
+	if (bench_relay && !bench_dok) {
+		fprintf(stderr, "intx-edu-driver: bench: the relay's /proc figures: unreadable\n");
+		return 1;
+	}
 	return 0;
 }
 
-/* --direct: the device's interrupt without intxd. */
-static int run_direct(const char *kind, const char *bdf)
+/* --direct: the device's interrupt without intxd; with relay (--relay), a
+ * relay child waits on it and unmasks, the zero-logic broker
+ * (intx-relay.h) on relay_cpu (-1: anywhere). */
+static int run_direct(const char *kind, const char *bdf, bool relay, int relay_cpu)
 {
-	struct dev d = { .name = "direct", .bdf = bdf };
+	struct dev d = { .name = relay ? "relay" : "direct", .bdf = bdf };
+	struct relay rl = { .pid = -1, .notify = -1, .ack = -1 };
 	struct direct dd;
 	int r;
 
 	r = direct_open(&dd, strcmp(kind, "vfio") == 0 ? DIRECT_VFIO : DIRECT_UIO, bdf);
 	if (r < 0) {
-		fprintf(stderr, "intx-edu-driver: --direct %s %s: %s\n", kind, bdf, strerror(-r));
+		fprintf(stderr, "intx-edu-driver: --%s %s %s: %s\n", d.name, kind, bdf,
+			strerror(-r));
 		return 1;
 	}
 	r = dd.kind == DIRECT_VFIO ? map_vfio(&d, dd.dev_fd) : map_sysfs(&d);
@@ -286,16 +337,30 @@ static int run_direct(const char *kind, const char *bdf)
 		return 1;
 	}
 	bench_source(&d, true);
+	if (relay) {
+		r = relay_start(&rl, &dd, relay_cpu, bench_spin > 0);
+		if (r < 0) {
+			fprintf(stderr, "intx-edu-driver: --relay: %s\n", strerror(-r));
+			return 1;
+		}
+		bench_relay = &rl;
+	}
 	printf("ready\n");
 	for (r = bench_raise(&d); r > 0; ) {
 		uint64_t until = now_ns() + (uint64_t)bench_spin * 1000u;
 
-		/* --spin: poll without sleeping first, as libintx does */
-		do
-			r = direct_wait(&dd, 0);
-		while (r == 0 && bench_spin && now_ns() < until);
-		if (r == 0)
-			r = direct_wait(&dd, 1000);
+		if (relay) {
+			/* blocks: the child's death (SIGCHLD) or a signal ends it */
+			r = relay_wait(&rl, bench_spin);
+			r = r < 0 ? r : 1;
+		} else {
+			/* --spin: poll without sleeping first, as libintx does */
+			do
+				r = direct_wait(&dd, 0);
+			while (r == 0 && bench_spin && now_ns() < until);
+			if (r == 0)
+				r = direct_wait(&dd, 1000);
+		}
 		if (r == 0) {
 			fprintf(stderr, "intx-edu-driver: no interrupt in 1 s\n");
 			break;
@@ -305,13 +370,16 @@ static int run_direct(const char *kind, const char *bdf)
 		if (r < 0)
 			continue;
 		(void)handler(NULL, &d);
-		r = direct_unmask(&dd);
+		r = relay ? relay_ack(&rl) : direct_unmask(&dd);
 		if (r < 0) {
-			fprintf(stderr, "intx-edu-driver: unmask: %s\n", strerror(-r));
+			fprintf(stderr, "intx-edu-driver: %s: %s\n", relay ? "ack" : "unmask",
+				strerror(-r));
 			break;
 		}
 		r = bench_raise(&d);
 	}
+	bench_end();
+	relay_stop(&rl, &dd);
 	bench_source(&d, false);
 	munmap((void *)d.bar, EDU_MAP_SIZE);
 	direct_close(&dd);
@@ -328,18 +396,22 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "bench", required_argument, NULL, 'b' },
 		{ "direct", required_argument, NULL, 'd' },
+		{ "relay", required_argument, NULL, 'r' },
+		{ "relay-cpu", required_argument, NULL, 'C' },
 		{ "source", required_argument, NULL, 'S' },
 		{ "spin", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *want = NULL, *direct = NULL;
+	bool relay = false;
+	int relay_cpu = -1;
 	unsigned long count = 0, total = 0, none = 0, deferrals = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct intx_client *c;
 	struct dev *devs;
 	int o, i, n, r;
 
-	while ((o = getopt_long(argc, argv, "s:c:n:lqb:d:S:p:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:c:n:lqb:d:r:C:S:p:", opts, NULL)) != -1) {
 		if (o == 's')
 			sock = optarg;
 		else if (o == 'c')
@@ -352,8 +424,11 @@ int main(int argc, char **argv)
 			quiet = true;
 		else if (o == 'b')
 			bench_n = strtoul(optarg, NULL, 0);
-		else if (o == 'd')
+		else if (o == 'd' || o == 'r') {
 			direct = optarg;
+			relay = o == 'r';
+		} else if (o == 'C')
+			relay_cpu = atoi(optarg);
 		else if (o == 'S' && (!strcmp(optarg, "self") || !strcmp(optarg, "fact")))
 			bench_fact = !strcmp(optarg, "fact");
 		else if (o == 'p')
@@ -364,25 +439,32 @@ int main(int argc, char **argv)
 	n = argc - optind;
 	if (n <= 0 || (direct && (n != 1 || !bench_n ||
 				  (strcmp(direct, "uio") && strcmp(direct, "vfio")))) ||
-	    (bench_n && n != 1) || bench_spin > INTX_SPIN_MAX_US) {
+	    (bench_n && n != 1) || bench_spin > INTX_SPIN_MAX_US ||
+	    (relay_cpu >= 0 && !relay)) {
 		fprintf(stderr, "usage: intx-edu-driver [--socket PATH] [--client NAME] "
 				"[--count N] [--late] [--quiet]\n"
 				"         [--bench N [--source self|fact] [--spin US]] DEV=BDF...\n"
 				"       intx-edu-driver --direct uio|vfio --bench N "
-				"[--source self|fact] [--spin US] [--quiet] BDF\n");
+				"[--source self|fact] [--spin US] [--quiet] BDF\n"
+				"       intx-edu-driver --relay uio|vfio [--relay-cpu CPU] "
+				"--bench N [--source self|fact]\n"
+				"                       [--spin US] [--quiet] BDF\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* no SA_RESTART: a signal ends the wait in intx_dispatch() at once */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* --relay: the relay child's death ends the wait for it */
+	if (relay)
+		sigaction(SIGCHLD, &sa, NULL);
 	if (bench_n) {
 		bench_lat = calloc(bench_n, sizeof(*bench_lat));
 		if (!bench_lat)
 			return 1;
 	}
 	if (direct)
-		return run_direct(direct, argv[optind]);
+		return run_direct(direct, argv[optind], relay, relay_cpu);
 
 	c = intx_open(sock, want);
 	if (!c) {
@@ -455,6 +537,8 @@ int main(int argc, char **argv)
 			deferrals += devs[i].deferrals;
 		}
 	}
+	if (bench_n)
+		bench_end();
 	printf("summary %s handled=%lu none=%lu deferred=%lu\n", client_name, total,
 	       none, deferrals);
 	if (bench_n)

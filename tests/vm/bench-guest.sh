@@ -9,8 +9,12 @@
 #   direct-uio   contrib/intx-edu-driver --direct uio (/dev/uioN, Command
 #                bit 10 through sysfs config), no broker
 #   direct-vfio  the same on the VFIO INTx eventfd (VFIO_DEVICE_SET_IRQS)
+#   relay-uio, relay-vfio  --relay: the zero-logic broker (a relay child
+#                waits on the device, notifies the driver through an eventfd,
+#                waits for its ack on another, unmasks): the floor any broker
+#                on the spec's data path pays; priced against direct-K
 #   intxd-uio, intxd-vfio  the same driver through intxd and libintx
-#   ...-async    the same four with --source fact: edu raises from its own
+#   ...-async    the same six with --source fact: edu raises from its own
 #                thread when a factorial is done, not inside the driver's
 #                MMIO write, so the direct driver sleeps too
 # then, under strace, SN interrupts of the first four: the config-space
@@ -18,7 +22,13 @@
 # interrupt of the driver (direct) and of intxd.
 # MODE smp (a 2-vCPU guest, MTTCG): vfio only, intxd on CPU 0 (cpu = 0), the
 # driver placed with taskset on CPU 0 (same) or 1 (other), and spin mode
-# (spin-us = SPIN in intxd, --spin SPIN in the driver; default 1000 us).
+# (spin-us = SPIN in intxd, --spin SPIN in the driver; default 1000 us);
+# 2cpu-relay-vfio-async-other: the relay's floor in intxd's -other placement
+# (its child on CPU 0 through --relay-cpu, the driver on CPU 1).
+# The "driver + intxd" columns of a relay row are the driver + its relay
+# child.  The summary prices each row against its direct row, and each
+# intxd row against the relay row of the same backend and source ("intxd /
+# relay": how far intxd is from the floor).
 # Prints "RESULT bench ..." lines and "TABLE" lines; exit 0 only if every
 # run completed, and (MODE one) intxd made no more config accesses per
 # interrupt than the direct driver needs plus the one uio keeps
@@ -98,12 +108,14 @@ dcpu() {
 }
 # how the driver reaches edu K (uio|vfio): directly or through intxd
 direct() { if [ "$1" = uio ]; then echo "--direct uio $U"; else echo "--direct vfio $V"; fi; }
+relay() { if [ "$1" = uio ]; then echo "--relay uio $U"; else echo "--relay vfio $V"; fi; }
 broker() { if [ "$1" = uio ]; then echo "--socket $SOCK --client cu eu=$U"; else echo "--socket $SOCK --client cv ev=$V"; fi; }
 
 # run PATH REP VS CPU ARG...: one run of N interrupts of the driver with
 # ARGs, on CPU (taskset; - for anywhere); VS: the direct path this one is
 # priced against (- for none); "RESULT bench ..." from its line.  intxd's
-# figures are over the warm-up and the session's setup too.
+# figures are over the warm-up and the session's setup too; a driver that
+# prints its own daemon-csw/cpu (--relay: its child's) keeps them.
 ROWS=
 run() {
     p=$1 r=$2 vs=$3 cpu=$4; shift 4
@@ -112,8 +124,12 @@ run() {
     c0=$(dcsw) t0=$(dcpu)
     if out=$("$@" --quiet --bench "$N" 2>&1); then
         c1=$(dcsw) t1=$(dcpu)
-        res "bench rep=$r path=$p vs=$vs $(echo "$out" | sed -n 's/^bench //p') $(awk -v a="$c0" -v b="$c1" -v x="$t0" -v y="$t1" -v n="$((N + WARMUP))" \
-            'BEGIN { printf "daemon-csw=%.2f daemon-cpu=%.1f", (b - a) / n, (y - x) / 1e3 / n }')"
+        line=$(echo "$out" | sed -n 's/^bench //p')
+        case "$line" in
+        *daemon-csw=*) res "bench rep=$r path=$p vs=$vs $line" ;;
+        *) res "bench rep=$r path=$p vs=$vs $line $(awk -v a="$c0" -v b="$c1" -v x="$t0" -v y="$t1" -v n="$((N + WARMUP))" \
+            'BEGIN { printf "daemon-csw=%.2f daemon-cpu=%.1f", (b - a) / n, (y - x) / 1e3 / n }')" ;;
+        esac
     else
         failed "$p rep $r: $out"
     fi
@@ -125,6 +141,10 @@ while [ "$MODE" = one ] && [ $r -le "$REPS" ]; do
     for s in self fact; do
         a=; [ $s = fact ] && a=-async
         for k in uio vfio; do run direct-$k$a $r - - $(direct $k) --source $s; done
+    done
+    for s in self fact; do
+        a=; [ $s = fact ] && a=-async
+        for k in uio vfio; do run relay-$k$a $r direct-$k$a - $(relay $k) --source $s; done
     done
     intxd_start
     for s in self fact; do
@@ -141,6 +161,8 @@ while [ "$MODE" = smp ] && [ $r -le "$REPS" ]; do
         run 2cpu-direct-vfio$a $r - 0 $(direct vfio) --source $s
         run 2cpu-direct-vfio$a-spin $r - 0 $(direct vfio) --source $s --spin "$SPIN"
     done
+    # the relay child where intxd runs (CPU 0), the driver on CPU 1
+    run 2cpu-relay-vfio-async-other $r 2cpu-direct-vfio-async 1 $(relay vfio) --relay-cpu 0 --source fact
     conf "cpu = 0"
     intxd_start
     for s in self fact; do
@@ -247,6 +269,14 @@ for p in rows:
         per = [b[0] / a[0] for a, b in zip(d, i)]
         print("TABLE ratio %s / %s: rate %.2fx (per repetition %.2f-%.2f; target >= 0.8x)"
               % (p, vs[p], med([x[0] for x in i]) / med([x[0] for x in d]), min(per), max(per)))
+# intxd against the floor: the relay row of the same backend and source
+for p in rows:
+    q = p.replace("intxd", "relay", 1)
+    f, i = runs.get(q, []), runs.get(p, [])
+    if "intxd" in p and f and i:
+        per = [b[0] / a[0] for a, b in zip(f, i)]
+        print("TABLE ratio %s / %s: rate %.2fx (per repetition %.2f-%.2f; intxd against the floor)"
+              % (p, q, med([x[0] for x in i]) / med([x[0] for x in f]), min(per), max(per)))
 for k in ("uio", "vfio"):
     if mode != "one":
         break
