@@ -7,6 +7,9 @@
  *            relay (source -> relay -> client over eventfds, ack back), both
  *            with nothing but eventfds and with the sim device's work
  *            (raise, drain, unmask, lower) on the same sides as in intxd;
+ *            and that sim relay waiting on its two fds (DIR/irq, the ACK)
+ *            at once, as a broker must: with epoll, and with io_uring when
+ *            built with liburing (relay-mux.h);
  *   intxd    the real daemon (fork+exec on a temporary config) and real
  *            libintx clients (bench-client): raise from this process with
  *            simdev_raise(), the handler lowers the device, libintx acks;
@@ -19,8 +22,10 @@
  * the count of times the task was scheduled in) of every process involved,
  * before and after the measured loop.
  *
- *   bench [--out DIR] [--quick]
- * needs INTXD and BENCH_CLIENT in the environment; writes DIR/bench.csv and
+ *   bench [--out DIR] [--quick] [--reps N] [--busy-limit PCT] [--core]
+ *         [--uring-ring-writes]
+ * (the last: the io_uring floor writes its eventfds through the ring, the
+ * slower way, relay-mux.h) needs INTXD and BENCH_CLIENT in the environment; writes DIR/bench.csv and
  * DIR/lat-*.dat (latency quantiles for the plot); prints the table.
  */
 
@@ -47,6 +52,7 @@
 #include "bench.h"
 #include "launch.h"
 #include "probe.h"
+#include "relay-mux.h"
 #include "simdev.h"
 
 #define MAXPROC 80
@@ -79,6 +85,7 @@ struct result {
 	uint64_t dmn_cs, cli_cs; /* context switches (voluntary + not) */
 	double p50, p99, p999;
 	bool ok;
+	char note[96];       /* why a floor did not run (e.g. no io_uring) */
 	bool busy;           /* other work on the machine during the run */
 	double foreign;      /* CPUs' worth of other processes' time, in % of one */
 	double steal;        /* steal time, % of one CPU */
@@ -100,6 +107,7 @@ static int hop_fd;
 static bool tracing;            /* this run marks hops */
 static bool counting;           /* this run counts syscalls with strace */
 static double busy_limit = 10;  /* % of one CPU of others' time: busy */
+static bool uring_ring_writes;  /* --uring-ring-writes: relay-mux.h */
 
 static inline void hop(enum bench_hop h)
 {
@@ -386,7 +394,14 @@ static void reap(pid_t *pids, unsigned n)
 
 /* --- the floor ---------------------------------------------------------- */
 
-enum floor_kind { PINGPONG, RELAY_EFD, RELAY_SIM, RELAY_EFD_SPIN };
+/* The first five are also the core scenarios' numbers (enum core_sc). */
+enum floor_kind { PINGPONG, RELAY_EFD, RELAY_SIM, RELAY_SIM_EPOLL, RELAY_SIM_URING,
+		  RELAY_EFD_SPIN };
+
+static bool sim_floor(enum floor_kind k)
+{
+	return k == RELAY_SIM || k == RELAY_SIM_EPOLL || k == RELAY_SIM_URING;
+}
 
 /* Spin-before-block (issue 11): the spinning floor's bound, and intxd's
  * (spin-us = and bench-client --spin) in its spin rows. */
@@ -414,19 +429,32 @@ static void floor_relay_efd(int e1, int e2, int e3, int e4)
 	}
 }
 
-/* The relay with the sim device's work: it owns DIR/irq as intxd does,
- * drains and unmasks as backend-sim does, with no other logic. */
-static void floor_relay_sim(const char *dir, int e2, int e3, int e4)
+/*
+ * The relay with the sim device's work: it owns DIR/irq as intxd does,
+ * drains and unmasks as backend-sim does, with no other logic.  The
+ * multiplexing kinds wait for DIR/irq and e3 at once (relay-mux.h); when
+ * one cannot be set up the parent reads 2 + errno from done_fd, not 1.
+ */
+static void floor_relay_sim(enum floor_kind kind, const char *dir, int e2, int e3, int e4)
 {
 	struct simdev sd;
 	char buf[64];
-	int fd;
+	int fd, r;
 
 	if (simdev_open(&sd, dir) < 0 || (fd = simdev_serve(&sd)) < 0)
 		_exit(1);
 	/* it blocks in read() itself, as a relay with one fd can */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
 		_exit(1);
+	if (kind != RELAY_SIM) {
+		const struct relay_mux m = { &sd, fd, e2, e3, e4, tracing ? hops : NULL,
+					     done_fd, uring_ring_writes };
+
+		r = kind == RELAY_SIM_EPOLL ? relay_mux_epoll(&m) : relay_mux_uring(&m);
+		if (write(done_fd, &(uint64_t){ 2 + (uint64_t)-r }, 8) != 8)
+			_exit(1);
+		_exit(0);
+	}
 	if (write(done_fd, &(uint64_t){ 1 }, 8) != 8)
 		_exit(1);
 	for (;;) {
@@ -473,6 +501,7 @@ static void run_floor(struct result *r, enum floor_kind kind,
 		      const struct place *pl, unsigned iters)
 {
 	static const char *names[] = { "pingpong", "relay-efd", "relay-sim",
+				       "relay-sim-epoll", "relay-sim-uring",
 				       "relay-efd spin" };
 	int e[5], i;
 	pid_t pids[2] = { 0, 0 };
@@ -483,6 +512,7 @@ static void run_floor(struct result *r, enum floor_kind kind,
 	uint64_t cs0[2] = { 0, 0 };
 	pid_t sp[2] = { 0, 0 };
 	struct probe pr = { 0 };
+	uint64_t v;
 
 	snprintf(name, sizeof(name), "floor %s", names[kind]);
 	result_init(r, name, pl->name, 1, iters);
@@ -492,7 +522,7 @@ static void run_floor(struct result *r, enum floor_kind kind,
 			die("eventfd: %s", strerror(errno));
 	}
 	snprintf(dir, sizeof(dir), "%s/floor-sim", work);
-	if (kind == RELAY_SIM) {
+	if (sim_floor(kind)) {
 		if (simdev_create(dir, 10, 0x1af4, 0x1000) < 0 ||
 		    simdev_open(&sd, dir) < 0)
 			die("sim device %s", dir);
@@ -515,13 +545,24 @@ static void run_floor(struct result *r, enum floor_kind kind,
 				floor_relay_efd(e[1], e[2], e[3], e[4]);
 			if (kind == RELAY_EFD_SPIN)
 				floor_relay_efd_spin(e[1], e[2], e[3], e[4]);
-			floor_relay_sim(dir, e[2], e[3], e[4]);
+			floor_relay_sim(kind, dir, e[2], e[3], e[4]);
 		}
-		if (kind == RELAY_SIM)
-			efd_read(done_fd); /* the relay services DIR/irq */
+		/* the relay services DIR/irq, or says why it cannot */
+		if (sim_floor(kind) && (v = efd_read(done_fd)) != 1) {
+			if (kind == RELAY_SIM_URING && v - 2 == ENOSYS)
+				snprintf(r->note, sizeof(r->note),
+					 "not built (configure found no liburing)");
+			else
+				snprintf(r->note, sizeof(r->note), "%s: %s",
+					 kind == RELAY_SIM_URING ? "kernel refused io_uring"
+								 : "relay setup failed",
+					 strerror((int)(v - 2)));
+			reap(pids, 2);
+			goto out;
+		}
 		pids[1] = fork_pinned(pl->client);
 		if (pids[1] == 0)
-			floor_client(e[2], e[3], kind == RELAY_SIM ? dir : NULL,
+			floor_client(e[2], e[3], sim_floor(kind) ? dir : NULL,
 				     kind == RELAY_EFD_SPIN ? SPIN_US : 0);
 	}
 	if (tracing)
@@ -549,7 +590,7 @@ static void run_floor(struct result *r, enum floor_kind kind,
 		if (tracing)
 			hops_clear();
 		t = bench_now();
-		if (kind == RELAY_SIM)
+		if (sim_floor(kind))
 			simdev_raise(&sd);
 		else
 			efd_write(e[1]);
@@ -583,9 +624,10 @@ static void run_floor(struct result *r, enum floor_kind kind,
 	r->cpu_ns = r->daemon_ns + (pids[1] ? run1[1] - run0[1] : 0);
 	r->wakeups = pids[1] ? cnt1[1] - cnt0[1] : cnt1[0] - cnt0[0];
 	reap(pids, 2);
+out:
 	for (i = 1; i <= 4; i++)
 		close(e[i]);
-	if (kind == RELAY_SIM)
+	if (sim_floor(kind))
 		simdev_close(&sd);
 	pin(PLACE_FREE);
 }
@@ -959,6 +1001,10 @@ static double rate(const struct result *r)
 
 static void row(const struct result *r)
 {
+	if (r->note[0]) {
+		printf("%-34s %-5s %s\n", r->name, r->place, r->note);
+		return;
+	}
 	printf("%-34s %-5s %7.1f %7.1f %8.1f %9.0f %8.1f %8.1f %7.2f %6.2f %6.2f %5.0f%% %5.0f%%%s\n",
 	       r->name, r->place, r->p50, r->p99, r->p999, rate(r),
 	       per(r->cpu_ns, r->ints) / 1000.0, per(r->daemon_ns, r->ints) / 1000.0,
@@ -1015,9 +1061,13 @@ static void pstat(const char *fmt, struct stat3 st)
 }
 
 #define MAXREPS 15
-enum core_sc { SC_PING, SC_EFD, SC_SIM, SC_IX, SC_N };
+/* the floors' numbers are their enum floor_kind's */
+enum core_sc { SC_PING, SC_EFD, SC_SIM, SC_EPOLL, SC_URING, SC_IX, SC_N };
+_Static_assert((int)SC_URING == (int)RELAY_SIM_URING && (int)SC_EPOLL == (int)RELAY_SIM_EPOLL,
+	       "core scenarios and floor kinds share their numbers");
 static const char *core_names[SC_N] = { "floor pingpong", "floor relay-efd",
-					"floor relay-sim", "intxd 1 client 1 device" };
+					"floor relay-sim", "floor relay-sim-epoll",
+					"floor relay-sim-uring", "intxd 1 client 1 device" };
 static struct result core[MAXREPS][2][SC_N];
 static unsigned reps = 5;
 static bool core_only; /* --core: the repetitions, hops and syscalls only */
@@ -1038,15 +1088,16 @@ static struct stat3 over_reps(unsigned pl, unsigned sc,
 	return stat3(v, n);
 }
 
-/* A ratio intxd / floor over the reps in which neither was busy. */
-static struct stat3 ratio_reps(unsigned pl, unsigned floor,
+/* A ratio of two scenarios (intxd / a floor, a floor / relay-efd) over the
+ * reps in which neither was busy. */
+static struct stat3 ratio_reps(unsigned pl, unsigned num, unsigned floor,
 			       double (*get)(const struct result *))
 {
 	double v[MAXREPS];
 	unsigned r, n = 0;
 
 	for (r = 0; r < reps; r++) {
-		const struct result *a = &core[r][pl][SC_IX], *b = &core[r][pl][floor];
+		const struct result *a = &core[r][pl][num], *b = &core[r][pl][floor];
 
 		if ((all_busy || (!a->busy && !b->busy)) && a->ok && b->ok && get(b) > 0)
 			v[n++] = get(a) / get(b);
@@ -1078,8 +1129,8 @@ static double hop_med(const struct result *r, int k)
 
 int main(int argc, char **argv)
 {
-	static struct result conc, bc[4], sel[4], scale1, scale256, rss, hopr[2][2],
-		cnt[3], plc[4];
+	static struct result conc, bc[4], sel[4], scale1, scale256, rss, hopr[2][3],
+		cnt[5], plc[4];
 	static const unsigned ns[4] = { 1, 4, 16, 64 };
 	uint64_t tstart = bench_now();
 	unsigned it, i, r, j, nbusy = 0;
@@ -1102,9 +1153,11 @@ int main(int argc, char **argv)
 			busy_limit = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--core"))
 			core_only = true;
+		else if (!strcmp(argv[i], "--uring-ring-writes"))
+			uring_ring_writes = true;
 		else
 			die("usage: bench [--out DIR] [--quick] [--reps N] [--busy-limit PCT] "
-			    "[--core]");
+			    "[--core] [--uring-ring-writes]");
 	}
 	if (reps < 1 || reps > MAXREPS)
 		die("--reps: 1 to %d", MAXREPS);
@@ -1175,6 +1228,8 @@ int main(int argc, char **argv)
 		result_finish(&hopr[i][0], NULL);
 		run_intxd(&hopr[i][1], "intxd (traced)", &one, pls[i], it, 1);
 		result_finish(&hopr[i][1], NULL);
+		run_floor(&hopr[i][2], RELAY_SIM_EPOLL, pls[i], it);
+		result_finish(&hopr[i][2], NULL);
 	}
 	tracing = false;
 	counting = true;
@@ -1182,8 +1237,12 @@ int main(int argc, char **argv)
 	result_finish(&cnt[0], NULL);
 	run_floor(&cnt[1], RELAY_SIM, &ONE_CPU, 2000);
 	result_finish(&cnt[1], NULL);
-	run_intxd(&cnt[2], "intxd", &one, &ONE_CPU, 2000, 1);
+	run_floor(&cnt[2], RELAY_SIM_EPOLL, &ONE_CPU, 2000);
 	result_finish(&cnt[2], NULL);
+	run_floor(&cnt[3], RELAY_SIM_URING, &ONE_CPU, 2000);
+	result_finish(&cnt[3], NULL);
+	run_intxd(&cnt[4], "intxd", &one, &ONE_CPU, 2000, 1);
+	result_finish(&cnt[4], NULL);
 	counting = false;
 	if (!core_only) {
 		struct ixcfg cc = { .mode = "selective", .ndev = 16, .nlines = 4,
@@ -1288,6 +1347,10 @@ int main(int argc, char **argv)
 		for (j = 0; j < SC_N; j++) {
 			printf("%-26s %-5s %2u", core_names[j], pls[i]->name,
 			       over_reps(i, j, g_p50).n);
+			if (core[0][i][j].note[0]) {
+				printf(" %s\n", core[0][i][j].note);
+				continue;
+			}
 			pstat("%.1f", over_reps(i, j, g_p50));
 			pstat("%.1f", over_reps(i, j, g_p99));
 			pstat("%.1f", over_reps(i, j, g_cpu));
@@ -1298,17 +1361,27 @@ int main(int argc, char **argv)
 
 	printf("\nratios intxd / floor, per repetition (both not BUSY): median (min-max)\n");
 	for (i = 0; i < 2; i++) {
-		static const unsigned fl[2] = { SC_EFD, SC_SIM };
+		/* intxd against three floors; then what multiplexing alone
+		 * costs: the epoll and io_uring relays against relay-efd */
+		static const unsigned num[5] = { SC_IX, SC_IX, SC_IX, SC_EPOLL, SC_URING };
+		static const unsigned fl[5] = { SC_EFD, SC_SIM, SC_EPOLL, SC_EFD, SC_EFD };
 
-		for (j = 0; j < 2; j++) {
-			struct stat3 a = ratio_reps(i, fl[j], g_p50);
-			struct stat3 b = ratio_reps(i, fl[j], g_p99);
-			struct stat3 c = ratio_reps(i, fl[j], g_cpu);
+		for (j = 0; j < 5; j++) {
+			struct stat3 a = ratio_reps(i, num[j], fl[j], g_p50);
+			struct stat3 b = ratio_reps(i, num[j], fl[j], g_p99);
+			struct stat3 c = ratio_reps(i, num[j], fl[j], g_cpu);
 
-			printf("  %-5s / %-9s n=%u: p50 %.2fx (%.2f-%.2f)  p99 %.2fx (%.2f-%.2f)  "
-			       "cpu/int %.2fx (%.2f-%.2f)", pls[i]->name, core_names[fl[j]] + 6,
+			if (core[0][i][num[j]].note[0]) {
+				printf("  %-5s %s / %s: %s\n", pls[i]->name, core_names[num[j]] + 6,
+				       core_names[fl[j]] + 6, core[0][i][num[j]].note);
+				continue;
+			}
+			printf("  %-5s %s%s/ %-9s n=%u: p50 %.2fx (%.2f-%.2f)  p99 %.2fx (%.2f-%.2f)  "
+			       "cpu/int %.2fx (%.2f-%.2f)", pls[i]->name,
+			       num[j] == SC_IX ? "" : core_names[num[j]] + 6,
+			       num[j] == SC_IX ? "" : " ", core_names[fl[j]] + 6,
 			       a.n, a.med, a.lo, a.hi, b.med, b.lo, b.hi, c.med, c.lo, c.hi);
-			if (fl[j] == SC_EFD)
+			if (num[j] == SC_IX && fl[j] == SC_EFD)
 				printf("  targets <= 1.15x / 1.3x / 1.3x: %s / %s / %s",
 				       verdict(a.n && a.med <= 1.15), verdict(b.n && b.med <= 1.3),
 				       verdict(c.n && c.med <= 1.3));
@@ -1325,27 +1398,34 @@ int main(int argc, char **argv)
 
 	printf("\nper-hop breakdown, median us (one traced run each; intxd marks its hops "
 	       "with INTXD_HOPTRACE_FD)\n");
-	printf("  %-32s %12s %12s %12s %12s\n", "hop", "relay 1cpu", "intxd 1cpu",
-	       "relay cross", "intxd cross");
+	printf("  %-32s %12s %12s %12s %12s %12s %12s\n", "hop", "relay 1cpu", "epoll 1cpu",
+	       "intxd 1cpu", "relay cross", "epoll cross", "intxd cross");
 	for (j = 1; j < BHOP_N; j++) {
 		printf("  %-32s", hop_names[j]);
 		for (i = 0; i < 2; i++)
-			printf(" %12.2f %12.2f", hop_med(&hopr[i][0], (int)j),
-			       hop_med(&hopr[i][1], (int)j));
+			printf(" %12.2f %12.2f %12.2f", hop_med(&hopr[i][0], (int)j),
+			       hop_med(&hopr[i][2], (int)j), hop_med(&hopr[i][1], (int)j));
 		printf("\n");
 	}
 	printf("  %-32s", "samples (BUSY marked *)");
 	for (i = 0; i < 2; i++)
-		printf(" %11zu%s %11zu%s", hopr[i][0].nhop, hopr[i][0].busy ? "*" : " ",
+		printf(" %11zu%s %11zu%s %11zu%s", hopr[i][0].nhop, hopr[i][0].busy ? "*" : " ",
+		       hopr[i][2].nhop, hopr[i][2].busy ? "*" : " ",
 		       hopr[i][1].nhop, hopr[i][1].busy ? "*" : " ");
 	printf("\n");
 
 	printf("\nsystem calls per interrupt (strace -c attached to each process, 1cpu, "
 	       "2000 interrupts; counts only, strace slows them down)\n");
-	for (i = 0; i < 3; i++)
-		printf("  %-16s daemon/relay %.2f [%s]\n  %-16s client %.2f [%s]\n",
-		       cnt[i].name + (i < 2 ? 6 : 0), cnt[i].sys_dmn, cnt[i].sys_list[0], "",
-		       cnt[i].sys_cli, cnt[i].sys_list[1]);
+	for (i = 0; i < 5; i++) {
+		const char *nm = cnt[i].name + (strncmp(cnt[i].name, "floor ", 6) ? 0 : 6);
+
+		if (cnt[i].note[0])
+			printf("  %-16s %s\n", nm, cnt[i].note);
+		else
+			printf("  %-16s daemon/relay %.2f [%s]\n  %-16s client %.2f [%s]\n",
+			       nm, cnt[i].sys_dmn, cnt[i].sys_list[0], "",
+			       cnt[i].sys_cli, cnt[i].sys_list[1]);
+	}
 
 	if (core_only)
 		goto out;

@@ -3,7 +3,9 @@
 # run.sh OUTDIR - the intxd benchmark (make bench): runs tests/bench/bench
 # (the real intxd, real libintx clients, and the floor programs), keeps the
 # table, the CSV and the latency quantiles in OUTDIR and plots them with
-# gnuplot (installed from Debian with apt-get when missing).  It reports;
+# gnuplot (installed from Debian with apt-get when missing, as is
+# liburing-dev, which configure needs to build the io_uring relay floor:
+# rerun configure after that first install).  It reports;
 # it never fails on a number.  Needs root and strace (the system-call
 # counts); about a minute on 2 vCPUs.  BENCH_ARGS passes options to the
 # driver: --quick, --reps N (default 5), --busy-limit PCT (default 10),
@@ -24,13 +26,22 @@ fi
 mkdir -p "$out"
 case " ${BENCH_ARGS:-} " in *" --scale-only "*) exec sh "$here/scale.sh" "$out" ;; esac
 
-if ! command -v gnuplot >/dev/null 2>&1; then
-	echo "run.sh: installing gnuplot (apt-get)" >&2
+missing=
+command -v gnuplot >/dev/null 2>&1 || missing="gnuplot-nox"
+pkg-config --exists liburing 2>/dev/null || missing="$missing liburing-dev"
+if [ -n "$missing" ]; then
+	echo "run.sh: installing$missing (apt-get)" >&2
+	# shellcheck disable=SC2086 # a list of package names
 	if ! { apt-get update >"$out/apt.log" 2>&1 &&
 	       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			gnuplot-nox >>"$out/apt.log" 2>&1; }; then
-		echo "run.sh: could not install gnuplot (see $out/apt.log); no plot" >&2
+			$missing >>"$out/apt.log" 2>&1; }; then
+		echo "run.sh: could not install$missing (see $out/apt.log)" >&2
 	fi
+	case "$missing" in *liburing-dev*)
+		pkg-config --exists liburing 2>/dev/null &&
+			echo "run.sh: liburing-dev installed: the io_uring floor is built" \
+			     "after ./configure is run again" >&2 ;;
+	esac
 fi
 
 export INTXD BENCH_CLIENT
