@@ -28,8 +28,9 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The child: the loop of intx-relay.h, until an error or 1 s without an
- * interrupt (the driver stopped raising; it kills us before that). */
+/* The child: the loop of intx-relay.h, until an error.  Its wait has no
+ * time-out, like the other paths' (intx-edu-driver's watchdog ends a lost
+ * run, and this child dies with the driver). */
 static void child(struct relay *r, struct direct *d, int cpu)
 {
 	uint64_t one = 1, v;
@@ -53,12 +54,13 @@ static void child(struct relay *r, struct direct *d, int cpu)
 		}
 	}
 	for (;;) {
-		e = direct_wait(d, 1000);
-		if (e <= 0) {
+		e = direct_wait(d, -1);
+		if (e < 0 && e != -EINTR) {
 			what = "waiting for the interrupt";
-			e = e ? e : -ETIMEDOUT;
 			break;
 		}
+		if (e <= 0)
+			continue;
 		if (write(r->notify, &one, sizeof(one)) != sizeof(one)) {
 			e = -errno;
 			what = "notify";

@@ -31,8 +31,7 @@ struct relay {
 /* Fork the relay child on d (the caller keeps its copy of d, for its BAR
  * mapping, and must not wait on it); with cpu >= 0 the child runs on that
  * CPU only.  The child dies with the caller (PR_SET_PDEATHSIG), and on its
- * own when no interrupt comes within 1 s or a call fails (it says why on
- * stderr): the caller sees SIGCHLD.  spin: notify is made non-blocking,
+ * own when a call fails (it says why on stderr): the caller sees SIGCHLD.  spin: notify is made non-blocking,
  * for relay_wait() with spin_us > 0.  0 or -errno. */
 int relay_start(struct relay *r, struct direct *d, int cpu, int spin);
 /* Wait for the child's notification and consume it, polling without
