@@ -129,18 +129,20 @@ static uint64_t mono_ns(void)
 }
 
 /*
- * Three clients, each with its own ack-timeout-ms (400, 250, 100), each
+ * Three clients, each with its own ack-timeout-ms (1100, 600, 100), each
  * notified in turn on its own device and never acknowledging (policy
  * wait).  Each TIMEOUT (stamped with the daemon's monotonic clock, the
  * test's clock too) comes no earlier than the client's time-out after the
  * test raised its device, and a deadline that is surely earlier than
  * another (by the test's bounds on both) times out first.  The deadlines
  * share one timer of the ledger, armed for the earliest, again after each.
+ * They are 500 ms apart: only an intxd stalled that long (which then times
+ * out both in one pass, in device order) could see them in another order.
  */
 START_TEST(deadlines_in_order_never_early)
 {
 	static const char *const dev[3] = { "d0", "d1", "d2" };
-	static const uint64_t to[3] = { 400, 250, 100 };
+	static const uint64_t to[3] = { 1100, 600, 100 };
 	struct rc c[3];
 	struct intx_msg_notify n;
 	struct intx_msg_event ev;
@@ -155,8 +157,8 @@ START_TEST(deadlines_in_order_never_early)
 		     "[device d0]\nbackend = sim\npath = %s\n"
 		     "[device d1]\nbackend = sim\npath = %s\n"
 		     "[device d2]\nbackend = sim\npath = %s\n"
-		     "[client c0]\nuid = 0\ndevices = d0\nack-timeout-ms = 400\n"
-		     "[client c1]\nuid = 0\ndevices = d1\nack-timeout-ms = 250\n"
+		     "[client c0]\nuid = 0\ndevices = d0\nack-timeout-ms = 1100\n"
+		     "[client c1]\nuid = 0\ndevices = d1\nack-timeout-ms = 600\n"
 		     "[client c2]\nuid = 0\ndevices = d2\nack-timeout-ms = 100\n",
 		 dir[0], dir[1], dir[2]);
 	h_daemon_start(&env);
