@@ -3,7 +3,9 @@
  * check-clock.c - intxd's timers (src/intxd/clock.c) on a real libevent
  * base and the real clock: they fire in order, never early, once; cancel,
  * re-arm and free work from inside a callback; a callback that arms a
- * timer for a time already past does not run it in the same round; and
+ * timer for a time already past does not run it in the same round, nor
+ * holds back a timer due in that round; timers of two loops juggled from
+ * one callback keep apart; and
  * an armed timer leaves no time-out in the loop's wait (the reason they
  * are on a timerfd: doc/performance.md).  Times are a few milliseconds;
  * the assertions are on order and on "not before", never on "how soon".
@@ -151,6 +153,113 @@ START_TEST(callback_rearms_itself_for_the_past)
 }
 END_TEST
 
+/* A callback that keeps arming itself for a time already past (a busy
+ * loop of one timer) must not hold back a timer that was due, and armed,
+ * before the round: that one runs in the same round, as libevent ran
+ * every expired timer of a round. */
+static uint64_t fixed_past;
+
+static void on_rearm_fixed(void *arg)
+{
+	unsigned i = (unsigned)(uintptr_t)arg;
+
+	on_timer(arg);
+	if (fired[i] < 5)
+		arm(i, fixed_past);
+}
+
+START_TEST(rearm_for_the_past_starves_no_one)
+{
+	uint64_t now = now_ns();
+
+	itimer_free(tm[8]);
+	tm[8] = itimer_new(base, on_rearm_fixed, (void *)(uintptr_t)8);
+	fixed_past = now - 10 * MS;
+	arm(8, fixed_past);
+	arm(9, now - 5 * MS); /* due, later than 8's time */
+	run_until(6);
+	ck_assert_uint_eq(order[0], 8);
+	ck_assert_uint_eq(order[1], 9);
+	ck_assert_uint_eq(fired[8], 5);
+	ck_assert_uint_eq(fired[9], 1);
+}
+END_TEST
+
+/*
+ * Two loops, each with its own timerfd, and callbacks of one round that
+ * cancel, re-arm and arm again timers of both, several times over: every
+ * timer armed at the end of the round fires once, at or after the time it
+ * was last armed for, and none that ended cancelled fires.
+ */
+static struct event_base *base2;
+static struct itimer *other[4];
+
+static void on_juggle(void *arg)
+{
+	unsigned i = (unsigned)(uintptr_t)arg, k;
+	uint64_t now = now_ns();
+
+	on_timer(arg);
+	if (i != 30)
+		return;
+	for (k = 0; k < 3; k++) {
+		arm(31, now + MS);          /* due in the next round */
+		itimer_cancel(tm[31]);
+		arm(31, now - MS);          /* past: the next round */
+		itimer_cancel(tm[32]);      /* was due in this round */
+		arm(32, now + 2 * MS);
+		itimer_arm(other[k], now + MS);
+		itimer_cancel(other[k]);
+		itimer_arm(other[k], now + 3 * MS);
+		itimer_cancel(other[(k + 1) % 4]);
+	}
+	itimer_cancel(tm[33]);
+	arm(33, now + MS);
+}
+
+START_TEST(juggle_in_a_round_on_two_loops)
+{
+	uint64_t at = now_ns() + MS;
+	unsigned i, want;
+
+	base2 = event_base_new();
+	ck_assert_ptr_nonnull(base2);
+	for (i = 30; i <= 33; i++) {
+		itimer_free(tm[i]);
+		tm[i] = itimer_new(base, on_juggle, (void *)(uintptr_t)i);
+		arm(i, at);
+	}
+	for (i = 0; i < 4; i++) {
+		other[i] = itimer_new(base2, on_timer, (void *)(uintptr_t)(40 + i));
+		ck_assert_ptr_nonnull(other[i]);
+		due[40 + i] = at;
+		itimer_arm(other[i], at);
+	}
+	/* 30 goes first (it was armed first, same time as the others) */
+	run_until(1);
+	ck_assert_uint_eq(order[0], 30);
+	for (i = 0; i < 3; i++)
+		due[40 + i] = itimer_when(other[i]);
+	ck_assert(!itimer_armed(other[3]));
+	ck_assert(itimer_armed(other[0]) && itimer_armed(other[1]) &&
+		  itimer_armed(other[2]));
+	want = 4; /* 30, then 31, 32, 33 */
+	run_until(want);
+	/* and the other loop: its three, once each, 43 never */
+	for (i = 0; i < 200 && nfired < want + 3; i++)
+		event_base_loop(base2, EVLOOP_ONCE);
+	ck_assert_uint_eq(nfired, want + 3);
+	for (i = 30; i <= 33; i++)
+		ck_assert_uint_eq(fired[i], 1);
+	for (i = 40; i <= 42; i++)
+		ck_assert_uint_eq(fired[i], 1);
+	ck_assert_uint_eq(fired[43], 0);
+	for (i = 0; i < 4; i++)
+		itimer_free(other[i]);
+	event_base_free(base2);
+}
+END_TEST
+
 static void on_free_others(void *arg)
 {
 	unsigned i = (unsigned)(uintptr_t)arg;
@@ -282,6 +391,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, cancel_and_rearm);
 	tcase_add_test(tc, past_fires_at_once);
 	tcase_add_test(tc, callback_rearms_itself_for_the_past);
+	tcase_add_test(tc, rearm_for_the_past_starves_no_one);
+	tcase_add_test(tc, juggle_in_a_round_on_two_loops);
 	tcase_add_test(tc, free_from_a_callback);
 	tcase_add_test(tc, free_everything_from_a_callback);
 	tcase_add_test(tc, no_timeout_in_the_wait);

@@ -14,6 +14,7 @@
 #                never when it is not
 #   restart      intxctl restart: intxd executes itself again in the same
 #                process and serves on the socket it inherited
+#   restart-watchdog  and the new image keeps the watchdog fed
 #
 # A check whose tool is missing is skipped; exit 77 when all were.
 # Environment: INTXD, INTXCTL, INTX_SIM (built programs), TOP_SRCDIR,
@@ -207,7 +208,7 @@ check_reload() {
 }
 
 check_daemon() {
-	local n
+	local n i
 
 	"$INTX_SIM" create "$tmp/sim0" >/dev/null
 	cat >"$tmp/intxd.conf" <<-CONF
@@ -282,8 +283,9 @@ check_daemon() {
 
 	# intxctl restart: the same process executes intxd again and goes on
 	# serving on the socket it was given (the vfio fds it keeps are
-	# tested in the VM test)
-	if ! activate re; then
+	# tested in the VM test); with a watchdog, whose timer the new image
+	# must arm again
+	if ! activate re WATCHDOG_USEC=200000; then
 		fail restart "systemd-socket-activate did not listen"
 		return
 	fi
@@ -296,6 +298,20 @@ check_daemon() {
 	else
 		fail restart "intxctl restart, then status through the same socket:"
 		sed 's/^/    /' "$tmp/re.out" "$tmp/re.log"
+	fi
+	# two keep-alives after the new image's READY=1: one at least from its
+	# timer (watchdog_start sends one at once)
+	for ((i = 0; i < 100; i++)); do
+		n=$(awk '/^READY=1$/ { r++; w = 0 } r == 2 && /^WATCHDOG=1$/ { w++ }
+			 END { print w + 0 }' "$tmp/re.notes")
+		[ "$n" -ge 2 ] && break
+		sleep 0.1
+	done
+	if [ "$n" -ge 2 ]; then
+		pass restart-watchdog
+	else
+		fail restart-watchdog "$n WATCHDOG=1 after the restarted intxd's READY=1:"
+		sed 's/^/    /' "$tmp/re.notes"
 	fi
 	stop "$apid"
 }

@@ -31,7 +31,7 @@ struct itimers {
 	unsigned n, cap;
 	unsigned refs;     /* itimers made on this base */
 	uint64_t fd_at;    /* when the timerfd fires; 0: it is not set */
-	uint64_t armseq;   /* arms so far: a round fires only earlier ones */
+	uint64_t round_at; /* in on_fd(): the round's now; else 0 */
 	struct itimers *next;
 };
 
@@ -39,8 +39,8 @@ struct itimer {
 	struct itimers *set;
 	void (*cb)(void *);
 	void *arg;
-	uint64_t at;
-	uint64_t armseq;
+	uint64_t at;  /* the time asked for */
+	uint64_t key; /* the heap's order: at, or after the round arming it */
 	unsigned idx; /* in set->heap, while armed */
 	bool armed;
 };
@@ -66,7 +66,7 @@ static void sift_up(struct itimers *s, unsigned i)
 {
 	struct itimer *t = s->heap[i];
 
-	while (i > 0 && s->heap[(i - 1) / 2]->at > t->at) {
+	while (i > 0 && s->heap[(i - 1) / 2]->key > t->key) {
 		place(s, i, s->heap[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
@@ -82,9 +82,9 @@ static void sift_down(struct itimers *s, unsigned i)
 
 		if (c >= s->n)
 			break;
-		if (c + 1 < s->n && s->heap[c + 1]->at < s->heap[c]->at)
+		if (c + 1 < s->n && s->heap[c + 1]->key < s->heap[c]->key)
 			c++;
-		if (s->heap[c]->at >= t->at)
+		if (s->heap[c]->key >= t->key)
 			break;
 		place(s, i, s->heap[c]);
 		i = c;
@@ -118,7 +118,7 @@ static void program(struct itimers *s)
 
 	if (!s->n)
 		return;
-	at = s->heap[0]->at ? s->heap[0]->at : 1; /* all zeros would disarm */
+	at = s->heap[0]->key ? s->heap[0]->key : 1; /* all zeros would disarm */
 	if (s->fd_at && s->fd_at <= at)
 		return;
 	memset(&its, 0, sizeof(its));
@@ -136,28 +136,32 @@ static void program(struct itimers *s)
 static void set_put(struct itimers *s);
 
 /*
- * The timerfd fired: run every timer due now that was armed before this
- * round.  One popped at a time, so a callback may arm, cancel or free any
- * timer, itself included; one armed for a past time by a callback runs in
- * the next round (the timerfd is set in the past: at once), not in this
- * one, as libevent ran a timer added from a callback.
+ * The timerfd fired: run every timer due now.  One popped at a time, so a
+ * callback may arm, cancel or free any timer, itself included; one armed
+ * by a callback for a time not after this round's now is ordered just
+ * after it (itimer_arm), so it runs in the next round (the timerfd is set
+ * in the past: at once), not in this one, as libevent ran a timer added
+ * from a callback, and behind every timer due in this round: a callback
+ * that keeps arming for the past cannot hold them back.
  */
 static void on_fd(evutil_socket_t fd, short what, void *arg)
 {
 	struct itimers *s = arg;
-	uint64_t expirations, now = now_ns(), limit = s->armseq;
+	uint64_t expirations, now = now_ns();
 
 	(void)what;
 	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_err("timerfd read: %s", strerror(errno));
 	s->fd_at = 0; /* a one-shot timerfd that fired is disarmed */
 	s->refs++; /* a callback may free every timer: s stays until the end */
-	while (s->n && s->heap[0]->at <= now && s->heap[0]->armseq <= limit) {
+	s->round_at = now;
+	while (s->n && s->heap[0]->key <= now) {
 		struct itimer *t = s->heap[0];
 
 		heap_remove(s, t);
 		t->cb(t->arg);
 	}
+	s->round_at = 0;
 	program(s);
 	set_put(s);
 }
@@ -241,7 +245,7 @@ void itimer_arm(struct itimer *t, uint64_t at_ns)
 		s->cap = cap;
 	}
 	t->at = at_ns;
-	t->armseq = ++s->armseq;
+	t->key = s->round_at && at_ns <= s->round_at ? s->round_at + 1 : at_ns;
 	t->armed = true;
 	place(s, s->n++, t);
 	sift_up(s, t->idx);

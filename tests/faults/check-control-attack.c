@@ -130,28 +130,36 @@ static bool sim_masked(const char *dir)
 
 /*
  * 1. A peer that connects and says nothing must not hold its place under
- * max-sessions-per-uid for ever: two silent connections fill the uid's two
- * places (a third is refused, EUSERS), and intxd must close them, so that a
- * peer that does say HELLO gets in.
+ * max-sessions-per-uid for ever: four silent connections and two that do
+ * say HELLO (one at once, one late, after all the others connected) fill
+ * the uid's six places (a seventh is refused, EUSERS), and intxd must close
+ * every silent one - each on its own deadline, one timer each - and neither
+ * HELLO-sayer, so that a peer that does say HELLO gets in again.
  */
 START_TEST(silent_peer_lets_go)
 {
 	unsigned char buf[INTX_MSG_MAX];
 	struct intx_msg_error m;
-	int silent[2], extra, i;
+	int silent[4], late, prompt, extra, i;
+	struct pollfd p[2];
 	long n;
 
-	h_world(&env, "max-sessions-per-uid = 2");
-	for (i = 0; i < 2; i++)
-		silent[i] = h_connect(&env);
+	h_world(&env, "max-sessions-per-uid = 6");
+	silent[0] = h_connect(&env);
+	late = h_connect(&env);
+	silent[1] = h_connect(&env);
+	prompt = control_open();
+	silent[2] = h_connect(&env);
+	silent[3] = h_connect(&env);
 	extra = h_connect(&env);
 	n = h_recv(extra, buf, sizeof(buf), T_MS);
 	ck_assert_int_eq(n, sizeof(m));
 	memcpy(&m, buf, sizeof(m));
 	ck_assert_int_eq(m.error, EUSERS);
 	close(extra);
+	ck_assert_int_eq(h_hello(late, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
 	/* intxd ends them (end of file, after an ERROR saying why) */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 4; i++) {
 		for (;;) {
 			n = h_recv(silent[i], buf, sizeof(buf), 3 * T_MS);
 			ck_assert_msg(n >= 0, "silent connection %d still open", i);
@@ -165,9 +173,19 @@ START_TEST(silent_peer_lets_go)
 		close(silent[i]);
 	}
 	ck_assert(h_log_has(&env, "no HELLO"));
-	/* and the places are free again: intxd has seen both end by now
-	 * (it closed them itself) */
-	close(control_open());
+	/* the HELLO-sayers' deadlines were before the last silent one's: had
+	 * intxd ended them, their ERROR and end of file would be there now */
+	p[0] = (struct pollfd){ .fd = late, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = prompt, .events = POLLIN };
+	ck_assert_int_eq(poll(p, 2, 0), 0);
+	/* and the four places are free again: intxd has seen the silent ones
+	 * end by now (it closed them itself) */
+	for (i = 0; i < 4; i++)
+		silent[i] = control_open();
+	for (i = 0; i < 4; i++)
+		close(silent[i]);
+	close(late);
+	close(prompt);
 	h_daemon_stop(&env);
 }
 END_TEST

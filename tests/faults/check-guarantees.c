@@ -4,6 +4,7 @@
  * against the real intxd on sim devices, with raw-protocol clients, each
  * one an interleaving that broke them once (issue 9):
  *   - each client's ack deadline and policy are its own;
+ *   - deadlines of different lengths time out in their order, never early;
  *   - a late ACK (an older seq) never settles the notification in flight;
  *   - broadcast + redeliver: every owed ack is forgiven, nothing hangs;
  *   - broadcast: an interrupt delivered at SUBSCRIBE gets its deadline;
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check-run.h"
@@ -114,6 +116,96 @@ START_TEST(deadline_is_per_client)
 	rc_close(&x);
 	rc_close(&y);
 	rc_close(&z);
+	h_daemon_stop(&env);
+}
+END_TEST
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Three clients, each with its own ack-timeout-ms (1100, 600, 100), each
+ * notified in turn on its own device and never acknowledging (policy
+ * wait).  Each TIMEOUT (stamped with the daemon's monotonic clock, the
+ * test's clock too) comes no earlier than the client's time-out after the
+ * test raised its device, and a deadline that is surely earlier than
+ * another (by the test's bounds on both) times out first.  The deadlines
+ * share one timer of the ledger, armed for the earliest, again after each.
+ * They are 500 ms apart: only an intxd stalled that long (which then times
+ * out both in one pass, in device order) could see them in another order.
+ */
+START_TEST(deadlines_in_order_never_early)
+{
+	static const char *const dev[3] = { "d0", "d1", "d2" };
+	static const uint64_t to[3] = { 1100, 600, 100 };
+	struct rc c[3];
+	struct intx_msg_notify n;
+	struct intx_msg_event ev;
+	unsigned char buf[INTX_MSG_MAX];
+	uint64_t before[3], after[3], at[3] = { 0 };
+	unsigned i, j, got = 0, rank[3];
+	const char *dir[3];
+
+	for (i = 0; i < 3; i++)
+		dir[i] = h_sim(&env, dev[i], 11 + i);
+	h_conf(&env, "ack-timeout-policy = wait\n"
+		     "[device d0]\nbackend = sim\npath = %s\n"
+		     "[device d1]\nbackend = sim\npath = %s\n"
+		     "[device d2]\nbackend = sim\npath = %s\n"
+		     "[client c0]\nuid = 0\ndevices = d0\nack-timeout-ms = 1100\n"
+		     "[client c1]\nuid = 0\ndevices = d1\nack-timeout-ms = 600\n"
+		     "[client c2]\nuid = 0\ndevices = d2\nack-timeout-ms = 100\n",
+		 dir[0], dir[1], dir[2]);
+	h_daemon_start(&env);
+	h_monitor(&env);
+	for (i = 0; i < 3; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "c%u", i);
+		rc_open(&env, &c[i], name);
+		rc_sub(&c[i], dev[i]);
+	}
+	for (i = 0; i < 3; i++) {
+		before[i] = mono_ns();
+		h_raise(dir[i]);
+		ck_assert(rc_notify(&c[i], &n, T_MS));
+		after[i] = mono_ns();
+		rc_lower(dir[i]);
+	}
+	while (got < 3) {
+		long len = h_recv(env.monitor, buf, sizeof(buf), T_MS);
+
+		ck_assert_msg(len > 0, "only %u time-outs came", got);
+		if (proto_check(buf, (size_t)len, 0, INTX_FROM_DAEMON) != INTX_MSG_EVENT)
+			continue;
+		memcpy(&ev, buf, sizeof(ev));
+		if (ev.kind != INTX_EV_TIMEOUT)
+			continue;
+		for (i = 0; i < 3 && strcmp(ev.device, dev[i]) != 0; i++)
+			;
+		ck_assert_uint_lt(i, 3);
+		ck_assert_msg(!at[i], "%s timed out twice", dev[i]);
+		ck_assert_msg(ev.ts_ns >= before[i] + to[i] * 1000000u,
+			      "%s timed out %llu ns early", dev[i],
+			      (unsigned long long)(before[i] + to[i] * 1000000u - ev.ts_ns));
+		at[i] = ev.ts_ns;
+		rank[i] = got++;
+	}
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 3; j++)
+			if (after[i] + to[i] * 1000000u < before[j] + to[j] * 1000000u)
+				ck_assert_msg(rank[i] < rank[j],
+					      "%s's deadline came before %s's, its "
+					      "time-out after", dev[i], dev[j]);
+	for (i = 0; i < 3; i++) {
+		ck_assert(rc_alive(&c[i]));
+		rc_close(&c[i]);
+	}
 	h_daemon_stop(&env);
 }
 END_TEST
@@ -722,6 +814,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, deadline_is_per_client, 0, 3);
+	tcase_add_test(tc, deadlines_in_order_never_early);
 	tcase_add_test(tc, late_ack_does_not_unmask);
 	tcase_add_test(tc, acks_queued_behind_each_other);
 	tcase_add_test(tc, broadcast_redeliver_forgives_all);
