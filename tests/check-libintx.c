@@ -475,6 +475,36 @@ START_TEST(open_version_mismatch)
 }
 END_TEST
 
+/* A daemon restarting three times in a row (intxctl restart): each image
+ * hangs up on the HELLO it did not answer; the fourth answers. */
+static void script_hang_up_thrice(struct fake *f)
+{
+	struct intx_msg_hello h;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (peer_accept(f) < 0 || peer_recv(f, &h, INTX_MSG_HELLO) < 0)
+			return;
+		close(f->cfd);
+		f->cfd = -1;
+	}
+	(void)peer_welcome(f);
+}
+
+START_TEST(open_across_restarts_in_a_row)
+{
+	struct intx_client *c;
+	struct fake f;
+
+	fake_start(&f, script_hang_up_thrice);
+	c = intx_open(sockpath, "vm1");
+	ck_assert_msg(c != NULL, "intx_open: %s", intx_last_error(NULL));
+	ck_assert_str_eq(intx_client_name(c), "vm1");
+	fake_join(&f);
+	intx_close(c);
+}
+END_TEST
+
 START_TEST(open_no_daemon)
 {
 	char want[256];
@@ -1572,6 +1602,7 @@ static Suite *suite(void)
 	tcase_add_test(t, open_welcome);
 	tcase_add_test(t, open_default_from_environment);
 	tcase_add_test(t, open_refused);
+	tcase_add_test(t, open_across_restarts_in_a_row);
 	tcase_add_test(t, open_version_mismatch);
 	tcase_add_test(t, open_no_daemon);
 	tcase_add_test(t, open_permission_denied);

@@ -660,9 +660,11 @@ struct intx_client *intx_open(const char *socket_path, const char *client_name)
 		goto fail;
 	r = hello(c, &reached);
 	/* hung up on before the answer: an intxd that executes itself again
-	 * (intxctl restart) keeps its socket, and the new image answers */
+	 * (intxctl restart) keeps its socket, and a new image answers; asked
+	 * again with back-off, as reconnect() asks, for as long as a reply may
+	 * take, since restarts may follow each other */
 	if (r == -ENOTCONN && reached)
-		r = hello(c, &reached);
+		r = reconnect(c, mono_ms() + REPLY_TIMEOUT_MS);
 	if (r < 0)
 		goto fail;
 	return c;
