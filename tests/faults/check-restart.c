@@ -214,9 +214,12 @@ static void fifo_feed(int ino, int fd, const char *text)
 {
 	int64_t deadline = h_now_ms() + T_MS;
 	ssize_t n = write(fd, text, strlen(text));
+	int err = errno;
 
 	close(fd);
-	ck_assert_msg(n == (ssize_t)strlen(text), "the daemon did not read its config");
+	ck_assert_msg(n == (ssize_t)strlen(text),
+		      "the daemon did not read its config (write: %zd of %zu, %s)", n,
+		      strlen(text), n < 0 ? strerror(err) : "short");
 	for (;;) {
 		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 		struct pollfd p = { .fd = ino, .events = POLLIN };
