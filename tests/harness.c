@@ -573,6 +573,18 @@ long h_recv(int fd, void *buf, size_t size, int timeout_ms)
 	return wire_recv(fd, buf, size, NULL, NULL, 0);
 }
 
+int h_recv_error(int fd, int timeout_ms)
+{
+	unsigned char buf[INTX_MSG_MAX];
+	struct intx_msg_error e;
+	long n = h_recv(fd, buf, sizeof(buf), timeout_ms);
+
+	ck_assert_int_eq(n, sizeof(e));
+	ck_assert_int_eq(proto_check(buf, (size_t)n, 0, INTX_FROM_DAEMON), INTX_MSG_ERROR);
+	memcpy(&e, buf, sizeof(e));
+	return (int)e.error;
+}
+
 int h_hello_pipe(int fd, uint32_t role, const char *client, int *pipe_fd)
 {
 	struct intx_msg_hello m;

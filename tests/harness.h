@@ -123,6 +123,8 @@ int h_hello_pipe(int fd, uint32_t role, const char *client, int *pipe_fd);
 void h_query(int fd, uint32_t what);
 /* Receive one message with a time-out; returns length, 0 at EOF, -errno. */
 long h_recv(int fd, void *buf, size_t size, int timeout_ms);
+/* Receive one message that must be a whole ERROR; returns its errno. */
+int h_recv_error(int fd, int timeout_ms);
 
 /* Query the daemon for one device's, line's or client's record. */
 void h_device(struct h_env *e, const char *name, struct intx_msg_device *out);

@@ -152,10 +152,7 @@ START_TEST(silent_peer_lets_go)
 	silent[2] = h_connect(&env);
 	silent[3] = h_connect(&env);
 	extra = h_connect(&env);
-	n = h_recv(extra, buf, sizeof(buf), T_MS);
-	ck_assert_int_eq(n, sizeof(m));
-	memcpy(&m, buf, sizeof(m));
-	ck_assert_int_eq(m.error, EUSERS);
+	ck_assert_int_eq(h_recv_error(extra, T_MS), EUSERS);
 	close(extra);
 	ck_assert_int_eq(h_hello(late, INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
 	/* intxd ends them (end of file, after an ERROR saying why) */
@@ -305,13 +302,10 @@ START_TEST(admin_errors)
 		{ INTX_ADMIN_RELEASE, "0000:ff:1f.7", ENOENT },
 		{ 99, "", EOPNOTSUPP },
 	};
-	unsigned char buf[INTX_MSG_MAX];
 	char text[INTX_TEXT_MAX];
 	struct intx_msg_query q;
-	struct intx_msg_error m;
 	unsigned i;
 	int fd, err;
-	long n;
 
 	h_world(&env, "");
 	fd = control_open();
@@ -328,10 +322,7 @@ START_TEST(admin_errors)
 	proto_hdr(&q.hdr, INTX_MSG_QUERY, sizeof(q));
 	q.what = 77;
 	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), -1, 0), 0);
-	n = h_recv(fd, buf, sizeof(buf), T_MS);
-	ck_assert_int_eq(n, sizeof(m));
-	memcpy(&m, buf, sizeof(m));
-	ck_assert_int_eq(m.error, EINVAL);
+	ck_assert_int_eq(h_recv_error(fd, T_MS), EINVAL);
 	/* and the session still answers */
 	ck_assert_int_eq(admin(fd, INTX_ADMIN_MASK, "d0", &err, NULL, 0), INTX_MSG_DONE);
 	close(fd);
@@ -656,6 +647,23 @@ static void quiet(struct rc *c, uint64_t seq, struct intx_msg_device *d)
 	}
 }
 
+/* The next NOTIFY on c is d5's interrupt number seq; then the test ends. */
+static void notified_then_end(struct rc *c, uint64_t seq)
+{
+	struct intx_msg_notify n;
+
+	ck_assert(rc_notify(c, &n, T_MS));
+	ck_assert_uint_eq(n.seq, seq);
+	rc_close(c);
+	h_daemon_stop(&env);
+}
+
+/* The flags of d that tell who holds it: the administrator, a mask, a debt. */
+static uint32_t holds(const struct intx_msg_device *d)
+{
+	return d->flags & (INTX_F_ADMIN | INTX_F_MASKED | INTX_F_INFLIGHT);
+}
+
 /*
  * 4a. mask while the notification is in flight, then the ACK: the device
  * must stay masked (the ACK settles the ledger, the administrator's mask
@@ -663,7 +671,7 @@ static void quiet(struct rc *c, uint64_t seq, struct intx_msg_device *d)
  */
 START_TEST(mask_in_flight)
 {
-	struct intx_msg_notify n, n2;
+	struct intx_msg_notify n;
 	struct intx_msg_device d;
 	struct rc c;
 
@@ -675,14 +683,10 @@ START_TEST(mask_in_flight)
 	rc_expect_event(&env, INTX_EV_ACK, "d5", n.seq, 0);
 	quiet(&c, n.seq, &d);
 	ck_assert_uint_eq(d.acked, 1);
-	ck_assert_uint_eq(d.flags & (INTX_F_ADMIN | INTX_F_MASKED | INTX_F_INFLIGHT),
-			  INTX_F_ADMIN | INTX_F_MASKED);
+	ck_assert_uint_eq(holds(&d), INTX_F_ADMIN | INTX_F_MASKED);
 	ck_assert(sim_masked(env.dev[5]));
 	admin_ok(INTX_ADMIN_UNMASK, "d5");
-	ck_assert(rc_notify(&c, &n2, T_MS));
-	ck_assert_uint_eq(n2.seq, n.seq + 1);
-	rc_close(&c);
-	h_daemon_stop(&env);
+	notified_then_end(&c, n.seq + 1);
 }
 END_TEST
 
@@ -693,7 +697,7 @@ END_TEST
  */
 START_TEST(unmask_while_owed)
 {
-	struct intx_msg_notify n, n2;
+	struct intx_msg_notify n;
 	struct intx_msg_device d;
 	struct rc c;
 
@@ -703,14 +707,10 @@ START_TEST(unmask_while_owed)
 	admin_ok(INTX_ADMIN_MASK, "d5");
 	admin_ok(INTX_ADMIN_UNMASK, "d5");
 	quiet(&c, n.seq, &d);
-	ck_assert_uint_eq(d.flags & (INTX_F_ADMIN | INTX_F_MASKED | INTX_F_INFLIGHT),
-			  INTX_F_MASKED | INTX_F_INFLIGHT);
+	ck_assert_uint_eq(holds(&d), INTX_F_MASKED | INTX_F_INFLIGHT);
 	ck_assert(sim_masked(env.dev[5]));
 	rc_ack(&c, &n, n.seq, true);
-	ck_assert(rc_notify(&c, &n2, T_MS));
-	ck_assert_uint_eq(n2.seq, n.seq + 1);
-	rc_close(&c);
-	h_daemon_stop(&env);
+	notified_then_end(&c, n.seq + 1);
 }
 END_TEST
 
@@ -723,7 +723,6 @@ END_TEST
 START_TEST(mask_pending)
 {
 	struct intx_msg_device d;
-	struct intx_msg_notify n;
 	struct rc c;
 
 	h_world(&env, mode_keys[_i]);
@@ -738,10 +737,7 @@ START_TEST(mask_pending)
 	ck_assert_uint_eq(d.flags & (INTX_F_ADMIN | INTX_F_PENDING),
 			  INTX_F_ADMIN | INTX_F_PENDING);
 	admin_ok(INTX_ADMIN_UNMASK, "d5");
-	ck_assert(rc_notify(&c, &n, T_MS));
-	ck_assert_uint_eq(n.seq, 1);
-	rc_close(&c);
-	h_daemon_stop(&env);
+	notified_then_end(&c, 1);
 }
 END_TEST
 
@@ -766,7 +762,6 @@ static void reload_d5(const char *dir)
 START_TEST(mask_across_reload)
 {
 	struct intx_msg_device d;
-	struct intx_msg_notify n;
 	const char *quiet_dir, *loud_dir;
 	struct rc c;
 
@@ -791,10 +786,7 @@ START_TEST(mask_across_reload)
 		      d.flags);
 	/* the subscription carried over: unmask, and the interrupt comes */
 	admin_ok(INTX_ADMIN_UNMASK, "d5");
-	ck_assert(rc_notify(&c, &n, T_MS));
-	ck_assert_uint_eq(n.seq, 1);
-	rc_close(&c);
-	h_daemon_stop(&env);
+	notified_then_end(&c, 1);
 }
 END_TEST
 
@@ -807,10 +799,8 @@ START_TEST(request_with_fd)
 {
 	unsigned char buf[INTX_MSG_MAX];
 	struct intx_msg_query q;
-	struct intx_msg_error m;
 	unsigned base;
 	int fd, p[2];
-	long n;
 
 	h_world(&env, "");
 	fd = control_open();
@@ -821,10 +811,7 @@ START_TEST(request_with_fd)
 	q.what = INTX_Q_STATUS;
 	ck_assert_int_eq(wire_send(fd, &q, sizeof(q), p[1], 0), 0);
 	close(p[1]);
-	n = h_recv(fd, buf, sizeof(buf), T_MS);
-	ck_assert_int_eq(n, sizeof(m));
-	memcpy(&m, buf, sizeof(m));
-	ck_assert_int_eq(m.error, EBADMSG);
+	ck_assert_int_eq(h_recv_error(fd, T_MS), EBADMSG);
 	ck_assert_int_eq(h_recv(fd, buf, sizeof(buf), T_MS), 0);
 	close(fd);
 	/* the pipe's write end: intxd closed its copy (end of file here) */

@@ -333,9 +333,7 @@ END_TEST
 START_TEST(session_limit)
 {
 	unsigned char buf[INTX_MSG_MAX];
-	struct intx_msg_error e;
 	int fds[8], i, extra;
-	long n;
 
 	h_world(&env, "max-sessions-per-uid = 8");
 	for (i = 0; i < 8; i++) {
@@ -343,10 +341,7 @@ START_TEST(session_limit)
 		ck_assert_int_eq(h_hello(fds[i], INTX_ROLE_CONTROL, ""), INTX_MSG_WELCOME);
 	}
 	extra = h_connect(&env);
-	n = h_recv(extra, buf, sizeof(buf), T_MS);
-	ck_assert_int_eq(n, sizeof(e));
-	memcpy(&e, buf, sizeof(e));
-	ck_assert_int_eq(e.error, EUSERS);
+	ck_assert_int_eq(h_recv_error(extra, T_MS), EUSERS);
 	ck_assert_int_eq(h_recv(extra, buf, sizeof(buf), T_MS), 0);
 	close(extra);
 	ck_assert(h_log_has(&env, "the limit (max-sessions-per-uid)"));

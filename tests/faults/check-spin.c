@@ -564,14 +564,8 @@ START_TEST(no_pipe_still_spins)
 	int fds[48], n = 0;
 
 	env.nofile = 40;
-	conf("", "");
-	h_daemon_start(&env);
-
 	/* a client with its pipe: the measure holds */
-	c = intx_open(env.sock, "burst");
-	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(intx_set_spin(c, 1000), 0);
-	ck_assert_int_eq(intx_subscribe(c, "d0", hold, NULL), 0);
+	c = spinner();
 	spins_to_deadline(c, "with a pipe");
 	intx_close(c);
 
