@@ -238,7 +238,6 @@ void itimer_arm(struct itimer *t, uint64_t at_ns)
 		if (!h) {
 			/* as libevent's evtimer_add() failing: not armed */
 			log_err("itimer: out of memory");
-			program(s);
 			return;
 		}
 		s->heap = h;
@@ -254,10 +253,9 @@ void itimer_arm(struct itimer *t, uint64_t at_ns)
 
 void itimer_cancel(struct itimer *t)
 {
-	if (!t->armed)
-		return;
-	heap_remove(t->set, t);
-	program(t->set);
+	/* nothing to set: a cancel never brings the earliest time forward */
+	if (t->armed)
+		heap_remove(t->set, t);
 }
 
 bool itimer_armed(const struct itimer *t)
